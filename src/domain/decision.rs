@@ -1,0 +1,103 @@
+//! Decisions of an automated review and the rules that produced them.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// The automated decision of DESIGN.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// An enforcement-priority gate fired: proceedings continue, accelerated.
+    EnforcementPriority,
+    /// Relief is immediately available: refer for dismissal so the petition can be adjudicated.
+    ReferDismissal,
+    /// Qualifies and scores at or above the threshold: an offer of closure is recommended.
+    OfferRecommended,
+    /// Not amenable to closure: proceedings continue in the ordinary course.
+    NotAmenable,
+    /// Outside the run's scope (detained, final order, case type or court not covered).
+    OutOfScope,
+}
+
+impl Decision {
+    /// Every decision, in reporting order.
+    pub const ALL: [Decision; 5] = [
+        Decision::OfferRecommended,
+        Decision::NotAmenable,
+        Decision::EnforcementPriority,
+        Decision::ReferDismissal,
+        Decision::OutOfScope,
+    ];
+
+    /// The stored and reported name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::EnforcementPriority => "enforcement_priority",
+            Self::ReferDismissal => "refer_dismissal",
+            Self::OfferRecommended => "offer_recommended",
+            Self::NotAmenable => "not_amenable",
+            Self::OutOfScope => "out_of_scope",
+        }
+    }
+}
+
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Decision {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Decision::ALL
+            .into_iter()
+            .find(|d| d.as_str() == s)
+            .ok_or_else(|| format!("unknown decision {s:?}"))
+    }
+}
+
+/// The stage of the policy a rule belongs to, in evaluation order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleKind {
+    /// A scope check: the case is outside what the run reviews.
+    Scope,
+    /// An enforcement-priority gate.
+    Gate,
+    /// Immediate relief: dismissal rather than closure.
+    Relief,
+    /// A qualifying favourable category.
+    Qualifying,
+    /// A scoring factor, positive or negative.
+    Points,
+    /// The threshold comparison itself.
+    Threshold,
+}
+
+/// One rule that fired, with its plain-words reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FiredRule {
+    /// Rule identifier from the rule set (e.g. `G_FELONY`).
+    pub id: String,
+    /// Stage of the policy.
+    pub kind: RuleKind,
+    /// Why it fired, in words an attorney can read. Never contains personal data.
+    pub reason: String,
+    /// Points it contributed (0 for rules that do not score).
+    #[serde(default)]
+    pub points: i32,
+}
+
+/// The result of evaluating one case under one rule set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evaluation {
+    /// The decision.
+    pub decision: Decision,
+    /// Score from the points rules (0 when out of scope).
+    pub score: i32,
+    /// Every rule that fired, in evaluation order.
+    pub fired: Vec<FiredRule>,
+}

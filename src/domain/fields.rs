@@ -1,0 +1,306 @@
+//! Validated scalar fields of the case record.
+//!
+//! Each type checks its value when it is deserialized. Error texts describe the rule that was broken and
+//! never echo the value, because the value may be personal data.
+
+use std::fmt;
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+/// Declares a `String` newtype that is validated by `$check` on deserialization.
+macro_rules! text_field {
+    ($(#[$doc:meta])* $name:ident, $check:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            /// Validates and wraps a value.
+            pub fn parse(value: impl Into<String>) -> Result<Self, String> {
+                let value: String = value.into();
+                let check: fn(&str) -> Result<(), String> = $check;
+                check(&value)?;
+                Ok(Self(value))
+            }
+
+            /// The value as a string slice.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(value: String) -> Result<Self, String> {
+                Self::parse(value)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
+text_field!(
+    /// Case identifier: 1–40 characters of `[A-Za-z0-9-]`. Not PII; this is what logs name.
+    CaseId,
+    |v| {
+        if v.is_empty() || v.len() > 40 {
+            return Err("must be 1 to 40 characters".into());
+        }
+        if !v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            return Err("may contain only letters, digits and '-'".into());
+        }
+        Ok(())
+    }
+);
+
+impl fmt::Display for CaseId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+text_field!(
+    /// EOIR base-city court code: three uppercase letters.
+    CourtCode,
+    |v| exact_letters(v, 3, true, "must be a 3-letter EOIR court code in capitals")
+);
+
+text_field!(
+    /// ISO 3166-1 alpha-2 country code.
+    CountryCode,
+    |v| exact_letters(v, 2, true, "must be an ISO 3166-1 alpha-2 code (2 capital letters)")
+);
+
+text_field!(
+    /// ISO 639-1 language code.
+    LanguageCode,
+    |v| exact_letters(v, 2, false, "must be an ISO 639-1 code (2 lowercase letters)")
+);
+
+text_field!(
+    /// US state or territory code.
+    StateCode,
+    |v| exact_letters(v, 2, true, "must be a 2-letter state code in capitals")
+);
+
+text_field!(
+    /// EOIR registry id of counsel: 2–12 letters and digits.
+    EoirId,
+    |v| {
+        if (2..=12).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            Ok(())
+        } else {
+            Err("must be 2 to 12 letters or digits".into())
+        }
+    }
+);
+
+text_field!(
+    /// Free text of 1–200 characters with no control characters.
+    ShortText,
+    |v| {
+        if v.trim().is_empty() {
+            return Err("must not be empty".into());
+        }
+        if v.chars().count() > 200 {
+            return Err("must be at most 200 characters".into());
+        }
+        if v.chars().any(char::is_control) {
+            return Err("must not contain control characters".into());
+        }
+        Ok(())
+    }
+);
+
+fn exact_letters(v: &str, len: usize, upper: bool, msg: &str) -> Result<(), String> {
+    let ok = v.len() == len
+        && v.bytes().all(|b| {
+            if upper {
+                b.is_ascii_uppercase()
+            } else {
+                b.is_ascii_lowercase()
+            }
+        });
+    if ok { Ok(()) } else { Err(msg.into()) }
+}
+
+/// Alien registration number, stored as `A` + 9 digits.
+///
+/// Input may be `A` followed by 7 to 9 digits, with spaces or dashes between them; shorter numbers are
+/// left-padded with zeros. Sensitive PII: its `Debug` output is masked so it cannot leak through a log.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ANumber(String);
+
+impl ANumber {
+    /// Parses and normalises an A-number.
+    pub fn parse(value: &str) -> Result<Self, String> {
+        let rest = value
+            .strip_prefix('A')
+            .or_else(|| value.strip_prefix('a'))
+            .ok_or_else(|| "must start with 'A'".to_string())?;
+        let mut digits = String::with_capacity(9);
+        for c in rest.chars() {
+            match c {
+                '0'..='9' => digits.push(c),
+                ' ' | '-' => {}
+                _ => {
+                    return Err(
+                        "may contain only digits after 'A' (spaces and dashes allowed)".into(),
+                    );
+                }
+            }
+            if digits.len() > 9 {
+                return Err("must have 7 to 9 digits".into());
+            }
+        }
+        if digits.len() < 7 {
+            return Err("must have 7 to 9 digits".into());
+        }
+        Ok(Self(format!("A{digits:0>9}")))
+    }
+
+    /// The normalised form, `A` + 9 digits.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ANumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ANumber(<redacted>)")
+    }
+}
+
+impl TryFrom<String> for ANumber {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, String> {
+        Self::parse(&value)
+    }
+}
+
+impl From<ANumber> for String {
+    fn from(value: ANumber) -> String {
+        value.0
+    }
+}
+
+/// A calendar date written `YYYY-MM-DD`, between 1900-01-01 and 2100-12-31.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Date(NaiveDate);
+
+impl Date {
+    /// Parses a `YYYY-MM-DD` date.
+    pub fn parse(value: &str) -> Result<Self, String> {
+        let bytes = value.as_bytes();
+        let shape_ok = bytes.len() == 10
+            && bytes[4] == b'-'
+            && bytes[7] == b'-'
+            && bytes
+                .iter()
+                .enumerate()
+                .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
+        if !shape_ok {
+            return Err("must be a date written YYYY-MM-DD".into());
+        }
+        let date = NaiveDate::parse_from_str(value, "%Y-%m-%d")
+            .map_err(|_| "is not a real calendar date".to_string())?;
+        if !(1900..=2100).contains(&date.year()) {
+            return Err("must be between 1900 and 2100".into());
+        }
+        Ok(Self(date))
+    }
+
+    /// Wraps a chrono date.
+    pub fn from_naive(date: NaiveDate) -> Self {
+        Self(date)
+    }
+
+    /// The chrono date.
+    pub fn naive(self) -> NaiveDate {
+        self.0
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.format("%Y-%m-%d"))
+    }
+}
+
+impl TryFrom<String> for Date {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, String> {
+        Self::parse(&value)
+    }
+}
+
+impl From<Date> for String {
+    fn from(value: Date) -> String {
+        value.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_number_is_padded_to_nine_digits() {
+        assert_eq!(ANumber::parse("A1234567").unwrap().as_str(), "A001234567");
+        assert_eq!(
+            ANumber::parse("A12 345 678").unwrap().as_str(),
+            "A012345678"
+        );
+        assert_eq!(
+            ANumber::parse("A-123-456-789").unwrap().as_str(),
+            "A123456789"
+        );
+    }
+
+    #[test]
+    fn a_number_with_too_few_or_too_many_digits_is_rejected() {
+        assert!(ANumber::parse("A123456").is_err());
+        assert!(ANumber::parse("A1234567890").is_err());
+        assert!(ANumber::parse("123456789").is_err());
+        assert!(ANumber::parse("A12345678X").is_err());
+    }
+
+    #[test]
+    fn a_number_debug_output_is_masked() {
+        let a = ANumber::parse("A123456789").unwrap();
+        assert!(!format!("{a:?}").contains("123456789"));
+    }
+
+    #[test]
+    fn dates_must_be_real_and_in_range() {
+        assert!(Date::parse("2012-02-29").is_ok());
+        assert!(Date::parse("2011-02-29").is_err());
+        assert!(Date::parse("2011-2-9").is_err());
+        assert!(Date::parse("1850-01-01").is_err());
+        assert!(Date::parse("+2011-01-01").is_err());
+    }
+
+    #[test]
+    fn case_id_accepts_letters_digits_and_dashes_only() {
+        assert!(CaseId::parse("DEN-2011-000123").is_ok());
+        assert!(CaseId::parse("").is_err());
+        assert!(CaseId::parse("a".repeat(41)).is_err());
+        assert!(CaseId::parse("DEN 1").is_err());
+        assert!(CaseId::parse("x'; DROP TABLE").is_err());
+    }
+}

@@ -1,0 +1,24 @@
+//! The domain core: case records, validation, decisions and job messages. No I/O here.
+
+mod case;
+mod decision;
+mod fields;
+mod job;
+mod parse;
+
+pub use case::{
+    Address, Case, CaseType, Confidential, Conviction, Counsel, Custody, Factors, Flags,
+    OffenseCategory, OffenseLevel, PendingPetition, PetitionStatus, Respondent,
+};
+pub use decision::{Decision, Evaluation, FiredRule, RuleKind};
+pub use fields::{
+    ANumber, CaseId, CountryCode, CourtCode, Date, EoirId, LanguageCode, ShortText, StateCode,
+};
+pub use job::{
+    BATCH_SCHEMA, DecodedJob, JobMessage, MAX_BATCH_JOBS, SINGLE_SCHEMA, decode_message,
+    validate_run_name,
+};
+pub use parse::{FieldError, decode_json};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,173 @@
+//! Strict decoding of case records and review-job messages, with errors that are safe to log.
+
+use serde::de::DeserializeOwned;
+
+use super::case::Case;
+
+/// Why a case record or message was refused: the field (a JSON path) and the reason.
+///
+/// Neither part ever contains a value taken from the input, so the error can be logged, stored in a
+/// rejects file and carried in a dead-letter header without leaking personal data.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct FieldError {
+    /// JSON path of the offending field, `.` for the document itself.
+    pub field: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+impl FieldError {
+    /// Builds an error for `field`.
+    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// The same error with `prefix.` put in front of its field.
+    pub fn within(mut self, prefix: &str) -> Self {
+        self.field = if self.field == "." {
+            prefix.to_string()
+        } else {
+            format!("{prefix}.{}", self.field)
+        };
+        self
+    }
+}
+
+/// Deserializes `T` from JSON bytes, turning any failure into a sanitised [`FieldError`].
+pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, FieldError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let (field, reason) = describe(&path, &inner);
+        FieldError { field, reason }
+    })?;
+    de.end()
+        .map_err(|_| FieldError::new(".", "trailing characters after the JSON document"))?;
+    Ok(value)
+}
+
+/// Turns a serde_json error into (field, reason) with every input value removed.
+fn describe(path: &str, err: &serde_json::Error) -> (String, String) {
+    let field = if path.is_empty() { "." } else { path }.to_string();
+    if err.is_syntax() || err.is_eof() {
+        let what = if err.is_eof() {
+            "unexpected end of input"
+        } else {
+            "is not valid JSON"
+        };
+        return (field, format!("{what} (column {})", err.column()));
+    }
+    let msg = err.to_string();
+    let msg = strip_position(&msg);
+    if let Some(rest) = msg.strip_prefix("unknown field ") {
+        let name = first_quoted(rest).unwrap_or_default();
+        let shown = if !name.is_empty()
+            && name.len() <= 40
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            name
+        } else {
+            "(unprintable name)"
+        };
+        // The path already ends with the unknown name when it is printable.
+        let field = if field == "." || !field.ends_with(shown) {
+            shown.to_string()
+        } else {
+            field
+        };
+        return (field, "unknown field".to_string());
+    }
+    if let Some(rest) = msg.strip_prefix("missing field ") {
+        let name = first_quoted(rest).unwrap_or("?");
+        let field = if field == "." {
+            name.to_string()
+        } else {
+            format!("{field}.{name}")
+        };
+        return (field, "is required".to_string());
+    }
+    (field, redact_values(msg))
+}
+
+fn strip_position(msg: &str) -> &str {
+    match msg.rfind(" at line ") {
+        Some(i) => &msg[..i],
+        None => msg,
+    }
+}
+
+fn first_quoted(s: &str) -> Option<&str> {
+    let start = s.find('`')? + 1;
+    let len = s[start..].find('`')?;
+    Some(&s[start..start + len])
+}
+
+/// Removes quoted values from the part of a serde message that describes the input, keeping the
+/// part after "expected", which only describes the schema.
+fn redact_values(msg: &str) -> String {
+    let (head, tail) = match msg.find(", expected") {
+        Some(i) => msg.split_at(i),
+        None => (msg, ""),
+    };
+    let mut out = String::with_capacity(msg.len());
+    let mut quote: Option<char> = None;
+    for c in head.chars() {
+        match (quote, c) {
+            (None, '`' | '"') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, c) => out.push(c),
+        }
+    }
+    let out = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    format!("{out}{tail}")
+}
+
+impl Case {
+    /// Parses one case record from JSON and checks the rules that span several fields.
+    pub fn from_json(bytes: &[u8]) -> Result<Case, FieldError> {
+        let case: Case = decode_json(bytes)?;
+        case.check_consistency()?;
+        Ok(case)
+    }
+
+    /// Checks rules between fields: no event before birth, no conviction before birth.
+    pub fn check_consistency(&self) -> Result<(), FieldError> {
+        let born = self.respondent.birth_date;
+        if let Some(entry) = self.entry_date
+            && entry < born
+        {
+            return Err(FieldError::new("entry_date", "is before the birth date"));
+        }
+        if self.filed_on < born {
+            return Err(FieldError::new("filed_on", "is before the birth date"));
+        }
+        for (i, c) in self.convictions.iter().enumerate() {
+            if c.convicted_on < born {
+                return Err(FieldError::new(
+                    format!("convictions[{i}].convicted_on"),
+                    "is before the birth date",
+                ));
+            }
+        }
+        if let Some(lpr) = self.factors.lpr_since
+            && lpr < born
+        {
+            return Err(FieldError::new(
+                "factors.lpr_since",
+                "is before the birth date",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The case as canonical JSON (normalised A-number, contract field order).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a Case always serializes")
+    }
+}

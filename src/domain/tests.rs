@@ -1,0 +1,124 @@
+//! Unit tests of strict case and message decoding.
+
+use super::*;
+
+const EXAMPLE: &str = include_str!("../../tests/fixtures/case.json");
+
+fn example_with(edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
+    let mut v: serde_json::Value = serde_json::from_str(EXAMPLE).unwrap();
+    edit(&mut v);
+    serde_json::to_vec(&v).unwrap()
+}
+
+#[test]
+fn the_contract_example_parses_and_round_trips() {
+    let case = Case::from_json(EXAMPLE.as_bytes()).unwrap();
+    assert_eq!(case.case_id.as_str(), "DEN-2011-000123");
+    assert_eq!(case.custody, Custody::NeverDetained);
+    let again = Case::from_json(case.to_json().as_bytes()).unwrap();
+    assert_eq!(case, again);
+}
+
+#[test]
+fn an_unknown_field_is_rejected_by_name() {
+    let body = example_with(|v| v["respondent"]["nickname"] = "x".into());
+    let err = Case::from_json(&body).unwrap_err();
+    assert_eq!(err.field, "respondent.nickname");
+    assert_eq!(err.reason, "unknown field");
+}
+
+#[test]
+fn a_missing_field_is_named() {
+    let body = example_with(|v| {
+        v.as_object_mut().unwrap().remove("court");
+    });
+    let err = Case::from_json(&body).unwrap_err();
+    assert_eq!(err.field, "court");
+    assert_eq!(err.reason, "is required");
+}
+
+#[test]
+fn a_bad_a_number_names_the_field_but_not_the_value() {
+    let body = example_with(|v| v["a_number"] = "B99887766".into());
+    let err = Case::from_json(&body).unwrap_err();
+    assert_eq!(err.field, "a_number");
+    assert!(!err.to_string().contains("99887766"), "{err}");
+}
+
+#[test]
+fn a_wrongly_typed_name_does_not_echo_the_name() {
+    let body = example_with(|v| v["factors"]["usc_or_lpr_relatives"] = "Maria Lopez".into());
+    let err = Case::from_json(&body).unwrap_err();
+    assert_eq!(err.field, "factors.usc_or_lpr_relatives");
+    assert!(!err.to_string().contains("Maria"), "{err}");
+    assert!(err.reason.contains("expected"), "{err}");
+}
+
+#[test]
+fn an_unknown_enum_value_does_not_echo_the_value() {
+    let body = example_with(|v| v["case_type"] = "SECRET123".into());
+    let err = Case::from_json(&body).unwrap_err();
+    assert_eq!(err.field, "case_type");
+    assert!(!err.to_string().contains("SECRET123"), "{err}");
+}
+
+#[test]
+fn a_bad_date_is_named_with_its_path() {
+    let body = example_with(|v| v["convictions"][0]["convicted_on"] = "2005-13-01".into());
+    let err = Case::from_json(&body).unwrap_err();
+    assert_eq!(err.field, "convictions[0].convicted_on");
+}
+
+#[test]
+fn an_entry_before_birth_is_inconsistent() {
+    let body = example_with(|v| v["entry_date"] = "1970-01-01".into());
+    let err = Case::from_json(&body).unwrap_err();
+    assert_eq!(err.field, "entry_date");
+}
+
+#[test]
+fn invalid_json_is_refused_without_content() {
+    let err = Case::from_json(b"{\"case_id\": \"Maria").unwrap_err();
+    assert!(!err.to_string().contains("Maria"), "{err}");
+}
+
+#[test]
+fn a_single_message_decodes() {
+    let body = format!(
+        r#"{{"schema":"docket.review/v1","job_id":"6f1c1b1e-1d2a-4a4e-9a57-0c3c6b0c9d11","run_id":"r1","case":{EXAMPLE}}}"#
+    );
+    let msg = decode_message(body.as_bytes()).unwrap();
+    assert_eq!(msg.run_id, "r1");
+    assert!(!msg.batch);
+    assert!(msg.jobs[0].case.is_ok());
+}
+
+#[test]
+fn a_bad_job_in_a_batch_is_judged_alone() {
+    let bad = EXAMPLE.replace("\"RMV\"", "\"XXX\"");
+    let body = format!(
+        r#"{{"schema":"docket.review.batch/v1","run_id":"r1","jobs":[
+            {{"job_id":"6f1c1b1e-1d2a-4a4e-9a57-0c3c6b0c9d11","case":{EXAMPLE}}},
+            {{"job_id":"6f1c1b1e-1d2a-4a4e-9a57-0c3c6b0c9d12","case":{bad}}},
+            {{"job_id":"not-a-uuid","case":{EXAMPLE}}}]}}"#
+    );
+    let msg = decode_message(body.as_bytes()).unwrap();
+    assert!(msg.batch);
+    assert!(msg.jobs[0].case.is_ok());
+    assert_eq!(
+        msg.jobs[1].case.as_ref().unwrap_err().field,
+        "case.case_type"
+    );
+    assert_eq!(
+        msg.jobs[2].case.as_ref().unwrap_err().field,
+        "jobs[2].job_id"
+    );
+}
+
+#[test]
+fn a_wrong_schema_refuses_the_message() {
+    let body = format!(
+        r#"{{"schema":"docket.review/v9","job_id":"6f1c1b1e-1d2a-4a4e-9a57-0c3c6b0c9d11","run_id":"r1","case":{EXAMPLE}}}"#
+    );
+    assert_eq!(decode_message(body.as_bytes()).unwrap_err().field, "schema");
+}

@@ -1,0 +1,2 @@
+//! docket: placeholder
+pub mod domain;
