@@ -219,3 +219,19 @@ fn report_the_distribution() {
     by("gang", &|c| c.flags.gang.to_string());
     by("fugitive", &|c| c.flags.fugitive.to_string());
 }
+
+/// Times 300,000 cases written to a file: `cargo test --release -- --ignored --nocapture speed`.
+#[test]
+#[ignore = "a timing, not a check"]
+fn report_generation_speed() {
+    let file = tempfile::tempfile().unwrap();
+    let started = std::time::Instant::now();
+    let written = write_ndjson(&file, 300_000, 2011).unwrap();
+    let elapsed = started.elapsed().as_secs_f64();
+    let bytes = file.metadata().unwrap().len();
+    println!(
+        "{written} cases, {:.1} MB in {elapsed:.2} s: {:.0} cases/s",
+        bytes as f64 / 1e6,
+        written as f64 / elapsed
+    );
+}
