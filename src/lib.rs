@@ -1,2 +1,3 @@
 //! docket: placeholder
 pub mod domain;
+pub mod rules;
