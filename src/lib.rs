@@ -1,3 +1,4 @@
 //! docket: placeholder
 pub mod domain;
 pub mod generate;
+pub mod rules;

@@ -1,0 +1,172 @@
+//! Evaluating one case under a rule set: pure, synchronous, no I/O, the same answer every time.
+//!
+//! The steps are those of POLICY.md §3.2 (see the module documentation of [`super`]). Facts are
+//! derived once per case; conditions were resolved at load time, so a rule costs a few comparisons.
+//! The only allocations are the list of fired rules and their reason strings.
+
+use chrono::NaiveDate;
+
+use super::facts::Facts;
+use super::ruleset::{Rule, RuleSet};
+use crate::domain::{Case, Decision, Evaluation, FiredRule, RuleKind};
+
+/// What a run supplies to every evaluation: the review date and, optionally, the courts it covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvalContext {
+    /// The review date: ages, years of presence and the like are counted up to this day.
+    pub as_of: NaiveDate,
+    /// EOIR court codes the run is limited to; `None` means every court. A case of another court is
+    /// out of scope.
+    pub courts: Option<Vec<String>>,
+}
+
+impl EvalContext {
+    /// A context for every court, as of `as_of`.
+    pub fn new(as_of: NaiveDate) -> Self {
+        Self {
+            as_of,
+            courts: None,
+        }
+    }
+
+    /// The same context limited to `courts` (EOIR base-city codes such as `DEN`).
+    pub fn with_courts<I, S>(mut self, courts: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.courts = Some(courts.into_iter().map(Into::into).collect());
+        self
+    }
+}
+
+/// Id of the built-in threshold entry.
+const THRESHOLD_ID: &str = "THRESHOLD";
+
+impl RuleSet {
+    /// Evaluates `case` as of `ctx.as_of`: scope, then every gate, relief, qualifying and points
+    /// rule, then the decision by precedence (gate, relief, qualifying category, score).
+    pub fn evaluate(&self, case: &Case, ctx: &EvalContext) -> Evaluation {
+        if let Some(out) = self.scope_failure(case, ctx) {
+            return Evaluation {
+                decision: Decision::OutOfScope,
+                score: 0,
+                fired: vec![out],
+            };
+        }
+        let facts = Facts::derive(case, ctx.as_of);
+        let mut fired = Vec::new();
+        let gate = fire(&self.gates, &facts, &mut fired);
+        let relief = fire(&self.relief, &facts, &mut fired);
+        let qualifies = fire(&self.qualifying, &facts, &mut fired) || self.qualifying.is_empty();
+        let before_points = fired.len();
+        fire(&self.points, &facts, &mut fired);
+        let score = fired[before_points..]
+            .iter()
+            .fold(0i32, |sum, r| sum.saturating_add(r.points));
+
+        let decision = if gate {
+            Decision::EnforcementPriority
+        } else if relief {
+            Decision::ReferDismissal
+        } else if !qualifies {
+            Decision::NotAmenable
+        } else {
+            let (decision, comparison) = if score >= self.threshold {
+                (Decision::OfferRecommended, "at or above")
+            } else {
+                (Decision::NotAmenable, "below")
+            };
+            fired.push(FiredRule {
+                id: THRESHOLD_ID.to_string(),
+                kind: RuleKind::Threshold,
+                reason: format!(
+                    "Score {score} is {comparison} the threshold {}.",
+                    self.threshold
+                ),
+                points: 0,
+            });
+            decision
+        };
+        Evaluation {
+            decision,
+            score,
+            fired,
+        }
+    }
+
+    /// The first scope check `case` fails, in the order custody, final order, case type, court.
+    fn scope_failure(&self, case: &Case, ctx: &EvalContext) -> Option<FiredRule> {
+        let scope = &self.scope;
+        let (id, reason) = if !scope.custody.contains(&case.custody) {
+            let listed = codes(scope.custody.iter().map(|c| c.code()));
+            (
+                "SCOPE_CUSTODY",
+                format!(
+                    "Custody status {} is not reviewed under this rule set (it covers {listed}).",
+                    case.custody.code()
+                ),
+            )
+        } else if scope.exclude_final_order && case.final_order {
+            (
+                "SCOPE_FINAL_ORDER",
+                "The case has a final order, and this rule set reviews only cases without one."
+                    .to_string(),
+            )
+        } else if !scope.case_types.contains(&case.case_type) {
+            let listed = codes(scope.case_types.iter().map(|c| c.code()));
+            (
+                "SCOPE_CASE_TYPE",
+                format!(
+                    "Case type {} is not reviewed under this rule set (it covers {listed}).",
+                    case.case_type.code()
+                ),
+            )
+        } else if let Some(courts) = ctx
+            .courts
+            .as_ref()
+            .filter(|courts| !courts.iter().any(|c| c == case.court.as_str()))
+        {
+            (
+                "SCOPE_COURT",
+                format!(
+                    "Court {} is not among the courts of this run ({}).",
+                    case.court.as_str(),
+                    codes(courts.iter().map(String::as_str))
+                ),
+            )
+        } else {
+            return None;
+        };
+        Some(FiredRule {
+            id: id.to_string(),
+            kind: RuleKind::Scope,
+            reason,
+            points: 0,
+        })
+    }
+}
+
+/// Records every rule of `rules` that fires for `facts`; returns whether any did.
+fn fire(rules: &[Rule], facts: &Facts, fired: &mut Vec<FiredRule>) -> bool {
+    let mut any_fired = false;
+    for rule in rules {
+        let fires = rule.all.iter().all(|c| c.holds(facts))
+            && (rule.any.is_empty() || rule.any.iter().any(|c| c.holds(facts)));
+        if fires {
+            any_fired = true;
+            fired.push(FiredRule {
+                id: rule.id.clone(),
+                kind: rule.kind,
+                reason: rule.reason.clone(),
+                points: rule.points,
+            });
+        }
+    }
+    any_fired
+}
+
+/// Codes joined with ", ", for a reason.
+fn codes<'a>(codes: impl Iterator<Item = &'a str>) -> String {
+    codes.collect::<Vec<_>>().join(", ")
+}

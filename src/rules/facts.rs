@@ -1,0 +1,300 @@
+//! The facts a rule can test, derived from a case as of a review date.
+//!
+//! A fact is either a **yes/no** fact (tested bare, `gang`, or with `== true` / `== false`) or a
+//! **number** (compared with `==, !=, >=, <=, >, <`). Time facts count *full* years or months: a year
+//! or month is complete on the same day of the month as the start date; when that day does not exist
+//! in the month (the 31st, or 29 February in a common year) it is complete on the first day of the
+//! following month. So a person born on 29 February turns 65 on 1 March in a common year, and someone
+//! who entered on 31 January has one full month on 1 March. A time fact is **unknown** when its start
+//! date is missing, or is after the review date; every condition on an unknown fact is false.
+//!
+//! Deliberately **not** facts: nationality, language, representation or counsel, and the confidential
+//! asylum and VAWA/T/U flags. They must never decide a case (POLICY.md §5.3: fairness, 8 CFR 208.6,
+//! 8 U.S.C. 1367), so a rule cannot name them.
+//!
+//! | fact | kind | meaning |
+//! |---|---|---|
+//! | `age` | number | full years since the respondent's birth date |
+//! | `years_present` | number | full years since the date of entry; unknown if no entry date |
+//! | `months_present` | number | full months since the date of entry; unknown if no entry date |
+//! | `lpr_years` | number | full years as a lawful permanent resident; unknown if never an LPR |
+//! | `years_since_last_conviction` | number | full years since the latest conviction; unknown if none |
+//! | `convictions` | number | all convictions on the record |
+//! | `felony_convictions` | number | felony and aggravated-felony convictions |
+//! | `aggravated_felony_convictions` | number | aggravated-felony convictions (INA 101(a)(43)) |
+//! | `misdemeanor_convictions` | number | misdemeanor convictions |
+//! | `nonviolent_misdemeanors` | number | misdemeanors not for violence, sex, DUI, hit-and-run or drug distribution |
+//! | `convictions_violence` | number | convictions for violence, threats or assault (any level) |
+//! | `convictions_sex` | number | convictions for sexual abuse or exploitation |
+//! | `convictions_dui` | number | convictions for driving under the influence |
+//! | `convictions_hit_and_run` | number | convictions for flight from the scene of an accident |
+//! | `convictions_drug_distribution` | number | convictions for drug distribution or trafficking |
+//! | `convictions_theft` | number | theft convictions |
+//! | `convictions_traffic` | number | traffic convictions |
+//! | `convictions_immigration` | number | convictions for illegal entry, re-entry or other immigration offenses |
+//! | `convictions_other` | number | convictions in no other category |
+//! | `national_security` | yes/no | suspected terrorism, espionage or other national-security risk |
+//! | `gang` | yes/no | participant in an organized criminal gang |
+//! | `outstanding_warrant` | yes/no | subject to an outstanding criminal warrant |
+//! | `prior_removal` | yes/no | previously removed |
+//! | `immigration_fraud` | yes/no | found to have committed immigration fraud |
+//! | `fugitive` | yes/no | final order and absconded, or obstructed immigration controls |
+//! | `final_order` | yes/no | a final order of removal exists |
+//! | `arrived_under_16` | yes/no | came to the United States under the age of 16 |
+//! | `in_school_or_graduate` | yes/no | in school, or a high-school or college graduate |
+//! | `military_service` | yes/no | served in the armed forces, reserves or National Guard |
+//! | `military_family` | yes/no | spouse, child or parent of a service member or veteran |
+//! | `crime_victim_or_witness` | yes/no | victim of, or witness to, a crime |
+//! | `serious_health_condition` | yes/no | serious mental or physical condition (self or spouse) |
+//! | `primary_caretaker` | yes/no | primary caretaker of a minor, disabled or seriously ill person |
+//! | `pregnant_or_nursing` | yes/no | pregnant or nursing (self or spouse) |
+//! | `usc_or_lpr_relatives` | number | US-citizen or LPR spouses, children or parents |
+//! | `cooperating_with_law_enforcement` | yes/no | cooperating, or has cooperated, with law enforcement |
+//! | `community_ties` | yes/no | compelling ties and contributions to the community |
+//! | `petition_pending` | yes/no | a petition or application is on file and pending |
+//! | `petition_approved` | yes/no | a petition or application is on file and approved |
+//! | `relief_immediately_available` | yes/no | the petition makes relief immediately available |
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::domain::{Case, OffenseCategory, OffenseLevel, PetitionStatus};
+
+/// Whether a fact is a yes/no fact or a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FactKind {
+    /// True or false; always known.
+    YesNo,
+    /// A whole number; time facts may be unknown.
+    Number,
+}
+
+/// Declares the [`Fact`] enum with its file name, kind and plain-words meaning.
+macro_rules! facts {
+    ($($variant:ident = $name:literal, $kind:ident, $about:literal;)+) => {
+        /// A fact a rule can test. See the table in the module documentation.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Fact {
+            $(#[doc = $about] $variant,)+
+        }
+
+        impl Fact {
+            /// Every fact, in the order of the table.
+            pub const ALL: &'static [Fact] = &[$(Fact::$variant,)+];
+
+            /// The name a rule-set file uses.
+            pub fn name(self) -> &'static str {
+                match self { $(Fact::$variant => $name,)+ }
+            }
+
+            /// Yes/no or number.
+            pub fn kind(self) -> FactKind {
+                match self { $(Fact::$variant => FactKind::$kind,)+ }
+            }
+
+            /// What the fact means, in plain words.
+            pub fn about(self) -> &'static str {
+                match self { $(Fact::$variant => $about,)+ }
+            }
+        }
+    };
+}
+
+facts! {
+    Age = "age", Number, "Full years since the respondent's birth date.";
+    YearsPresent = "years_present", Number, "Full years since the date of entry.";
+    MonthsPresent = "months_present", Number, "Full months since the date of entry.";
+    LprYears = "lpr_years", Number, "Full years as a lawful permanent resident.";
+    YearsSinceLastConviction = "years_since_last_conviction", Number, "Full years since the latest conviction.";
+    Convictions = "convictions", Number, "All convictions on the record.";
+    FelonyConvictions = "felony_convictions", Number, "Felony and aggravated-felony convictions.";
+    AggravatedFelonyConvictions = "aggravated_felony_convictions", Number, "Aggravated-felony convictions.";
+    MisdemeanorConvictions = "misdemeanor_convictions", Number, "Misdemeanor convictions.";
+    NonviolentMisdemeanors = "nonviolent_misdemeanors", Number, "Misdemeanors outside the significant categories.";
+    ConvictionsViolence = "convictions_violence", Number, "Convictions for violence, threats or assault.";
+    ConvictionsSex = "convictions_sex", Number, "Convictions for sexual abuse or exploitation.";
+    ConvictionsDui = "convictions_dui", Number, "Convictions for driving under the influence.";
+    ConvictionsHitAndRun = "convictions_hit_and_run", Number, "Convictions for flight from an accident.";
+    ConvictionsDrugDistribution = "convictions_drug_distribution", Number, "Convictions for drug distribution.";
+    ConvictionsTheft = "convictions_theft", Number, "Theft convictions.";
+    ConvictionsTraffic = "convictions_traffic", Number, "Traffic convictions.";
+    ConvictionsImmigration = "convictions_immigration", Number, "Immigration-offense convictions.";
+    ConvictionsOther = "convictions_other", Number, "Convictions in no other category.";
+    NationalSecurity = "national_security", YesNo, "Suspected national-security risk.";
+    Gang = "gang", YesNo, "Participant in an organized criminal gang.";
+    OutstandingWarrant = "outstanding_warrant", YesNo, "Subject to an outstanding criminal warrant.";
+    PriorRemoval = "prior_removal", YesNo, "Previously removed.";
+    ImmigrationFraud = "immigration_fraud", YesNo, "Found to have committed immigration fraud.";
+    Fugitive = "fugitive", YesNo, "Final order and absconded, or obstruction.";
+    FinalOrder = "final_order", YesNo, "A final order of removal exists.";
+    ArrivedUnder16 = "arrived_under_16", YesNo, "Came to the United States under 16.";
+    InSchoolOrGraduate = "in_school_or_graduate", YesNo, "In school, or a graduate.";
+    MilitaryService = "military_service", YesNo, "Served in the armed forces.";
+    MilitaryFamily = "military_family", YesNo, "Immediate relative of a service member or veteran.";
+    CrimeVictimOrWitness = "crime_victim_or_witness", YesNo, "Victim of, or witness to, a crime.";
+    SeriousHealthCondition = "serious_health_condition", YesNo, "Serious mental or physical condition.";
+    PrimaryCaretaker = "primary_caretaker", YesNo, "Primary caretaker of a dependent person.";
+    PregnantOrNursing = "pregnant_or_nursing", YesNo, "Pregnant or nursing (self or spouse).";
+    UscOrLprRelatives = "usc_or_lpr_relatives", Number, "US-citizen or LPR spouses, children or parents.";
+    CooperatingWithLawEnforcement = "cooperating_with_law_enforcement", YesNo, "Cooperating with law enforcement.";
+    CommunityTies = "community_ties", YesNo, "Compelling community ties and contributions.";
+    PetitionPending = "petition_pending", YesNo, "A pending petition or application is on file.";
+    PetitionApproved = "petition_approved", YesNo, "An approved petition or application is on file.";
+    ReliefImmediatelyAvailable = "relief_immediately_available", YesNo, "Relief is immediately available.";
+}
+
+/// Number of facts.
+const COUNT: usize = Fact::ALL.len();
+
+impl Fact {
+    /// The fact of a name used in a rule-set file.
+    pub fn from_name(name: &str) -> Option<Fact> {
+        Fact::ALL.iter().copied().find(|f| f.name() == name)
+    }
+
+    /// The per-category conviction count of `category`.
+    fn of_category(category: OffenseCategory) -> Fact {
+        match category {
+            OffenseCategory::Violence => Fact::ConvictionsViolence,
+            OffenseCategory::Sex => Fact::ConvictionsSex,
+            OffenseCategory::Dui => Fact::ConvictionsDui,
+            OffenseCategory::HitAndRun => Fact::ConvictionsHitAndRun,
+            OffenseCategory::DrugDistribution => Fact::ConvictionsDrugDistribution,
+            OffenseCategory::Theft => Fact::ConvictionsTheft,
+            OffenseCategory::Traffic => Fact::ConvictionsTraffic,
+            OffenseCategory::Immigration => Fact::ConvictionsImmigration,
+            OffenseCategory::Other => Fact::ConvictionsOther,
+        }
+    }
+}
+
+/// Every fact of one case as of one review date. Yes/no facts are 0 or 1; `None` is unknown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facts {
+    values: [Option<i32>; COUNT],
+}
+
+impl Facts {
+    /// Derives the facts of `case` as of `as_of`. Reads no nationality, language, counsel or
+    /// confidential field.
+    pub fn derive(case: &Case, as_of: NaiveDate) -> Facts {
+        let mut facts = Facts {
+            values: [Some(0); COUNT],
+        };
+        let years = |d: Option<crate::domain::Date>| {
+            d.and_then(|d| full_months(d.naive(), as_of))
+                .map(|m| m / 12)
+        };
+        let months_present = case.entry_date.and_then(|d| full_months(d.naive(), as_of));
+        facts.set(Fact::Age, years(Some(case.respondent.birth_date)));
+        facts.set(Fact::YearsPresent, months_present.map(|m| m / 12));
+        facts.set(Fact::MonthsPresent, months_present);
+        facts.set(Fact::LprYears, years(case.factors.lpr_since));
+        let last = case.convictions.iter().map(|c| c.convicted_on).max();
+        facts.set(Fact::YearsSinceLastConviction, years(last));
+
+        for c in &case.convictions {
+            facts.add(Fact::Convictions);
+            facts.add(Fact::of_category(c.category));
+            match c.level {
+                OffenseLevel::AggravatedFelony => {
+                    facts.add(Fact::AggravatedFelonyConvictions);
+                    facts.add(Fact::FelonyConvictions);
+                }
+                OffenseLevel::Felony => facts.add(Fact::FelonyConvictions),
+                OffenseLevel::Misdemeanor => {
+                    facts.add(Fact::MisdemeanorConvictions);
+                    if !is_significant(c.category) {
+                        facts.add(Fact::NonviolentMisdemeanors);
+                    }
+                }
+            }
+        }
+
+        let flags = &case.flags;
+        facts.flag(Fact::NationalSecurity, flags.national_security);
+        facts.flag(Fact::Gang, flags.gang);
+        facts.flag(Fact::OutstandingWarrant, flags.outstanding_warrant);
+        facts.flag(Fact::PriorRemoval, flags.prior_removal);
+        facts.flag(Fact::ImmigrationFraud, flags.immigration_fraud);
+        facts.flag(Fact::Fugitive, flags.fugitive);
+        facts.flag(Fact::FinalOrder, case.final_order);
+
+        let f = &case.factors;
+        facts.flag(Fact::ArrivedUnder16, f.arrived_under_16);
+        facts.flag(Fact::InSchoolOrGraduate, f.in_school_or_graduate);
+        facts.flag(Fact::MilitaryService, f.military_service);
+        facts.flag(Fact::MilitaryFamily, f.military_family);
+        facts.flag(Fact::CrimeVictimOrWitness, f.crime_victim_or_witness);
+        facts.flag(Fact::SeriousHealthCondition, f.serious_health_condition);
+        facts.flag(Fact::PrimaryCaretaker, f.primary_caretaker);
+        facts.flag(Fact::PregnantOrNursing, f.pregnant_or_nursing);
+        facts.set(
+            Fact::UscOrLprRelatives,
+            Some(i32::from(f.usc_or_lpr_relatives)),
+        );
+        facts.flag(
+            Fact::CooperatingWithLawEnforcement,
+            f.cooperating_with_law_enforcement,
+        );
+        facts.flag(Fact::CommunityTies, f.community_ties);
+        let petition = f.pending_petition.as_ref();
+        let status = petition.map(|p| p.status);
+        facts.flag(
+            Fact::PetitionPending,
+            status == Some(PetitionStatus::Pending),
+        );
+        facts.flag(
+            Fact::PetitionApproved,
+            status == Some(PetitionStatus::Approved),
+        );
+        facts.flag(
+            Fact::ReliefImmediatelyAvailable,
+            petition.is_some_and(|p| p.relief_immediately_available),
+        );
+        facts
+    }
+
+    /// The value of `fact`: 0 or 1 for yes/no facts, `None` when unknown.
+    pub fn get(&self, fact: Fact) -> Option<i32> {
+        self.values[fact as usize]
+    }
+
+    fn set(&mut self, fact: Fact, value: Option<i32>) {
+        self.values[fact as usize] = value;
+    }
+
+    fn flag(&mut self, fact: Fact, value: bool) {
+        self.set(fact, Some(i32::from(value)));
+    }
+
+    fn add(&mut self, fact: Fact) {
+        let slot = &mut self.values[fact as usize];
+        *slot = Some(slot.unwrap_or(0).saturating_add(1));
+    }
+}
+
+/// Categories whose misdemeanors are "significant" (Nov-2011 Guidance §II), hence not non-violent.
+fn is_significant(category: OffenseCategory) -> bool {
+    matches!(
+        category,
+        OffenseCategory::Violence
+            | OffenseCategory::Sex
+            | OffenseCategory::Dui
+            | OffenseCategory::HitAndRun
+            | OffenseCategory::DrugDistribution
+    )
+}
+
+/// Full calendar months from `start` to `as_of` (see the module documentation for month ends and
+/// 29 February), or `None` when `start` is after `as_of`.
+pub(crate) fn full_months(start: NaiveDate, as_of: NaiveDate) -> Option<i32> {
+    if start > as_of {
+        return None;
+    }
+    let months = (as_of.year() - start.year()) * 12 + as_of.month() as i32 - start.month() as i32;
+    Some(if as_of.day() < start.day() {
+        months - 1
+    } else {
+        months
+    })
+}

@@ -1,0 +1,106 @@
+//! The rule-set file as written: serde structures that mirror the TOML one to one.
+//!
+//! Unknown keys are rejected everywhere. Values that need checks beyond their type (dates, conditions,
+//! ids, parameters) keep their source span so [`super::load`] can report the line of a mistake.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::ruleset::{ClosureMechanism, Status};
+use crate::domain::{CaseType, Custody};
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRuleSet {
+    pub name: Spanned<String>,
+    pub version: Spanned<String>,
+    pub status: Status,
+    pub title: Spanned<String>,
+    pub sources: Spanned<Vec<String>>,
+    #[serde(default)]
+    pub superseded_by: Option<String>,
+    pub effective: RawEffective,
+    pub scope: RawScope,
+    #[serde(default)]
+    pub params: BTreeMap<String, Spanned<i64>>,
+    #[serde(default)]
+    pub gates: Vec<RawRule>,
+    #[serde(default)]
+    pub relief: Vec<RawRule>,
+    #[serde(default)]
+    pub qualifying: Vec<RawRule>,
+    #[serde(default)]
+    pub points: Vec<RawPointsRule>,
+    pub threshold: Spanned<i64>,
+    pub offer: RawOffer,
+}
+
+/// `[effective]`: a TOML date or a `"YYYY-MM-DD"` string; `to` may be absent or `""`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawEffective {
+    pub from: Spanned<toml::Value>,
+    #[serde(default)]
+    pub to: Option<Spanned<toml::Value>>,
+}
+
+/// `[scope]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawScope {
+    pub case_types: Spanned<Vec<CaseType>>,
+    pub custody: Spanned<Vec<Custody>>,
+    pub exclude_final_order: bool,
+}
+
+/// A gate, relief or qualifying rule.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRule {
+    pub id: Spanned<String>,
+    pub reason: Spanned<String>,
+    #[serde(default)]
+    pub all: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub any: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
+/// A points rule: a rule with the points it adds (or, when negative, takes away).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPointsRule {
+    pub id: Spanned<String>,
+    pub points: Spanned<i64>,
+    pub reason: Spanned<String>,
+    #[serde(default)]
+    pub all: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub any: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
+impl RawPointsRule {
+    /// The rule without its points.
+    pub fn split(self) -> (RawRule, Spanned<i64>) {
+        let rule = RawRule {
+            id: self.id,
+            reason: self.reason,
+            all: self.all,
+            any: self.any,
+        };
+        (rule, self.points)
+    }
+}
+
+/// `[offer]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawOffer {
+    pub deadline_days: Spanned<u32>,
+    pub reminder_days: Spanned<u32>,
+    pub requires_attorney_approval: bool,
+    pub requires_background_check: bool,
+    pub closure_mechanism: ClosureMechanism,
+}
