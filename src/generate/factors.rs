@@ -11,9 +11,9 @@ use crate::domain::{
 };
 
 /// Chance of documented, compelling community ties after ten years' presence (less before).
-const P_TIES_LONG: f64 = 0.22;
+const P_TIES_LONG: f64 = 0.045;
 /// Chance of a pending or approved petition without US-citizen or LPR relatives.
-const P_PETITION_BASE: f64 = 0.035;
+const P_PETITION_BASE: f64 = 0.05;
 
 /// What the flags and factors depend on.
 pub(super) struct Profile {
@@ -89,7 +89,7 @@ fn relatives(years: Option<f64>, age: u32, rng: &mut impl Rng) -> u16 {
 /// A pending or approved petition, if any.
 fn petition(p: &Profile, relatives: u16, rng: &mut impl Rng) -> Option<PendingPetition> {
     let rate =
-        P_PETITION_BASE + 0.03 * f64::from(relatives.min(3)) + if p.lpr { 0.05 } else { 0.0 };
+        P_PETITION_BASE + 0.035 * f64::from(relatives.min(3)) + if p.lpr { 0.05 } else { 0.0 };
     if !rng.random_bool(rate) {
         return None;
     }
@@ -124,8 +124,8 @@ pub(super) fn factors(p: &Profile, lpr_since: Option<NaiveDate>, rng: &mut impl 
         .arrived_under_16()
         .unwrap_or_else(|| rng.random_bool(0.05));
     let school = match (under_16, p.age < 30) {
-        (true, true) => 0.75,
-        (true, false) => 0.45,
+        (true, true) => 0.42,
+        (true, false) => 0.25,
         (false, true) => 0.06,
         (false, false) => 0.02,
     };
@@ -145,13 +145,13 @@ pub(super) fn factors(p: &Profile, lpr_since: Option<NaiveDate>, rng: &mut impl 
         (false, 18..=49) => 0.02,
         _ => 0.0,
     };
-    let health = 0.02 + if p.age >= 55 { 0.08 } else { 0.0 };
+    let health = 0.008 + if p.age >= 55 { 0.04 } else { 0.0 };
     Factors {
         arrived_under_16: under_16,
         in_school_or_graduate: rng.random_bool(school),
         military_service: rng.random_bool(if p.lpr { 0.03 } else { 0.0015 }),
-        military_family: rng.random_bool(if relatives > 0 { 0.012 } else { 0.004 }),
-        crime_victim_or_witness: rng.random_bool(0.025),
+        military_family: rng.random_bool(if relatives > 0 { 0.004 } else { 0.001 }),
+        crime_victim_or_witness: rng.random_bool(0.006),
         serious_health_condition: rng.random_bool(health),
         primary_caretaker: rng.random_bool(caretaker),
         pregnant_or_nursing: rng.random_bool(pregnant),
@@ -189,7 +189,7 @@ pub(super) fn victim_consistency(
     confidential: Confidential,
     rng: &mut impl Rng,
 ) {
-    if confidential.vawa_t_u && rng.random_bool(0.8) {
+    if confidential.vawa_t_u && rng.random_bool(0.6) {
         factors.crime_victim_or_witness = true;
     }
 }

@@ -15,7 +15,11 @@ pub(super) fn name(pool: Pool, female: bool, rng: &mut impl Rng) -> (String, Str
     let names = pool.names();
     let given_names = if female { names.female } else { names.male };
     let given = given_names[rng.random_range(0..given_names.len())];
-    let family = names.family[rng.random_range(0..names.family.len())];
+    let mut family = names.family[rng.random_range(0..names.family.len())];
+    // Kaur is a woman's name; a Sikh man's is Singh.
+    if family == "Kaur" && !female {
+        family = "Singh";
+    }
     // Many Hispanic respondents are recorded with both family names.
     if pool == Pool::Hispanic && rng.random_bool(0.4) {
         let second = names.family[rng.random_range(0..names.family.len())];

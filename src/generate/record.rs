@@ -18,11 +18,11 @@ const P_ENTRY_UNKNOWN: f64 = 0.07;
 /// before filing.
 const P_RECENT_ENTRY: f64 = 0.18;
 /// Share of the others who arrived as children (under 16).
-const P_CHILD_ARRIVAL: f64 = 0.16;
+const P_CHILD_ARRIVAL: f64 = 0.085;
 /// Share with at least one criminal conviction.
 const P_CONVICTED: f64 = 0.17;
 /// Share with a final order of removal.
-const P_FINAL_ORDER: f64 = 0.025;
+const P_FINAL_ORDER: f64 = 0.02;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).expect("a valid date")
@@ -42,7 +42,7 @@ fn age(rng: &mut impl Rng) -> u32 {
         // Triangular over 20..50, peaking in the mid thirties.
         let t = (rng.random::<f64>() + rng.random::<f64>()) / 2.0;
         20 + (t * 30.0) as u32
-    } else if u < 0.97 {
+    } else if u < 0.985 {
         rng.random_range(50..65)
     } else {
         rng.random_range(65..81)
@@ -114,11 +114,11 @@ pub(super) fn build(rng: &mut impl Rng, seed: u64, index: u64) -> Case {
     let case_type = pick(
         rng,
         &[
-            (CaseType::Removal, 95.8),
+            (CaseType::Removal, 96.3),
             (CaseType::Deportation, 1.6),
             (CaseType::Exclusion, 0.9),
-            (CaseType::AsylumOnly, 1.0),
-            (CaseType::WithholdingOnly, 0.7),
+            (CaseType::AsylumOnly, 0.7),
+            (CaseType::WithholdingOnly, 0.5),
         ],
     );
     let old = matches!(case_type, CaseType::Deportation | CaseType::Exclusion);
@@ -179,8 +179,8 @@ pub(super) fn build(rng: &mut impl Rng, seed: u64, index: u64) -> Case {
         _ if case_type == CaseType::WithholdingOnly => 0.6,
         _ if danger => 0.35,
         _ if felon => 0.25,
-        _ if profile.convicted => 0.08,
-        _ => 0.012,
+        _ if profile.convicted => 0.07,
+        _ => 0.010,
     };
     let custody = if rng.random_bool(p_detained) {
         Custody::Detained
