@@ -77,6 +77,16 @@ impl Condition {
         self.fact
     }
 
+    /// The comparison.
+    pub fn op(&self) -> Op {
+        self.op
+    }
+
+    /// The constant compared with: a number, or 0/1 for false/true on a yes/no fact.
+    pub fn value(&self) -> i32 {
+        self.value
+    }
+
     /// Whether the condition holds for `facts`. Unknown facts make it false.
     #[inline]
     pub fn holds(&self, facts: &Facts) -> bool {

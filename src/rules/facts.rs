@@ -57,7 +57,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::domain::{Case, OffenseCategory, OffenseLevel, PetitionStatus};
+use crate::domain::{Case, Date, OffenseCategory, OffenseLevel, PetitionStatus};
 
 /// Whether a fact is a yes/no fact or a number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -71,7 +71,7 @@ pub enum FactKind {
 /// Declares the [`Fact`] enum with its file name, kind and plain-words meaning.
 macro_rules! facts {
     ($($variant:ident = $name:literal, $kind:ident, $about:literal;)+) => {
-        /// A fact a rule can test. See the table in the module documentation.
+        /// A fact a rule can test. See the table in the [module documentation](self).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Fact {
             $(#[doc = $about] $variant,)+
@@ -180,7 +180,7 @@ impl Facts {
         let mut facts = Facts {
             values: [Some(0); COUNT],
         };
-        let years = |d: Option<crate::domain::Date>| {
+        let years = |d: Option<Date>| {
             d.and_then(|d| full_months(d.naive(), as_of))
                 .map(|m| m / 12)
         };

@@ -51,10 +51,10 @@ impl RuleSet {
 fn parse(text: &str) -> Result<RawRuleSet, RulesError> {
     let de = toml::Deserializer::parse(text).map_err(|e| from_toml_error(text, ".", &e))?;
     serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let path = path
-            .replace(&format!(".{SPANNED_SEGMENT}"), "")
-            .replace(SPANNED_SEGMENT, ".");
+        let path = e
+            .path()
+            .to_string()
+            .replace(&format!(".{SPANNED_SEGMENT}"), "");
         from_toml_error(text, &path, e.inner())
     })
 }

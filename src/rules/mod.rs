@@ -15,7 +15,7 @@
 //! content_hash(text: &str) -> String                      lowercase hex SHA-256 of the file text
 //! EvalContext { as_of: NaiveDate, courts: Option<Vec<String>> }, EvalContext::new(as_of).with_courts(..)
 //! Facts::derive(case: &Case, as_of: NaiveDate) -> Facts;  Facts::get(Fact) -> Option<i32>
-//! Fact (ALL, name, from_name, kind, about), FactKind
+//! Fact (ALL, name, from_name, kind, about), FactKind    (also at rules::facts, with the fact table)
 //! Status, Effective (from, to, covers), Scope, OfferSettings, ClosureMechanism, Rule, Condition, Op
 //! RulesError { path, line, message }
 //! ```
@@ -24,13 +24,13 @@
 //!
 //! 1. **Scope.** Custody, final order, case type (from the file) and court (from the run, via
 //!    [`EvalContext::courts`]) are checked in that order. The first that fails makes the case
-//!    `out_of_scope`, with one [`RuleKind::Scope`] rule naming the check; nothing else is evaluated
+//!    `out_of_scope`, with one [`RuleKind::Scope`](crate::domain::RuleKind::Scope) rule naming the check; nothing else is evaluated
 //!    and the score is 0.
 //! 2. Every gate, relief, qualifying and points rule is evaluated and every rule that fires is
 //!    recorded, in file order, grouped by stage. The score is the sum of the fired points rules.
 //! 3. Precedence: any gate → `enforcement_priority`; else any relief rule → `refer_dismissal`; else
 //!    no qualifying category → `not_amenable`; else score ≥ threshold → `offer_recommended`, otherwise
-//!    `not_amenable`. A case that reaches the score comparison also gets a [`RuleKind::Threshold`]
+//!    `not_amenable`. A case that reaches the score comparison also gets a [`RuleKind::Threshold`](crate::domain::RuleKind::Threshold)
 //!    entry saying how its score compares. A rule set with no qualifying categories at all (a
 //!    Kelly-2017 style policy, POLICY.md §4) skips the qualifying step and goes straight to the score.
 //!
@@ -40,13 +40,13 @@
 //! `name`, `version`, `status`, `title`, `sources`, optional `superseded_by`; tables `[effective]`,
 //! `[scope]`, `[params]`, `[offer]`; arrays of tables `[[gates]]`, `[[relief]]`, `[[qualifying]]`,
 //! `[[points]]` (each with `id`, `reason`, `all` and/or `any`, and `points` for points rules); and
-//! `threshold`. Conditions are `"fact op value"` strings, see [`Condition`]; facts are listed in the
-//! [`facts`](self::Fact) table.
+//! `threshold`. Conditions are `"fact op value"` strings, see [`Condition`]; the facts a condition
+//! can name are listed, in plain words, in the table of the [`facts`] module.
 
 mod compile;
 mod condition;
 mod eval;
-mod facts;
+pub mod facts;
 mod format;
 mod load;
 mod ruleset;
