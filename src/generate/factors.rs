@@ -104,7 +104,8 @@ fn petition(p: &Profile, relatives: u16, rng: &mut impl Rng) -> Option<PendingPe
         forms.push(("I-821", 20.0));
     }
     let form = pick(rng, &forms);
-    let approved = rng.random_bool(0.3);
+    // An approved I-485 would have made the person a resident: adjustment is only ever pending.
+    let approved = form != "I-485" && rng.random_bool(0.33);
     let immediate = rng.random_bool(if approved { 0.25 } else { 0.02 });
     Some(PendingPetition {
         form: text(form),

@@ -24,8 +24,8 @@
 //!   clients); Spanish speakers less often than others (POLICY.md §6).
 //!
 //! **Calibration.** Evaluated with `config/rules/morton-2011.toml` as of [`REVIEW_START`], 100,000
-//! cases (seed 2011) give: offer_recommended 7.70%, not_amenable 58.96%, enforcement_priority 26.10%,
-//! out_of_scope 6.63%, refer_dismissal 0.60% — against the ≈7.5% identified in the 2011–12 review
+//! cases (seed 2011) give: offer_recommended 7.70%, not_amenable 59.01%, enforcement_priority 26.10%,
+//! out_of_scope 6.63%, refer_dismissal 0.55% — against the ≈7.5% identified in the 2011–12 review
 //! (POLICY.md §2.1). Other seeds move these by about 0.1 point. The offer share is much the same in
 //! every court (6.8–8.7%) and for represented and pro se respondents alike: the real spread between
 //! courts came from local practice, which a case generator does not model.
