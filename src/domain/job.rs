@@ -34,6 +34,8 @@ pub struct DecodedJob {
     pub case: Result<Case, FieldError>,
     /// The job's case exactly as received, so a refused job can be dead-lettered alone.
     pub raw_case: Option<Box<RawValue>>,
+    /// The whole job element of a batch message, as received (None for the single form).
+    pub raw_job: Option<Box<RawValue>>,
 }
 
 #[derive(Deserialize)]
@@ -98,6 +100,7 @@ pub fn decode_message(body: &[u8]) -> Result<JobMessage, FieldError> {
                     job_id: Some(job_id),
                     case,
                     raw_case: Some(raw_case),
+                    raw_job: None,
                 }],
             })
         }
@@ -118,9 +121,13 @@ pub fn decode_message(body: &[u8]) -> Result<JobMessage, FieldError> {
                 ));
             }
             let jobs = jobs
-                .iter()
+                .into_iter()
                 .enumerate()
-                .map(|(i, raw)| decode_batch_job(i, raw))
+                .map(|(i, raw)| {
+                    let mut job = decode_batch_job(i, &raw);
+                    job.raw_job = Some(raw);
+                    job
+                })
                 .collect();
             Ok(JobMessage {
                 run_id: env.run_id,
@@ -144,6 +151,7 @@ fn decode_batch_job(index: usize, raw: &RawValue) -> DecodedJob {
                 job_id: None,
                 case: Err(e.within(&prefix)),
                 raw_case: None,
+                raw_job: None,
             };
         }
     };
@@ -154,6 +162,7 @@ fn decode_batch_job(index: usize, raw: &RawValue) -> DecodedJob {
                 job_id: None,
                 case: Err(FieldError::new(format!("{prefix}.job_id"), r)),
                 raw_case: Some(job.case),
+                raw_job: None,
             };
         }
     };
@@ -162,6 +171,7 @@ fn decode_batch_job(index: usize, raw: &RawValue) -> DecodedJob {
         job_id: Some(job_id),
         case,
         raw_case: Some(job.case),
+        raw_job: None,
     }
 }
 

@@ -1,0 +1,232 @@
+//! Typed settings: `config/default.toml`, then `config/{DOCKET_ENV}.toml`, then `DOCKET_*` variables.
+
+use std::path::{Path, PathBuf};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// Why settings could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A source could not be read or a value has the wrong type.
+    #[error("configuration: {0}")]
+    Invalid(#[from] config::ConfigError),
+    /// A value is out of its allowed range.
+    #[error("configuration: {key} {reason}")]
+    OutOfRange {
+        /// Dotted key of the setting.
+        key: &'static str,
+        /// What is wrong.
+        reason: &'static str,
+    },
+}
+
+/// All settings of a docket process.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// PostgreSQL.
+    pub database: DatabaseSettings,
+    /// RabbitMQ.
+    pub amqp: AmqpSettings,
+    /// Worker batching and concurrency.
+    pub worker: WorkerSettings,
+    /// Bulk enqueue.
+    pub enqueue: EnqueueSettings,
+    /// Logging.
+    pub log: LogSettings,
+    /// Metrics and health endpoints.
+    pub metrics: MetricsSettings,
+}
+
+/// Where a long-running process serves `/metrics`, `/healthz` and `/readyz`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// Address and port to listen on; port 0 picks a free one.
+    pub listen: std::net::SocketAddr,
+}
+
+/// PostgreSQL settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// Connection URL; may hold a password, so it is kept secret.
+    pub url: SecretString,
+    /// Pool size.
+    pub max_connections: u32,
+    /// Seconds to wait for a connection.
+    pub connect_timeout_secs: u64,
+}
+
+/// RabbitMQ settings and topology names.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmqpSettings {
+    /// Connection URL; may hold a password, so it is kept secret.
+    pub url: SecretString,
+    /// Jobs exchange (direct).
+    pub exchange: String,
+    /// Routing key of review jobs.
+    pub routing_key: String,
+    /// Work queue (quorum).
+    pub queue: String,
+    /// Dead-letter exchange.
+    pub dead_letter_exchange: String,
+    /// Dead-letter queue.
+    pub dead_letter_queue: String,
+    /// Deliveries after which the broker dead-letters a message.
+    pub delivery_limit: u32,
+}
+
+/// Worker settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerSettings {
+    /// Consumers (channels) per process.
+    pub consumers: usize,
+    /// Prefetch per consumer, in messages.
+    pub prefetch: u16,
+    /// Cases per database transaction.
+    pub batch_cases: usize,
+    /// Longest wait for a batch to fill, in milliseconds.
+    pub batch_linger_ms: u64,
+}
+
+/// Enqueue settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnqueueSettings {
+    /// Cases per message; 1 selects the single-case form.
+    pub cases_per_message: usize,
+    /// Messages awaiting a confirm at once.
+    pub max_in_flight: usize,
+}
+
+/// Logging settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// `pretty` or `json`.
+    pub format: LogFormat,
+    /// Default filter directive.
+    pub level: String,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+impl Settings {
+    /// Loads settings from `file` (default `config/default.toml`), the optional environment file
+    /// next to it, and `DOCKET_*` variables.
+    pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
+        let base = file
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("config/default.toml"));
+        let mut builder = config::Config::builder();
+        builder = if base.exists() || file.is_some() {
+            builder.add_source(config::File::from(base.clone()))
+        } else {
+            // Running outside the source tree: the defaults are compiled in.
+            builder.add_source(config::File::from_str(
+                include_str!("../config/default.toml"),
+                config::FileFormat::Toml,
+            ))
+        };
+        if let Ok(env) = std::env::var("DOCKET_ENV") {
+            let dir = base.parent().unwrap_or(Path::new("."));
+            let env_file = dir.join(format!("{env}.toml"));
+            builder = builder.add_source(config::File::from(env_file).required(false));
+        }
+        builder = builder.add_source(
+            config::Environment::with_prefix("DOCKET")
+                .prefix_separator("_")
+                .separator("__")
+                .try_parsing(true),
+        );
+        let settings: Settings = builder.build()?.try_deserialize()?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let bad = |key, reason| Err(ConfigError::OutOfRange { key, reason });
+        if self.worker.consumers == 0 {
+            return bad("worker.consumers", "must be at least 1");
+        }
+        if self.worker.batch_cases == 0 {
+            return bad("worker.batch_cases", "must be at least 1");
+        }
+        if self.worker.prefetch == 0 {
+            return bad("worker.prefetch", "must be at least 1");
+        }
+        if !(1..=crate::domain::MAX_BATCH_JOBS).contains(&self.enqueue.cases_per_message) {
+            return bad("enqueue.cases_per_message", "must be 1 to 1000");
+        }
+        if self.enqueue.max_in_flight == 0 {
+            return bad("enqueue.max_in_flight", "must be at least 1");
+        }
+        if self.database.max_connections == 0 {
+            return bad("database.max_connections", "must be at least 1");
+        }
+        Ok(())
+    }
+}
+
+/// A URL with any password replaced by `***`, safe to print.
+pub fn redact_url(url: &SecretString) -> String {
+    let raw = url.expose_secret();
+    let Some(scheme_end) = raw.find("://") else {
+        return "<unparseable url>".into();
+    };
+    let rest = &raw[scheme_end + 3..];
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    match authority.rfind('@') {
+        Some(at) => {
+            let userinfo = &authority[..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            let masked = if userinfo.contains(':') {
+                format!("{user}:***")
+            } else {
+                user.to_string()
+            };
+            format!("{}://{masked}@{}", &raw[..scheme_end], &rest[at + 1..])
+        }
+        None => raw.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_removed_from_printed_urls() {
+        let url = SecretString::from("amqp://guest:hunter2@127.0.0.1:5672/%2f");
+        assert_eq!(redact_url(&url), "amqp://guest:***@127.0.0.1:5672/%2f");
+        let url = SecretString::from("postgres://postgres@127.0.0.1/docket");
+        assert_eq!(redact_url(&url), "postgres://postgres@127.0.0.1/docket");
+    }
+
+    #[test]
+    fn the_shipped_defaults_load_and_reach_loopback() {
+        let s = Settings::load(Some(Path::new("config/default.toml"))).unwrap();
+        assert!(redact_url(&s.database.url).contains("127.0.0.1"));
+        assert!(redact_url(&s.amqp.url).contains("127.0.0.1"));
+        assert_eq!(s.amqp.queue, "docket.review");
+    }
+
+    #[test]
+    fn a_debug_print_of_settings_hides_secrets() {
+        let s = Settings::load(Some(Path::new("config/default.toml"))).unwrap();
+        assert!(!format!("{s:?}").contains("guest:guest"));
+    }
+}

@@ -1,0 +1,107 @@
+//! The `cases` table: bulk upsert of imported case records.
+
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+
+use super::StoreError;
+use crate::domain::Case;
+
+/// What one upsert did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct UpsertCounts {
+    /// New cases.
+    pub inserted: u64,
+    /// Cases whose facts changed.
+    pub updated: u64,
+    /// Cases already stored with the same facts.
+    pub unchanged: u64,
+}
+
+impl std::ops::AddAssign for UpsertCounts {
+    fn add_assign(&mut self, o: Self) {
+        self.inserted += o.inserted;
+        self.updated += o.updated;
+        self.unchanged += o.unchanged;
+    }
+}
+
+/// sha256 (hex) of a case's canonical JSON: identifies the facts a decision was made on.
+pub fn facts_hash(canonical_json: &str) -> String {
+    hex::encode(Sha256::digest(canonical_json.as_bytes()))
+}
+
+/// Inserts new cases and updates changed ones in one statement; unchanged rows are not touched.
+/// Case ids must be unique within `cases`.
+pub async fn upsert(pool: &PgPool, cases: &[Case]) -> Result<UpsertCounts, StoreError> {
+    let n = cases.len();
+    let mut ids = Vec::with_capacity(n);
+    let mut courts = Vec::with_capacity(n);
+    let mut types = Vec::with_capacity(n);
+    let mut custody = Vec::with_capacity(n);
+    let mut nationality = Vec::with_capacity(n);
+    let mut language = Vec::with_capacity(n);
+    let mut represented = Vec::with_capacity(n);
+    let mut records = Vec::with_capacity(n);
+    let mut hashes = Vec::with_capacity(n);
+    for c in cases {
+        let json = c.to_json();
+        ids.push(c.case_id.as_str().to_string());
+        courts.push(c.court.as_str().to_string());
+        types.push(c.case_type.code().to_string());
+        custody.push(c.custody.code().to_string());
+        nationality.push(c.respondent.nationality.as_str().to_string());
+        language.push(c.respondent.language.as_str().to_string());
+        represented.push(c.counsel.is_some());
+        hashes.push(facts_hash(&json));
+        records.push(json);
+    }
+    let (inserted, updated): (i64, i64) = sqlx::query_as(
+        r#"
+        WITH upserted AS (
+            INSERT INTO cases (case_id, court, case_type, custody, nationality, language,
+                               represented, record, facts_hash)
+            SELECT t.case_id, t.court, t.case_type, t.custody, t.nationality, t.language,
+                   t.represented, t.record::jsonb, t.facts_hash
+            FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                        $7::bool[], $8::text[], $9::text[])
+                 AS t(case_id, court, case_type, custody, nationality, language,
+                      represented, record, facts_hash)
+            ON CONFLICT (case_id) DO UPDATE SET
+                court = EXCLUDED.court, case_type = EXCLUDED.case_type,
+                custody = EXCLUDED.custody, nationality = EXCLUDED.nationality,
+                language = EXCLUDED.language, represented = EXCLUDED.represented,
+                record = EXCLUDED.record, facts_hash = EXCLUDED.facts_hash, updated_at = now()
+            WHERE cases.facts_hash <> EXCLUDED.facts_hash
+            RETURNING (xmax = 0) AS inserted
+        )
+        SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM upserted
+        "#,
+    )
+    .bind(&ids)
+    .bind(&courts)
+    .bind(&types)
+    .bind(&custody)
+    .bind(&nationality)
+    .bind(&language)
+    .bind(&represented)
+    .bind(&records)
+    .bind(&hashes)
+    .fetch_one(pool)
+    .await?;
+    let (inserted, updated) = (inserted as u64, updated as u64);
+    Ok(UpsertCounts {
+        inserted,
+        updated,
+        unchanged: n as u64 - inserted - updated,
+    })
+}
+
+/// Loads the stored records of `ids` (missing ids are skipped), as raw contract JSON.
+pub async fn records(pool: &PgPool, ids: &[String]) -> Result<Vec<(String, String)>, StoreError> {
+    Ok(
+        sqlx::query_as("SELECT case_id, record::text FROM cases WHERE case_id = ANY($1)")
+            .bind(ids)
+            .fetch_all(pool)
+            .await?,
+    )
+}

@@ -1,0 +1,146 @@
+//! The `runs` and `run_cases` tables: a run, its stored policy, its membership and publish progress.
+
+use chrono::NaiveDate;
+use sqlx::PgPool;
+
+use super::StoreError;
+
+/// A run as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Run {
+    /// Database id.
+    pub id: i64,
+    /// Unique name.
+    pub name: String,
+    /// Rule-set name.
+    pub rules_name: String,
+    /// Rule-set version.
+    pub rules_version: String,
+    /// sha256 of the rule-set text.
+    pub rules_hash: String,
+    /// The rule-set text exactly as read when the run was created.
+    pub rules_text: String,
+    /// Review date.
+    pub as_of: NaiveDate,
+    /// Courts the run is limited to, if any.
+    pub courts: Option<Vec<String>>,
+}
+
+/// What a new run is made of.
+#[derive(Debug, Clone)]
+pub struct NewRun<'a> {
+    /// Unique name.
+    pub name: &'a str,
+    /// Rule-set name.
+    pub rules_name: &'a str,
+    /// Rule-set version.
+    pub rules_version: &'a str,
+    /// sha256 of the text.
+    pub rules_hash: &'a str,
+    /// The text.
+    pub rules_text: &'a str,
+    /// Review date.
+    pub as_of: NaiveDate,
+    /// Courts, or all.
+    pub courts: Option<&'a [String]>,
+    /// Who created it.
+    pub created_by: &'a str,
+}
+
+/// Creates a run and fixes its membership (the imported cases of its courts), in one transaction.
+/// Returns the run and the number of cases in it.
+pub async fn create(pool: &PgPool, new: &NewRun<'_>) -> Result<(Run, u64), StoreError> {
+    let mut tx = pool.begin().await?;
+    let run: Option<Run> = sqlx::query_as(
+        r#"
+        INSERT INTO runs (name, rules_name, rules_version, rules_hash, rules_text, as_of, courts, created_by)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        ON CONFLICT (name) DO NOTHING
+        RETURNING id, name, rules_name, rules_version, rules_hash, rules_text, as_of, courts
+        "#,
+    )
+    .bind(new.name)
+    .bind(new.rules_name)
+    .bind(new.rules_version)
+    .bind(new.rules_hash)
+    .bind(new.rules_text)
+    .bind(new.as_of)
+    .bind(new.courts)
+    .bind(new.created_by)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let run = run.ok_or_else(|| StoreError::RunExists(new.name.to_string()))?;
+    let members = sqlx::query(
+        r#"
+        INSERT INTO run_cases (run_id, case_id)
+        SELECT $1, case_id FROM cases WHERE $2::text[] IS NULL OR court = ANY($2)
+        "#,
+    )
+    .bind(run.id)
+    .bind(new.courts)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok((run, members))
+}
+
+/// Finds a run by name.
+pub async fn find(pool: &PgPool, name: &str) -> Result<Option<Run>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, name, rules_name, rules_version, rules_hash, rules_text, as_of, courts FROM runs WHERE name = $1",
+    )
+    .bind(name)
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// Finds a run by name or fails with [`StoreError::UnknownRun`].
+pub async fn get(pool: &PgPool, name: &str) -> Result<Run, StoreError> {
+    find(pool, name)
+        .await?
+        .ok_or_else(|| StoreError::UnknownRun(name.to_string()))
+}
+
+/// Names of every run, oldest first.
+pub async fn names(pool: &PgPool) -> Result<Vec<String>, StoreError> {
+    Ok(sqlx::query_scalar("SELECT name FROM runs ORDER BY id")
+        .fetch_all(pool)
+        .await?)
+}
+
+/// The next `limit` members of a run not yet published, in case-id order after `after`,
+/// with their stored records (contract JSON).
+pub async fn unpublished_page(
+    pool: &PgPool,
+    run_id: i64,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<(String, String)>, StoreError> {
+    Ok(sqlx::query_as(
+        r#"
+        SELECT rc.case_id, c.record::text
+        FROM run_cases rc JOIN cases c USING (case_id)
+        WHERE rc.run_id = $1 AND rc.published_at IS NULL AND rc.case_id > $2
+        ORDER BY rc.case_id
+        LIMIT $3
+        "#,
+    )
+    .bind(run_id)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Records that the broker confirmed the jobs of these cases.
+pub async fn mark_published(pool: &PgPool, run_id: i64, ids: &[String]) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE run_cases SET published_at = now() WHERE run_id = $1 AND case_id = ANY($2)",
+    )
+    .bind(run_id)
+    .bind(ids)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
