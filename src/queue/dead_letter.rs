@@ -1,0 +1,61 @@
+//! Dead letters: a refused message goes to the dead-letter exchange with its reason in headers.
+
+use lapin::types::{AMQPValue, FieldTable};
+
+use super::QueueError;
+use super::publish::{Publisher, confirmed};
+
+/// Header naming the field that was refused.
+pub const FIELD_HEADER: &str = "x-docket-field";
+/// Header carrying the reason a message was refused.
+pub const REASON_HEADER: &str = "x-docket-reason";
+/// Header carrying the run named by the message, when known.
+pub const RUN_HEADER: &str = "x-docket-run";
+/// Header with a coarse, low-cardinality category of the refusal (for metrics and filters).
+pub const KIND_HEADER: &str = "x-docket-kind";
+
+/// A message to dead-letter: the body to keep and why.
+#[derive(Debug, Clone)]
+pub struct DeadLetter {
+    /// The body to preserve (the original message, or one job re-wrapped as a single-case message).
+    pub body: Vec<u8>,
+    /// Category: `decode`, `validation`, `unknown_run`.
+    pub kind: &'static str,
+    /// Field path that was refused.
+    pub field: String,
+    /// Reason, free of personal data.
+    pub reason: String,
+    /// Run named by the message, if it could be read.
+    pub run_id: Option<String>,
+}
+
+/// Publishes every dead letter, then waits for all their confirms.
+pub async fn publish_all(publisher: &Publisher, letters: &[DeadLetter]) -> Result<(), QueueError> {
+    let mut pending = Vec::with_capacity(letters.len());
+    for letter in letters {
+        let mut headers = FieldTable::default();
+        headers.insert(
+            FIELD_HEADER.into(),
+            AMQPValue::LongString(letter.field.as_str().into()),
+        );
+        headers.insert(
+            REASON_HEADER.into(),
+            AMQPValue::LongString(letter.reason.as_str().into()),
+        );
+        headers.insert(
+            KIND_HEADER.into(),
+            AMQPValue::LongString(letter.kind.into()),
+        );
+        if let Some(run) = &letter.run_id {
+            headers.insert(
+                RUN_HEADER.into(),
+                AMQPValue::LongString(run.as_str().into()),
+            );
+        }
+        pending.push(publisher.send(&letter.body, None, headers).await?);
+    }
+    for confirm in pending {
+        confirmed(confirm).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,114 @@
+//! Idempotent declaration of the exchanges and queues every docket process relies on.
+//!
+//! ```text
+//! docket.jobs (direct) --review--> docket.review (quorum, delivery limit, dead-letters to)
+//!                                        |
+//! docket.dead (fanout) <-----------------+  and explicit dead letters with their reason
+//!        '--> docket.review.dead (quorum)
+//! ```
+
+use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::types::{AMQPValue, FieldTable};
+use lapin::{Channel, ExchangeKind};
+
+use super::QueueError;
+use crate::config::AmqpSettings;
+
+/// Declares both exchanges, the work queue and the dead-letter queue, and binds them.
+/// Every process declares the same arguments, so running it again changes nothing.
+pub async fn declare(channel: &Channel, s: &AmqpSettings) -> Result<(), QueueError> {
+    let durable = ExchangeDeclareOptions {
+        durable: true,
+        ..ExchangeDeclareOptions::default()
+    };
+    channel
+        .exchange_declare(
+            s.exchange.as_str().into(),
+            ExchangeKind::Direct,
+            durable,
+            FieldTable::default(),
+        )
+        .await?;
+    channel
+        .exchange_declare(
+            s.dead_letter_exchange.as_str().into(),
+            ExchangeKind::Fanout,
+            durable,
+            FieldTable::default(),
+        )
+        .await?;
+
+    let mut dead_args = FieldTable::default();
+    dead_args.insert(
+        "x-queue-type".into(),
+        AMQPValue::LongString("quorum".into()),
+    );
+    channel
+        .queue_declare(
+            s.dead_letter_queue.as_str().into(),
+            QueueDeclareOptions::durable(),
+            dead_args,
+        )
+        .await?;
+    channel
+        .queue_bind(
+            s.dead_letter_queue.as_str().into(),
+            s.dead_letter_exchange.as_str().into(),
+            "".into(),
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
+        .await?;
+
+    channel
+        .queue_declare(
+            s.queue.as_str().into(),
+            QueueDeclareOptions::durable(),
+            work_queue_arguments(s),
+        )
+        .await?;
+    channel
+        .queue_bind(
+            s.queue.as_str().into(),
+            s.exchange.as_str().into(),
+            s.routing_key.as_str().into(),
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Arguments of the work queue: quorum, a delivery limit, and dead-lettering to the dead-letter
+/// exchange when the limit is reached.
+fn work_queue_arguments(s: &AmqpSettings) -> FieldTable {
+    let mut args = FieldTable::default();
+    args.insert(
+        "x-queue-type".into(),
+        AMQPValue::LongString("quorum".into()),
+    );
+    args.insert(
+        "x-dead-letter-exchange".into(),
+        AMQPValue::LongString(s.dead_letter_exchange.as_str().into()),
+    );
+    args.insert(
+        "x-delivery-limit".into(),
+        AMQPValue::LongLongInt(i64::from(s.delivery_limit)),
+    );
+    args
+}
+
+/// Messages ready in a queue (passive declare; the queue must exist).
+pub async fn depth(channel: &Channel, queue: &str) -> Result<u32, QueueError> {
+    let q = channel
+        .queue_declare(
+            queue.into(),
+            QueueDeclareOptions {
+                passive: true,
+                ..QueueDeclareOptions::default()
+            },
+            FieldTable::default(),
+        )
+        .await?;
+    Ok(q.message_count())
+}

@@ -1,0 +1,202 @@
+//! Prometheus metrics of a process, in one registry created at start-up and passed in.
+//!
+//! Names follow the Prometheus conventions: a `docket_` prefix, base units, `_total` on counters,
+//! explicit histogram buckets, and only low-cardinality labels (never a case id or personal data).
+
+use prometheus::{
+    Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+};
+
+use crate::domain::Decision;
+
+/// The worker's metrics.
+#[derive(Clone)]
+pub struct WorkerMetrics {
+    registry: Registry,
+    /// Jobs received (every job of every message, refused ones included).
+    pub jobs_received: IntCounter,
+    /// Outcomes recorded, by decision.
+    pub jobs_completed: IntCounterVec,
+    /// Jobs that already had an outcome (redeliveries, duplicate publishes).
+    pub jobs_duplicate: IntCounter,
+    /// Messages or jobs dead-lettered, by reason (`decode`, `validation`, `unknown_run`).
+    pub jobs_dead_lettered: IntCounterVec,
+    /// Batches that failed and were returned to the queue, by stage (`database`, `broker`).
+    pub batches_failed: IntCounterVec,
+    /// Jobs per batch.
+    pub batch_jobs: Histogram,
+    /// Seconds to write and commit a batch's outcomes.
+    pub batch_commit_seconds: Histogram,
+    /// Seconds from a batch's first delivery to its ack.
+    pub batch_seconds: Histogram,
+    /// Jobs received and not yet acknowledged.
+    pub jobs_in_flight: IntGauge,
+    /// Consumers currently connected to the broker.
+    pub consumers_connected: IntGauge,
+    /// Unix time of the last committed batch.
+    pub last_batch_timestamp_seconds: IntGauge,
+}
+
+fn counter(r: &Registry, name: &str, help: &str) -> IntCounter {
+    let c = IntCounter::new(name, help).expect("valid metric");
+    r.register(Box::new(c.clone())).expect("unique metric");
+    c
+}
+
+fn counter_vec(r: &Registry, name: &str, help: &str, label: &str) -> IntCounterVec {
+    let c = IntCounterVec::new(Opts::new(name, help), &[label]).expect("valid metric");
+    r.register(Box::new(c.clone())).expect("unique metric");
+    c
+}
+
+fn gauge(r: &Registry, name: &str, help: &str) -> IntGauge {
+    let g = IntGauge::new(name, help).expect("valid metric");
+    r.register(Box::new(g.clone())).expect("unique metric");
+    g
+}
+
+fn histogram(r: &Registry, name: &str, help: &str, buckets: Vec<f64>) -> Histogram {
+    let h = Histogram::with_opts(HistogramOpts::new(name, help).buckets(buckets))
+        .expect("valid metric");
+    r.register(Box::new(h.clone())).expect("unique metric");
+    h
+}
+
+const SECONDS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
+
+impl WorkerMetrics {
+    /// Creates the collectors in a new registry.
+    pub fn new() -> Self {
+        let r = Registry::new();
+        let m = Self {
+            jobs_received: counter(
+                &r,
+                "docket_jobs_received_total",
+                "Jobs received, refused ones included.",
+            ),
+            jobs_completed: counter_vec(
+                &r,
+                "docket_jobs_completed_total",
+                "Outcomes recorded, by decision.",
+                "decision",
+            ),
+            jobs_duplicate: counter(
+                &r,
+                "docket_jobs_duplicate_total",
+                "Jobs that already had an outcome (redeliveries and duplicate publishes).",
+            ),
+            jobs_dead_lettered: counter_vec(
+                &r,
+                "docket_jobs_dead_lettered_total",
+                "Messages or jobs sent to the dead-letter queue, by reason.",
+                "reason",
+            ),
+            batches_failed: counter_vec(
+                &r,
+                "docket_batches_failed_total",
+                "Batches returned to the queue after a failure, by stage.",
+                "stage",
+            ),
+            batch_jobs: histogram(
+                &r,
+                "docket_batch_jobs",
+                "Jobs per batch.",
+                vec![1.0, 10.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2000.0],
+            ),
+            batch_commit_seconds: histogram(
+                &r,
+                "docket_batch_commit_seconds",
+                "Seconds to write and commit a batch's outcomes.",
+                SECONDS.to_vec(),
+            ),
+            batch_seconds: histogram(
+                &r,
+                "docket_batch_seconds",
+                "Seconds from a batch's first delivery to its acknowledgement.",
+                SECONDS.to_vec(),
+            ),
+            jobs_in_flight: gauge(
+                &r,
+                "docket_jobs_in_flight",
+                "Jobs received and not yet acknowledged.",
+            ),
+            consumers_connected: gauge(
+                &r,
+                "docket_consumers_connected",
+                "Consumers currently connected to the broker.",
+            ),
+            last_batch_timestamp_seconds: gauge(
+                &r,
+                "docket_last_batch_timestamp_seconds",
+                "Unix time of the last committed batch.",
+            ),
+            registry: r,
+        };
+        for d in Decision::ALL {
+            m.jobs_completed.with_label_values(&[d.as_str()]);
+        }
+        for reason in ["decode", "validation", "unknown_run"] {
+            m.jobs_dead_lettered.with_label_values(&[reason]);
+        }
+        for stage in ["database", "broker"] {
+            m.batches_failed.with_label_values(&[stage]);
+        }
+        m
+    }
+
+    /// Outcomes recorded, all decisions together.
+    pub fn completed(&self) -> u64 {
+        Decision::ALL
+            .iter()
+            .map(|d| self.jobs_completed.with_label_values(&[d.as_str()]).get())
+            .sum()
+    }
+
+    /// Dead letters, all reasons together.
+    pub fn dead_lettered(&self) -> u64 {
+        ["decode", "validation", "unknown_run"]
+            .iter()
+            .map(|r| self.jobs_dead_lettered.with_label_values(&[r]).get())
+            .sum()
+    }
+
+    /// The registry, for the `/metrics` endpoint.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+}
+
+impl Default for WorkerMetrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Renders a registry in the Prometheus text format.
+pub fn render(registry: &Registry) -> String {
+    TextEncoder::new()
+        .encode_to_string(&registry.gather())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_decision_series_exists_from_the_start() {
+        let m = WorkerMetrics::new();
+        let text = render(m.registry());
+        for d in Decision::ALL {
+            assert!(
+                text.contains(&format!(
+                    "docket_jobs_completed_total{{decision=\"{d}\"}} 0"
+                )),
+                "{d}"
+            );
+        }
+        assert!(text.contains("docket_batch_commit_seconds_bucket"));
+    }
+}

@@ -1,0 +1,217 @@
+//! One consumer: gathers deliveries into batches, writes each batch in one transaction, dead-letters
+//! what it must, and acknowledges only after the commit.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions};
+use lapin::types::FieldTable;
+use lapin::{Channel, Connection};
+use tokio::time::{Instant, sleep_until};
+use tokio_util::sync::CancellationToken;
+
+use super::review::{self, Received};
+use super::runs::RunCache;
+use super::{Fault, Shared, WorkerError};
+use crate::queue::dead_letter;
+use crate::queue::publish::Publisher;
+use crate::retry::Backoff;
+use crate::store::outcomes;
+
+/// Consumes until cancelled (returns `Ok`) or until the channel or connection fails (`Err`).
+pub async fn consume(
+    shared: &Shared,
+    conn: &Connection,
+    index: usize,
+    token: &CancellationToken,
+) -> Result<(), WorkerError> {
+    let ws = &shared.settings.worker;
+    let amqp = &shared.settings.amqp;
+    let channel = conn.create_channel().await?;
+    channel
+        .basic_qos(ws.prefetch, BasicQosOptions::default())
+        .await?;
+    let dead = Publisher::open(conn, &amqp.dead_letter_exchange, "").await?;
+    let tag = format!("{}-{index}", shared.name);
+    let mut consumer = channel
+        .basic_consume(
+            amqp.queue.as_str().into(),
+            tag.as_str().into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await?;
+    tracing::info!(consumer = %tag, queue = %amqp.queue, "Consuming.");
+    let m = &shared.metrics;
+    m.consumers_connected.inc();
+    let _connected = scopeguard(|| m.consumers_connected.dec());
+    let linger = Duration::from_millis(ws.batch_linger_ms);
+    let mut runs = RunCache::default();
+    let mut db_backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(30));
+    loop {
+        let first = tokio::select! {
+            biased;
+            _ = token.cancelled() => break,
+            d = consumer.next() => d,
+        };
+        let first = first.ok_or(WorkerError::ConsumerCancelled)??;
+        let batch_started = std::time::Instant::now();
+        let mut batch = vec![Received::decode(first.delivery_tag, first.data)];
+        let mut jobs = batch[0].job_count();
+        m.jobs_in_flight.add(jobs as i64);
+        let deadline = Instant::now() + linger;
+        while jobs < ws.batch_cases {
+            tokio::select! {
+                biased;
+                _ = token.cancelled() => break,
+                _ = sleep_until(deadline) => break,
+                d = consumer.next() => match d {
+                    Some(Ok(d)) => {
+                        let r = Received::decode(d.delivery_tag, d.data);
+                        jobs += r.job_count();
+                        m.jobs_in_flight.add(r.job_count() as i64);
+                        batch.push(r);
+                    }
+                    Some(Err(e)) => return Err(e.into()),
+                    None => break,
+                },
+            }
+        }
+        let result = process(shared, &channel, &dead, &mut runs, batch).await;
+        m.jobs_in_flight.sub(jobs as i64);
+        match result {
+            Ok(()) => {
+                db_backoff.reset();
+                m.batch_seconds
+                    .observe(batch_started.elapsed().as_secs_f64());
+            }
+            Err(WorkerError::Store(e)) => {
+                m.batches_failed.with_label_values(&["database"]).inc();
+                let wait = db_backoff.next_delay();
+                tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "Batch not recorded; returned to the queue.");
+                tokio::select! {
+                    _ = token.cancelled() => break,
+                    _ = tokio::time::sleep(wait) => {}
+                }
+            }
+            Err(e) => {
+                m.batches_failed.with_label_values(&["broker"]).inc();
+                return Err(e);
+            }
+        }
+    }
+    // Unacknowledged deliveries go back to the queue when the channel closes.
+    channel.close(200, "shutting down".into()).await.ok();
+    dead.channel().close(200, "shutting down".into()).await.ok();
+    Ok(())
+}
+
+/// Reviews one batch: commit outcomes, publish dead letters, then ack everything at once.
+/// On a database error the whole batch is requeued.
+async fn process(
+    shared: &Shared,
+    channel: &Channel,
+    dead: &Publisher,
+    runs: &mut RunCache,
+    batch: Vec<Received>,
+) -> Result<(), WorkerError> {
+    let last_tag = batch
+        .iter()
+        .map(|r| r.tag)
+        .max()
+        .expect("a batch is never empty");
+    let result = record(shared, dead, runs, &batch).await;
+    if let Err(WorkerError::Store(_)) = &result {
+        channel
+            .basic_nack(
+                last_tag,
+                BasicNackOptions {
+                    multiple: true,
+                    requeue: true,
+                },
+            )
+            .await?;
+        return result;
+    }
+    result?;
+    if let Some(Fault::CloseChannelBeforeAck) = shared.fault {
+        channel.close(200, "fault injection".into()).await.ok();
+        return Err(WorkerError::ConsumerCancelled);
+    }
+    channel
+        .basic_ack(last_tag, BasicAckOptions { multiple: true })
+        .await?;
+    Ok(())
+}
+
+async fn record(
+    shared: &Shared,
+    dead: &Publisher,
+    runs: &mut RunCache,
+    batch: &[Received],
+) -> Result<(), WorkerError> {
+    let mut loaded = HashMap::new();
+    for msg in batch {
+        if let Ok(m) = &msg.decoded
+            && !loaded.contains_key(&m.run_id)
+        {
+            let run = runs.get(&shared.pool, &m.run_id).await?;
+            loaded.insert(m.run_id.clone(), run);
+        }
+    }
+    let plan = review::plan(batch, &loaded);
+    let started = std::time::Instant::now();
+    let inserted = if plan.outcomes.is_empty() {
+        Vec::new()
+    } else {
+        let mut tx = shared
+            .pool
+            .begin()
+            .await
+            .map_err(crate::store::StoreError::from)?;
+        let inserted = outcomes::insert_batch(&mut tx, &plan.outcomes, &shared.name).await?;
+        tx.commit().await.map_err(crate::store::StoreError::from)?;
+        inserted
+    };
+    let commit_seconds = started.elapsed().as_secs_f64();
+    dead_letter::publish_all(dead, &plan.dead_letters).await?;
+    for letter in &plan.dead_letters {
+        tracing::debug!(kind = letter.kind, field = %letter.field, reason = %letter.reason, "Dead-lettered.");
+    }
+    let m = &shared.metrics;
+    m.jobs_received.inc_by(plan.jobs as u64);
+    for d in &inserted {
+        m.jobs_completed.with_label_values(&[d.as_str()]).inc();
+    }
+    m.jobs_duplicate
+        .inc_by((plan.outcomes.len() - inserted.len()) as u64);
+    for letter in &plan.dead_letters {
+        m.jobs_dead_lettered.with_label_values(&[letter.kind]).inc();
+    }
+    m.batch_jobs.observe(plan.jobs as f64);
+    m.batch_commit_seconds.observe(commit_seconds);
+    m.last_batch_timestamp_seconds
+        .set(chrono::Utc::now().timestamp());
+    tracing::debug!(
+        jobs = plan.jobs,
+        recorded = inserted.len(),
+        dead_letters = plan.dead_letters.len(),
+        commit_ms = (commit_seconds * 1000.0) as u64,
+        "Batch committed."
+    );
+    Ok(())
+}
+
+/// Runs `f` when dropped: keeps the connected-consumers gauge right on every exit path.
+fn scopeguard<F: FnOnce()>(f: F) -> impl Drop {
+    struct Guard<F: FnOnce()>(Option<F>);
+    impl<F: FnOnce()> Drop for Guard<F> {
+        fn drop(&mut self) {
+            if let Some(f) = self.0.take() {
+                f();
+            }
+        }
+    }
+    Guard(Some(f))
+}

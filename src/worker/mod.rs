@@ -1,0 +1,143 @@
+//! The worker: consumers that review jobs and record outcomes, supervised and restarted with backoff.
+
+mod consumer;
+pub mod review;
+pub mod runs;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::PgPool;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Settings;
+use crate::queue::{self, QueueError, topology};
+use crate::retry::Backoff;
+use crate::store::StoreError;
+use crate::telemetry::metrics::WorkerMetrics;
+
+/// Worker errors.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    /// Broker failure.
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+    /// Database failure.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The broker cancelled the consumer or closed the channel.
+    #[error("the consumer was cancelled by the broker or its channel closed")]
+    ConsumerCancelled,
+}
+
+impl From<lapin::Error> for WorkerError {
+    fn from(e: lapin::Error) -> Self {
+        Self::Queue(QueueError::Amqp(e))
+    }
+}
+
+/// A fault to inject, for tests of redelivery.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Close the channel after a batch's commit, before its ack.
+    CloseChannelBeforeAck,
+}
+
+/// What the consumers share.
+pub(crate) struct Shared {
+    settings: Settings,
+    pool: PgPool,
+    name: String,
+    metrics: WorkerMetrics,
+    fault: Option<Fault>,
+}
+
+/// A worker process's consumers.
+pub struct Worker {
+    shared: Arc<Shared>,
+}
+
+impl Worker {
+    /// A worker named `name` (recorded with each outcome).
+    pub fn new(settings: Settings, pool: PgPool, name: String) -> Self {
+        Self::with_fault(settings, pool, name, None)
+    }
+
+    #[doc(hidden)]
+    pub fn with_fault(
+        settings: Settings,
+        pool: PgPool,
+        name: String,
+        fault: Option<Fault>,
+    ) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                settings,
+                pool,
+                name,
+                metrics: WorkerMetrics::new(),
+                fault,
+            }),
+        }
+    }
+
+    /// The worker's metrics (live).
+    pub fn metrics(&self) -> WorkerMetrics {
+        self.shared.metrics.clone()
+    }
+
+    /// Declares the topology, then runs the consumers until `token` is cancelled. A consumer whose
+    /// channel or connection fails is restarted with backoff.
+    pub async fn run(&self, token: CancellationToken) -> Result<(), WorkerError> {
+        let conn = queue::connect(&self.shared.settings.amqp, "worker").await?;
+        let channel = conn.create_channel().await?;
+        topology::declare(&channel, &self.shared.settings.amqp).await?;
+        channel.close(200, "declared".into()).await.ok();
+        conn.close(200, "declared".into()).await.ok();
+
+        let mut tasks = JoinSet::new();
+        for index in 0..self.shared.settings.worker.consumers {
+            let shared = self.shared.clone();
+            let token = token.clone();
+            tasks.spawn(async move { supervise(shared, index, token).await });
+        }
+        while tasks.join_next().await.is_some() {}
+        Ok(())
+    }
+}
+
+/// Keeps one consumer running: its own connection, reopened with backoff after any failure.
+async fn supervise(shared: Arc<Shared>, index: usize, token: CancellationToken) {
+    let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(30));
+    while !token.is_cancelled() {
+        let outcome = match queue::connect(&shared.settings.amqp, "worker").await {
+            Ok(conn) => {
+                let r = consumer::consume(&shared, &conn, index, &token).await;
+                conn.close(200, "bye".into()).await.ok();
+                r
+            }
+            Err(e) => Err(e.into()),
+        };
+        match outcome {
+            Ok(()) => break,
+            Err(e) => {
+                let wait = backoff.next_delay();
+                tracing::warn!(consumer = index, error = %e, retry_in_ms = wait.as_millis() as u64, "Consumer stopped; restarting.");
+                tokio::select! {
+                    _ = token.cancelled() => break,
+                    _ = tokio::time::sleep(wait) => {}
+                }
+            }
+        }
+    }
+}
+
+/// A name for this worker process: host and pid.
+pub fn default_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into());
+    format!("{host}:{}", std::process::id())
+}

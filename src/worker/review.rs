@@ -1,0 +1,153 @@
+//! The review step of a batch: decoded messages in, outcomes and dead letters out. No I/O.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use serde_json::value::RawValue;
+
+use super::runs::{LoadedRun, RunLookup};
+use crate::domain::{DecodedJob, FieldError, JobMessage, SINGLE_SCHEMA, decode_message};
+use crate::queue::dead_letter::DeadLetter;
+use crate::store::cases::facts_hash;
+use crate::store::outcomes::NewOutcome;
+
+/// A message as received: its body, decoded or refused.
+pub struct Received {
+    /// Delivery tag on the consumer's channel.
+    pub tag: u64,
+    /// The decoded message, or why it was refused whole.
+    pub decoded: Result<JobMessage, FieldError>,
+    /// The body (kept to dead-letter it whole if needed).
+    pub body: Vec<u8>,
+}
+
+impl Received {
+    /// Decodes a delivery's body.
+    pub fn decode(tag: u64, body: Vec<u8>) -> Self {
+        let decoded = decode_message(&body);
+        Self { tag, decoded, body }
+    }
+
+    /// Jobs this message carries (1 when refused whole).
+    pub fn job_count(&self) -> usize {
+        self.decoded.as_ref().map_or(1, |m| m.jobs.len())
+    }
+}
+
+/// What a batch comes to: outcomes to write and messages to dead-letter.
+#[derive(Default)]
+pub struct Plan {
+    /// Outcomes to insert (one per run and case; duplicates inside the batch removed).
+    pub outcomes: Vec<NewOutcome>,
+    /// Refused messages and jobs.
+    pub dead_letters: Vec<DeadLetter>,
+    /// Jobs received in the batch.
+    pub jobs: usize,
+}
+
+/// Reviews every job of the batch under its run's stored rule set.
+pub fn plan(batch: &[Received], runs: &HashMap<String, Result<Arc<LoadedRun>, RunLookup>>) -> Plan {
+    let mut plan = Plan::default();
+    let mut seen: HashSet<(i64, String)> = HashSet::new();
+    for msg in batch {
+        plan.jobs += msg.job_count();
+        let m = match &msg.decoded {
+            Ok(m) => m,
+            Err(e) => {
+                plan.dead_letters.push(whole(msg, None, kind_of(e), e));
+                continue;
+            }
+        };
+        let run = match runs.get(&m.run_id) {
+            Some(Ok(run)) => run,
+            Some(Err(RunLookup::BadRules(why))) => {
+                let e = FieldError::new(
+                    "run_id",
+                    format!("the run's stored rule set does not load: {why}"),
+                );
+                plan.dead_letters
+                    .push(whole(msg, Some(&m.run_id), "unknown_run", &e));
+                continue;
+            }
+            _ => {
+                let e =
+                    FieldError::new("run_id", "names no run; create it with `docket run create`");
+                plan.dead_letters
+                    .push(whole(msg, Some(&m.run_id), "unknown_run", &e));
+                continue;
+            }
+        };
+        for job in &m.jobs {
+            match &job.case {
+                Ok(case) => {
+                    if !seen.insert((run.id, case.case_id.as_str().to_string())) {
+                        continue;
+                    }
+                    let evaluation = run.rules.evaluate(case, &run.ctx);
+                    plan.outcomes.push(NewOutcome {
+                        run_id: run.id,
+                        case_id: case.case_id.as_str().to_string(),
+                        job_id: job.job_id.expect("a job with a valid case has an id"),
+                        evaluation,
+                        rules: run.rules_ref.clone(),
+                        facts_hash: facts_hash(&case.to_json()),
+                    });
+                }
+                Err(e) if !m.batch => {
+                    plan.dead_letters
+                        .push(whole(msg, Some(&m.run_id), "validation", e));
+                }
+                Err(e) => plan.dead_letters.push(one_job(&m.run_id, job, e)),
+            }
+        }
+    }
+    plan
+}
+
+fn kind_of(e: &FieldError) -> &'static str {
+    if e.field == "." {
+        "decode"
+    } else {
+        "validation"
+    }
+}
+
+fn whole(msg: &Received, run: Option<&str>, kind: &'static str, e: &FieldError) -> DeadLetter {
+    DeadLetter {
+        body: msg.body.clone(),
+        kind,
+        field: e.field.clone(),
+        reason: e.reason.clone(),
+        run_id: run.map(str::to_string),
+    }
+}
+
+/// A refused job of a batch, dead-lettered alone: as a single-case message when its id and case
+/// could be read, otherwise as a one-job batch holding the job exactly as received.
+fn one_job(run_id: &str, job: &DecodedJob, e: &FieldError) -> DeadLetter {
+    let body = match (&job.job_id, &job.raw_case) {
+        (Some(id), Some(case)) => single_body(run_id, &id.to_string(), case),
+        _ => {
+            let raw = job.raw_job.as_ref().map_or("null", |r| r.get());
+            format!(
+                r#"{{"schema":"docket.review.batch/v1","run_id":{},"jobs":[{raw}]}}"#,
+                serde_json::to_string(run_id).expect("string serializes")
+            )
+        }
+    };
+    DeadLetter {
+        body: body.into_bytes(),
+        kind: "validation",
+        field: e.field.clone(),
+        reason: e.reason.clone(),
+        run_id: Some(run_id.to_string()),
+    }
+}
+
+fn single_body(run_id: &str, job_id: &str, case: &RawValue) -> String {
+    format!(
+        r#"{{"schema":"{SINGLE_SCHEMA}","job_id":"{job_id}","run_id":{},"case":{}}}"#,
+        serde_json::to_string(run_id).expect("string serializes"),
+        case.get()
+    )
+}
