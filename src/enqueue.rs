@@ -1,0 +1,184 @@
+//! `docket enqueue`: publish one job per case of a run, with confirms kept in flight, resumable.
+//!
+//! Cases are read in case-id order, packed `cases_per_message` to a message (the batch form of the
+//! contract, or the single form when 1), and published with up to `max_in_flight` confirms
+//! outstanding. When a message is confirmed its cases are marked published, so stopping and running
+//! again publishes only what the broker has not confirmed.
+
+use std::collections::VecDeque;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use lapin::PublisherConfirm;
+use lapin::types::FieldTable;
+use serde_json::value::RawValue;
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::config::Settings;
+use crate::domain::{BATCH_SCHEMA, SINGLE_SCHEMA};
+use crate::queue::publish::{Publisher, confirmed};
+use crate::queue::{self, QueueError, topology};
+use crate::store::{self, StoreError};
+
+/// Enqueue errors.
+#[derive(Debug, thiserror::Error)]
+pub enum EnqueueError {
+    /// Broker failure.
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+    /// Database failure.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<lapin::Error> for EnqueueError {
+    fn from(e: lapin::Error) -> Self {
+        Self::Queue(QueueError::Amqp(e))
+    }
+}
+
+/// What an enqueue did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct EnqueueSummary {
+    /// Cases published and confirmed by this call.
+    pub published: u64,
+    /// Messages published.
+    pub messages: u64,
+    /// Cases of the run already published before this call.
+    pub already: u64,
+}
+
+/// The job id of a case in a run: the same on every publish, so duplicates are recognisable.
+pub fn job_id(run: &str, case_id: &str) -> Uuid {
+    Uuid::new_v5(
+        &Uuid::NAMESPACE_OID,
+        format!("docket:{run}:{case_id}").as_bytes(),
+    )
+}
+
+/// Publishes every unpublished case of `run_name`. Stops early (cleanly, progress saved) when
+/// `token` is cancelled. `progress` draws a bar on a terminal.
+pub async fn enqueue(
+    settings: &Settings,
+    pool: &PgPool,
+    run_name: &str,
+    progress: bool,
+    token: &CancellationToken,
+) -> Result<EnqueueSummary, EnqueueError> {
+    let run = store::runs::get(pool, run_name).await?;
+    let (total, already): (i64, i64) =
+        sqlx::query_as("SELECT count(*), count(published_at) FROM run_cases WHERE run_id = $1")
+            .bind(run.id)
+            .fetch_one(pool)
+            .await
+            .map_err(StoreError::from)?;
+    let conn = queue::connect(&settings.amqp, "enqueue").await?;
+    let publisher =
+        Publisher::open(&conn, &settings.amqp.exchange, &settings.amqp.routing_key).await?;
+    topology::declare(publisher.channel(), &settings.amqp).await?;
+
+    let bar = progress_bar(progress, total as u64, already as u64);
+    let per_message = settings.enqueue.cases_per_message;
+    let mut summary = EnqueueSummary {
+        already: already as u64,
+        ..EnqueueSummary::default()
+    };
+    let mut in_flight: VecDeque<(PublisherConfirm, Vec<String>)> = VecDeque::new();
+    let mut after = String::new();
+    'pages: loop {
+        if token.is_cancelled() {
+            break;
+        }
+        let page = store::runs::unpublished_page(pool, run.id, &after, 5000).await?;
+        let Some((last, _)) = page.last() else { break };
+        after = last.clone();
+        for chunk in page.chunks(per_message) {
+            let body = message_body(run_name, chunk);
+            let ids: Vec<String> = chunk.iter().map(|(id, _)| id.clone()).collect();
+            let message_id = (chunk.len() == 1).then(|| job_id(run_name, &ids[0]).to_string());
+            let confirm = publisher
+                .send(&body, message_id, FieldTable::default())
+                .await?;
+            in_flight.push_back((confirm, ids));
+            summary.messages += 1;
+            while in_flight.len() >= settings.enqueue.max_in_flight {
+                settle(pool, run.id, &mut in_flight, &mut summary, &bar).await?;
+            }
+            if token.is_cancelled() {
+                break 'pages;
+            }
+        }
+    }
+    while !in_flight.is_empty() {
+        settle(pool, run.id, &mut in_flight, &mut summary, &bar).await?;
+    }
+    bar.finish_and_clear();
+    publisher.channel().close(200, "done".into()).await.ok();
+    conn.close(200, "done".into()).await.ok();
+    Ok(summary)
+}
+
+/// Waits for the oldest confirm and records its cases as published.
+async fn settle(
+    pool: &PgPool,
+    run_id: i64,
+    in_flight: &mut VecDeque<(PublisherConfirm, Vec<String>)>,
+    summary: &mut EnqueueSummary,
+    bar: &ProgressBar,
+) -> Result<(), EnqueueError> {
+    let (confirm, ids) = in_flight.pop_front().expect("caller checked");
+    confirmed(confirm).await?;
+    store::runs::mark_published(pool, run_id, &ids).await?;
+    summary.published += ids.len() as u64;
+    bar.inc(ids.len() as u64);
+    Ok(())
+}
+
+/// The message for a chunk of `(case_id, record JSON)`: single form for one case, batch form else.
+fn message_body(run: &str, chunk: &[(String, String)]) -> Vec<u8> {
+    let run_json = serde_json::to_string(run).expect("string serializes");
+    let mut body =
+        String::with_capacity(chunk.iter().map(|(_, r)| r.len() + 64).sum::<usize>() + 96);
+    if let [(id, record)] = chunk {
+        body.push_str(&format!(
+            r#"{{"schema":"{SINGLE_SCHEMA}","job_id":"{}","run_id":{run_json},"case":{record}}}"#,
+            job_id(run, id)
+        ));
+    } else {
+        body.push_str(&format!(
+            r#"{{"schema":"{BATCH_SCHEMA}","run_id":{run_json},"jobs":["#
+        ));
+        for (i, (id, record)) in chunk.iter().enumerate() {
+            if i > 0 {
+                body.push(',');
+            }
+            debug_assert!(RawValue::from_string(record.clone()).is_ok());
+            body.push_str(&format!(
+                r#"{{"job_id":"{}","case":{record}}}"#,
+                job_id(run, id)
+            ));
+        }
+        body.push_str("]}");
+    }
+    body.into_bytes()
+}
+
+fn progress_bar(visible: bool, total: u64, done: u64) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(
+        Some(total),
+        if visible {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        },
+    );
+    bar.set_style(
+        ProgressStyle::with_template(
+            "publishing {bar:40} {pos}/{len} cases ({per_sec}, eta {eta})",
+        )
+        .expect("static template"),
+    );
+    bar.set_position(done);
+    bar
+}
