@@ -1,4 +1,28 @@
-//! docket: placeholder
+//! docket reviews a backlog of pending immigration court cases under a prosecutorial-discretion
+//! policy and records each outcome with its reasons.
+//!
+//! # Layout
+//! The modules follow the pipeline's stages:
+//! - `domain`: the case record, job messages and decisions (no I/O);
+//! - `generate`, `import`: a synthetic backlog, and any backlog into PostgreSQL;
+//! - `rules`: the policy as data and its pure evaluator;
+//! - `enqueue`, `queue`: publishing jobs to RabbitMQ, topology, dead letters;
+//! - `worker`: consuming, reviewing in batches, recording outcomes;
+//! - `store`: PostgreSQL repositories (cases, runs, outcomes, progress);
+//! - `config`, `telemetry`, `retry`, `shutdown`: settings, logging, backoff, signals;
+//! - `cli`, `commands`: the command line.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
 pub mod domain;
+pub mod enqueue;
 pub mod generate;
+pub mod import;
+pub mod queue;
+pub mod retry;
 pub mod rules;
+pub mod shutdown;
+pub mod store;
+pub mod telemetry;
+pub mod worker;

@@ -1,0 +1,120 @@
+//! `docket demo`: the main job end to end on a generated backlog.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use tokio_util::sync::CancellationToken;
+
+use super::look::{queue_depths, render_status};
+use super::setup;
+use crate::cli::DemoArgs;
+use crate::config::Settings;
+use crate::store;
+use crate::worker::{Worker, default_name};
+
+/// Migrate, generate, import, create a run with the default rules, start a worker in-process,
+/// enqueue, wait until every case is reviewed, print the status.
+pub async fn demo(mut settings: Settings, args: &DemoArgs) -> Result<()> {
+    let started = Instant::now();
+    if let Some(n) = args.consumers {
+        settings.worker.consumers = n.max(1);
+    }
+    println!("1/6 migrate");
+    let pool = setup::migrate(&settings).await?;
+
+    let dir = std::env::temp_dir().join(format!("docket-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let backlog = dir.join("backlog.ndjson");
+    println!(
+        "2/6 generate {} cases (seed {}) into {}",
+        args.cases,
+        args.seed,
+        backlog.display()
+    );
+    setup::generate(args.cases, args.seed, Some(&backlog))?;
+
+    println!("3/6 import");
+    setup::import(&pool, &backlog, None).await?;
+
+    let run = format!("demo-{}", chrono::Utc::now().format("%Y%m%d-%H%M%S"));
+    println!("4/6 create run {run} with {}", super::DEFAULT_RULES_PATH);
+    let first_case = first_case_id(&backlog)?;
+    let (run_id, members) = setup::run_create(
+        &pool,
+        &run,
+        std::path::Path::new(super::DEFAULT_RULES_PATH),
+        &[],
+        None,
+    )
+    .await?;
+    let total = members as i64;
+
+    let token = CancellationToken::new();
+    let worker = Worker::new(settings.clone(), pool.clone(), default_name());
+    let metrics = worker.metrics();
+    let worker_token = token.clone();
+    let mut worker_task = tokio::spawn(async move { worker.run(worker_token).await });
+
+    println!(
+        "5/6 enqueue (worker with {} consumers running)",
+        settings.worker.consumers
+    );
+    let summary =
+        crate::enqueue::enqueue(&settings, &pool, &run, false, &CancellationToken::new()).await?;
+    println!(
+        "    published {} cases in {} messages",
+        summary.published, summary.messages
+    );
+
+    println!("6/6 review");
+    let mut last_print = Instant::now() - Duration::from_secs(10);
+    loop {
+        let reviewed = reviewed_of(&pool, run_id).await?;
+        if last_print.elapsed() >= Duration::from_secs(2) || reviewed >= total {
+            println!("    reviewed {reviewed}/{total}");
+            last_print = Instant::now();
+        }
+        if reviewed >= total {
+            break;
+        }
+        tokio::select! {
+            r = &mut worker_task => {
+                r.context("worker task panicked")??;
+                bail!("the worker stopped before the run was reviewed");
+            }
+            _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+        }
+    }
+    token.cancel();
+    worker_task.await.context("worker task panicked")??;
+    std::fs::remove_dir_all(&dir).ok();
+
+    let progress = store::progress::for_run(&pool, &run).await?;
+    let queue = queue_depths(&settings).await;
+    println!();
+    print!("{}", render_status(&[progress], &queue));
+    println!(
+        "demo finished in {:.1} s; worker recorded {} outcomes",
+        started.elapsed().as_secs_f64(),
+        metrics.completed()
+    );
+    println!("look at one case: docket show --run {run} {first_case}");
+    Ok(())
+}
+
+fn first_case_id(backlog: &std::path::Path) -> Result<String> {
+    use std::io::BufRead;
+    let mut line = String::new();
+    std::io::BufReader::new(std::fs::File::open(backlog)?).read_line(&mut line)?;
+    let v: serde_json::Value = serde_json::from_str(&line)?;
+    Ok(v["case_id"].as_str().unwrap_or_default().to_string())
+}
+
+async fn reviewed_of(pool: &sqlx::PgPool, run_id: i64) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT count(*) FROM outcomes WHERE run_id = $1")
+            .bind(run_id)
+            .fetch_one(pool)
+            .await?,
+    )
+}

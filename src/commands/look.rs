@@ -1,0 +1,185 @@
+//! status and show.
+
+use std::fmt::Write as _;
+
+use anyhow::{Result, bail};
+use serde::Serialize;
+use sqlx::PgPool;
+
+use crate::config::Settings;
+use crate::queue::{self, topology};
+use crate::store::{self, progress::RunProgress, progress::pct};
+
+/// Queue depths as seen by the broker.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueDepths {
+    /// Work queue name.
+    pub queue: String,
+    /// Messages ready in the work queue (None when the broker could not be asked).
+    pub ready: Option<u32>,
+    /// Messages in the dead-letter queue.
+    pub dead_letters: Option<u32>,
+    /// Why the broker could not be asked, if it could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct StatusReport {
+    runs: Vec<RunProgress>,
+    queue: QueueDepths,
+}
+
+/// Asks the broker for the work and dead-letter queue depths; never fails.
+pub async fn queue_depths(settings: &Settings) -> QueueDepths {
+    let a = &settings.amqp;
+    let mut out = QueueDepths {
+        queue: a.queue.clone(),
+        ready: None,
+        dead_letters: None,
+        error: None,
+    };
+    let result = async {
+        let conn = queue::connect(a, "status").await?;
+        let ch = conn
+            .create_channel()
+            .await
+            .map_err(queue::QueueError::from)?;
+        let ready = topology::depth(&ch, &a.queue).await;
+        let ch2 = conn
+            .create_channel()
+            .await
+            .map_err(queue::QueueError::from)?;
+        let dead = topology::depth(&ch2, &a.dead_letter_queue).await;
+        conn.close(200, "status".into()).await.ok();
+        Ok::<_, queue::QueueError>((ready.ok(), dead.ok()))
+    }
+    .await;
+    match result {
+        Ok((ready, dead)) => {
+            out.ready = ready;
+            out.dead_letters = dead;
+        }
+        Err(e) => out.error = Some(e.to_string()),
+    }
+    out
+}
+
+/// Prints each run's progress (or one run's) and the queue depths.
+pub async fn status(
+    settings: &Settings,
+    pool: &PgPool,
+    run: Option<&str>,
+    json: bool,
+) -> Result<()> {
+    let names = match run {
+        Some(r) => vec![r.to_string()],
+        None => store::runs::names(pool).await?,
+    };
+    let mut runs = Vec::with_capacity(names.len());
+    for name in &names {
+        runs.push(store::progress::for_run(pool, name).await?);
+    }
+    let queue = queue_depths(settings).await;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&StatusReport { runs, queue })?
+        );
+    } else {
+        print!("{}", render_status(&runs, &queue));
+    }
+    Ok(())
+}
+
+/// The human-readable status report.
+pub fn render_status(runs: &[RunProgress], queue: &QueueDepths) -> String {
+    let mut s = String::new();
+    if runs.is_empty() {
+        s.push_str("no runs yet: create one with `docket run create NAME`\n");
+    }
+    for p in runs {
+        let _ = writeln!(s, "run {} ({})", p.run, p.rules);
+        let _ = writeln!(
+            s,
+            "  reviewed  {} {:>5.1}%  {} of {} cases (published {}, {:.1}%)",
+            bar(p.reviewed_pct()),
+            p.reviewed_pct(),
+            p.reviewed,
+            p.total,
+            p.published,
+            pct(p.published, p.total)
+        );
+        for d in crate::domain::Decision::ALL {
+            let n = p.count(d.as_str());
+            let _ = writeln!(
+                s,
+                "  {:<22}{:>9}  {:>5.1}% of reviewed",
+                d.as_str(),
+                n,
+                pct(n, p.reviewed)
+            );
+        }
+    }
+    let show = |v: Option<u32>| v.map_or_else(|| "?".to_string(), |n| n.to_string());
+    let _ = writeln!(
+        s,
+        "queue {}: {} ready · dead letters: {}",
+        queue.queue,
+        show(queue.ready),
+        show(queue.dead_letters)
+    );
+    if let Some(e) = &queue.error {
+        let _ = writeln!(s, "  (broker not reachable: {e})");
+    }
+    s
+}
+
+fn bar(percent: f64) -> String {
+    let width = 30;
+    let filled = ((percent / 100.0) * width as f64)
+        .round()
+        .clamp(0.0, width as f64) as usize;
+    format!("[{}{}]", "#".repeat(filled), ".".repeat(width - filled))
+}
+
+/// Prints one case's outcome with every fired rule.
+pub async fn show(pool: &PgPool, run: &str, case_id: &str, json: bool) -> Result<()> {
+    let r = store::runs::get(pool, run).await?;
+    let Some(o) = store::outcomes::find(pool, r.id, case_id).await? else {
+        bail!("case {case_id} has no outcome in run {run} (not reviewed yet, or not in the run)");
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&o)?);
+        return Ok(());
+    }
+    println!(
+        "case {} in run {run}: {} (score {})",
+        o.case_id, o.decision, o.score
+    );
+    println!(
+        "  rules {}@{} sha256 {} · decided {} by {}",
+        o.rules_name,
+        o.rules_version,
+        &o.rules_hash[..12.min(o.rules_hash.len())],
+        o.decided_at,
+        o.worker
+    );
+    if let Some(fired) = o.fired.as_array() {
+        for f in fired {
+            let points = f["points"].as_i64().unwrap_or(0);
+            let pts = if points != 0 {
+                format!(" ({points:+})")
+            } else {
+                String::new()
+            };
+            println!(
+                "  - {} [{}]{pts}: {}",
+                f["id"].as_str().unwrap_or("?"),
+                f["kind"].as_str().unwrap_or("?"),
+                f["reason"].as_str().unwrap_or("")
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,80 @@
+//! enqueue and worker.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::{Context, Result};
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Settings;
+use crate::telemetry::server::{Readiness, serve};
+use crate::worker::{Worker, default_name};
+
+/// Publishes a run's unpublished cases; prints the summary.
+pub async fn enqueue(settings: &Settings, pool: &PgPool, run: &str, quiet: bool) -> Result<()> {
+    let token = crate::shutdown::on_signals();
+    let progress = !quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let s = crate::enqueue::enqueue(settings, pool, run, progress, &token).await?;
+    println!(
+        "run {run}: published {} cases in {} messages ({} were already published){}",
+        s.published,
+        s.messages,
+        s.already,
+        if token.is_cancelled() {
+            "; interrupted: run again to publish the rest"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}
+
+/// Runs a worker until SIGTERM or SIGINT, serving `/metrics`, `/healthz` and `/readyz`.
+pub async fn worker(
+    mut settings: Settings,
+    pool: PgPool,
+    consumers: Option<usize>,
+    listen: Option<SocketAddr>,
+) -> Result<()> {
+    if let Some(n) = consumers {
+        settings.worker.consumers = n.max(1);
+    }
+    let token = crate::shutdown::on_signals();
+    let name = default_name();
+    let worker = Worker::new(settings.clone(), pool.clone(), name.clone());
+    let metrics = worker.metrics();
+    let ready = Arc::new(Readiness {
+        pool: pool.clone(),
+        consumers_connected: Some(metrics.consumers_connected.clone()),
+        draining: AtomicBool::new(false),
+    });
+    let server_token = CancellationToken::new();
+    let addr = listen.unwrap_or(settings.metrics.listen);
+    let (bound, server) = serve(
+        addr,
+        metrics.registry().clone(),
+        ready.clone(),
+        server_token.clone(),
+    )
+    .await
+    .with_context(|| format!("cannot serve metrics on {addr}"))?;
+    tracing::info!(worker = %name, consumers = settings.worker.consumers, metrics = %bound, "Worker starting.");
+    let draining = ready.clone();
+    let drain_token = token.clone();
+    tokio::spawn(async move {
+        drain_token.cancelled().await;
+        draining.draining.store(true, Ordering::Relaxed);
+    });
+    worker.run(token).await?;
+    server_token.cancel();
+    server.await.ok();
+    pool.close().await;
+    tracing::info!(
+        recorded = metrics.completed(),
+        dead_lettered = metrics.dead_lettered(),
+        "Worker stopped."
+    );
+    Ok(())
+}

@@ -1,0 +1,146 @@
+//! migrate, generate, import, run create.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
+use sqlx::PgPool;
+
+use crate::config::Settings;
+use crate::domain::validate_run_name;
+use crate::rules::{RuleSet, content_hash};
+use crate::store::{self, runs::NewRun};
+
+/// Creates the database if needed and applies migrations; returns a pool on it.
+pub async fn migrate(settings: &Settings) -> Result<PgPool> {
+    store::ensure_database(&settings.database).await?;
+    let pool = store::connect(&settings.database).await?;
+    store::migrate(&pool).await?;
+    Ok(pool)
+}
+
+/// Writes a generated backlog to `out` or stdout.
+pub fn generate(cases: usize, seed: u64, out: Option<&Path>) -> Result<usize> {
+    let written = match out {
+        Some(path) => {
+            let file =
+                File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+            let mut w = BufWriter::new(file);
+            let n = crate::generate::write_ndjson(&mut w, cases, seed)?;
+            w.flush()?;
+            n
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut w = BufWriter::new(stdout.lock());
+            let n = crate::generate::write_ndjson(&mut w, cases, seed)?;
+            w.flush()?;
+            n
+        }
+    };
+    Ok(written)
+}
+
+/// Imports a backlog file; prints the summary; returns it.
+pub async fn import(
+    pool: &PgPool,
+    file: &Path,
+    rejects: Option<&Path>,
+) -> Result<crate::import::ImportSummary> {
+    let input = File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let rejects_path = rejects
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(format!("{}.rejects", file.display())));
+    let out = File::create(&rejects_path)
+        .with_context(|| format!("cannot create {}", rejects_path.display()))?;
+    let summary = crate::import::import(
+        pool,
+        BufReader::with_capacity(1 << 20, input),
+        BufWriter::new(out),
+    )
+    .await?;
+    let c = summary.counts;
+    println!(
+        "imported {}: {} lines, {} new, {} updated, {} unchanged, {} rejected{}",
+        file.display(),
+        summary.lines,
+        c.inserted,
+        c.updated,
+        c.unchanged,
+        summary.rejected,
+        if summary.rejected > 0 {
+            format!(" (see {})", rejects_path.display())
+        } else {
+            String::new()
+        }
+    );
+    if summary.rejected == 0 {
+        std::fs::remove_file(&rejects_path).ok();
+    }
+    Ok(summary)
+}
+
+/// Reads a rule-set file, falling back to the bundled default for its usual path.
+pub fn read_rules(path: &Path) -> Result<String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(text),
+        Err(_) if path == Path::new(super::DEFAULT_RULES_PATH) => {
+            Ok(super::DEFAULT_RULES.to_string())
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot read rule set {}", path.display())),
+    }
+}
+
+/// Creates a run with the rule set at `rules`; prints and returns (run id, members).
+pub async fn run_create(
+    pool: &PgPool,
+    name: &str,
+    rules: &Path,
+    courts: &[String],
+    as_of: Option<NaiveDate>,
+) -> Result<(i64, u64)> {
+    if let Err(reason) = validate_run_name(name) {
+        bail!("run name {reason}");
+    }
+    let text = read_rules(rules)?;
+    let rule_set = RuleSet::from_toml(&text)
+        .with_context(|| format!("rule set {} does not load", rules.display()))?;
+    if rule_set.status() != crate::rules::Status::Active {
+        bail!(
+            "rule set {}@{} has status {:?}: only an active policy can start a run",
+            rule_set.name(),
+            rule_set.version(),
+            rule_set.status()
+        );
+    }
+    let courts: Vec<String> = courts.iter().map(|c| c.trim().to_uppercase()).collect();
+    let as_of = as_of.unwrap_or_else(|| rule_set.effective().from);
+    let hash = content_hash(&text);
+    let created_by = std::env::var("USER").unwrap_or_else(|_| "docket".into());
+    let (run, members) = store::runs::create(
+        pool,
+        &NewRun {
+            name,
+            rules_name: rule_set.name(),
+            rules_version: rule_set.version(),
+            rules_hash: &hash,
+            rules_text: &text,
+            as_of,
+            courts: (!courts.is_empty()).then_some(courts.as_slice()),
+            created_by: &created_by,
+        },
+    )
+    .await?;
+    println!(
+        "created run {} with {} cases, rules {}@{} (sha256 {}), as of {}",
+        run.name,
+        members,
+        rule_set.name(),
+        rule_set.version(),
+        &hash[..12],
+        as_of
+    );
+    Ok((run.id, members))
+}
