@@ -4,6 +4,7 @@ mod case;
 mod decision;
 mod fields;
 mod job;
+mod notice;
 mod parse;
 
 pub use case::{
@@ -17,6 +18,10 @@ pub use fields::{
 pub use job::{
     BATCH_SCHEMA, DecodedJob, JobMessage, MAX_BATCH_JOBS, SINGLE_SCHEMA, decode_message,
     validate_run_name,
+};
+pub use notice::{
+    Channel, NoticeContext, NoticeKind, NoticePayload, PlannedNotice, Recipient, idempotency_key,
+    plan_notices,
 };
 pub use parse::{FieldError, decode_json};
 

@@ -122,3 +122,48 @@ fn a_wrong_schema_refuses_the_message() {
     );
     assert_eq!(decode_message(body.as_bytes()).unwrap_err().field, "schema");
 }
+
+fn notice_ctx() -> NoticeContext {
+    NoticeContext {
+        kind: NoticeKind::Offer,
+        deadline: chrono::NaiveDate::from_ymd_opt(2012, 1, 1),
+        deadline_days: Some(30),
+        closure_mechanism: "admin_closure".into(),
+        issued_on: chrono::NaiveDate::from_ymd_opt(2011, 12, 2).unwrap(),
+    }
+}
+
+#[test]
+fn a_represented_respondent_gets_a_letter_and_counsel_an_email_in_english() {
+    let case = Case::from_json(EXAMPLE.as_bytes()).unwrap();
+    let notices = plan_notices(&case, &notice_ctx());
+    let kinds: Vec<(Recipient, Channel, &str)> = notices
+        .iter()
+        .map(|n| (n.recipient, n.channel, n.payload.language.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (Recipient::Respondent, Channel::Letter, "es"),
+            (Recipient::Counsel, Channel::Email, "en"),
+        ]
+    );
+    assert_eq!(
+        idempotency_key(7, "DEN-1", 42, &notices[1]),
+        "7/DEN-1/42/counsel/email"
+    );
+}
+
+#[test]
+fn notice_payloads_never_carry_the_confidential_flags() {
+    let body = example_with(|v| {
+        v["confidential"]["asylum_claim"] = true.into();
+        v["confidential"]["vawa_t_u"] = true.into();
+        v["respondent"]["email"] = "m@example.org".into();
+    });
+    let case = Case::from_json(&body).unwrap();
+    for n in plan_notices(&case, &notice_ctx()) {
+        let json = serde_json::to_string(&n.payload).unwrap();
+        assert!(!json.contains("asylum") && !json.contains("vawa"), "{json}");
+    }
+}
