@@ -22,6 +22,10 @@ pub struct RunProgress {
     pub reviewed: i64,
     /// Outcomes per decision (every decision present, zero included).
     pub decisions: BTreeMap<String, i64>,
+    /// Offers per lifecycle state (every state present, zero included).
+    pub offers: BTreeMap<String, i64>,
+    /// Notices per outbox status (pending, sent, failed, held).
+    pub notifications: BTreeMap<String, i64>,
 }
 
 impl RunProgress {
@@ -68,7 +72,21 @@ pub async fn for_run(pool: &PgPool, name: &str) -> Result<RunProgress, StoreErro
         reviewed += n;
         decisions.insert(d, n);
     }
+    let offers = super::offer_queries::state_counts(pool, run.id).await?;
+    let mut notifications: BTreeMap<String, i64> = ["pending", "sent", "failed", "held"]
+        .iter()
+        .map(|s| (s.to_string(), 0))
+        .collect();
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT status, count(*) FROM notifications WHERE run_id = $1 GROUP BY status",
+    )
+    .bind(run.id)
+    .fetch_all(pool)
+    .await?;
+    notifications.extend(rows);
     Ok(RunProgress {
+        offers,
+        notifications,
         run: run.name,
         rules: format!("{}@{}", run.rules_name, run.rules_version),
         total,
