@@ -12,6 +12,7 @@
 //! - `config`, `telemetry`, `retry`, `shutdown`: settings, logging, backoff, signals;
 //! - `cli`, `commands`: the command line.
 
+pub mod api;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -19,6 +20,7 @@ pub mod domain;
 pub mod enqueue;
 pub mod generate;
 pub mod import;
+pub mod offers;
 pub mod queue;
 pub mod retry;
 pub mod rules;
