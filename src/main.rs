@@ -3,8 +3,9 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use docket::cli::{Cli, Command, RunCommand};
+use docket::cli::{Cli, Command, RunCommand, Target};
 use docket::config::Settings;
+use docket::domain::Action;
 use docket::{commands, store};
 
 #[tokio::main]
@@ -66,6 +67,46 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             commands::show(&pool, &run, &case_id, json).await?;
         }
         Command::Demo(args) => commands::demo(settings, &args).await?,
+        Command::Approve { target, reject } => {
+            let action = if reject {
+                Action::Reject
+            } else {
+                Action::Approve
+            };
+            lifecycle(&settings, action, &target).await?;
+        }
+        Command::Background { target, fail } => {
+            let action = if fail {
+                Action::FailBackground
+            } else {
+                Action::ClearBackground
+            };
+            lifecycle(&settings, action, &target).await?;
+        }
+        Command::Offer { target } => lifecycle(&settings, Action::Offer, &target).await?,
+        Command::Respond { answer, target } => {
+            let action = if answer == "accept" {
+                Action::Accept
+            } else {
+                Action::Decline
+            };
+            lifecycle(&settings, action, &target).await?;
+        }
+        Command::Close { target } => lifecycle(&settings, Action::Close, &target).await?,
+        Command::Recalendar { target } => lifecycle(&settings, Action::Recalendar, &target).await?,
+        Command::Expire { run, today } => {
+            let pool = store::connect(&settings.database).await?;
+            commands::expire(&pool, &run, today).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn lifecycle(settings: &Settings, action: Action, target: &Target) -> anyhow::Result<()> {
+    let pool = store::connect(&settings.database).await?;
+    let report = commands::act(&pool, action, target).await?;
+    if !report.dry_run && report.outcome.applied.is_empty() && !report.outcome.refused.is_empty() {
+        anyhow::bail!("nothing applied");
     }
     Ok(())
 }

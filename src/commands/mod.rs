@@ -1,11 +1,14 @@
 //! One function per CLI command; `main` dispatches here.
 
 mod demo;
+mod demo_offers;
+mod lifecycle;
 mod look;
 mod pipeline;
 mod setup;
 
 pub use demo::demo;
+pub use lifecycle::{act, expire, print_report};
 pub use look::{show, status};
 pub use pipeline::{enqueue, worker};
 pub use setup::{generate, import, migrate, run_create};
