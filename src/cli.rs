@@ -85,6 +85,31 @@ pub enum Command {
     },
     /// The main job end to end: migrate, generate, import, create a run, enqueue, review, report.
     Demo(DemoArgs),
+    /// Measure the real pipeline end to end in a fresh database and fresh queues, next to the
+    /// broker's own ceiling.
+    Bench {
+        /// Cases in the generated backlog.
+        #[arg(long, default_value_t = 300_000)]
+        cases: usize,
+        /// Consumers per worker process.
+        #[arg(long, default_value_t = 2)]
+        consumers: usize,
+        /// Worker processes.
+        #[arg(long, default_value_t = 1)]
+        processes: usize,
+        /// Cases per transaction (default: worker.batch_cases).
+        #[arg(long)]
+        batch: Option<usize>,
+        /// Prefetch per consumer (default: worker.prefetch).
+        #[arg(long)]
+        prefetch: Option<u16>,
+        /// Seed of the backlog.
+        #[arg(long, default_value_t = 2011)]
+        seed: u64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Attorney approval of recommended offers (or rejection with --reject).
     Approve {
         /// Which cases.

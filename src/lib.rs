@@ -13,6 +13,7 @@
 //! - `cli`, `commands`: the command line.
 
 pub mod api;
+pub mod bench;
 pub mod cli;
 pub mod commands;
 pub mod config;

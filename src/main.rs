@@ -94,6 +94,30 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Close { target } => lifecycle(&settings, Action::Close, &target).await?,
         Command::Recalendar { target } => lifecycle(&settings, Action::Recalendar, &target).await?,
+        Command::Bench {
+            cases,
+            consumers,
+            processes,
+            batch,
+            prefetch,
+            seed,
+            json,
+        } => {
+            let opt = docket::bench::BenchOptions {
+                cases,
+                consumers: consumers.max(1),
+                processes: processes.max(1),
+                batch: batch.unwrap_or(settings.worker.batch_cases),
+                prefetch: prefetch.unwrap_or(settings.worker.prefetch),
+                seed,
+            };
+            let report = docket::bench::run(&settings, &opt).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", docket::bench::render(&report));
+            }
+        }
         Command::Expire { run, today } => {
             let pool = store::connect(&settings.database).await?;
             commands::expire(&pool, &run, today).await?;
