@@ -85,6 +85,15 @@ pub enum Command {
     },
     /// The main job end to end: migrate, generate, import, create a run, enqueue, review, report.
     Demo(DemoArgs),
+    /// Relay the notification outbox: email to SMTP, letters to the print folder, until SIGTERM.
+    Notify {
+        /// Send what is due now, print the counts, and exit.
+        #[arg(long)]
+        once: bool,
+        /// Address for /metrics, /healthz and /readyz (default: notify.metrics_listen).
+        #[arg(long)]
+        metrics_listen: Option<std::net::SocketAddr>,
+    },
 }
 
 /// `docket run …`

@@ -2,11 +2,13 @@
 
 mod demo;
 mod look;
+mod notify;
 mod pipeline;
 mod setup;
 
 pub use demo::demo;
 pub use look::{show, status};
+pub use notify::notify;
 pub use pipeline::{enqueue, worker};
 pub use setup::{generate, import, migrate, run_create};
 
