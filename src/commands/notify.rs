@@ -43,14 +43,9 @@ pub async fn notify(
     });
     let server_token = CancellationToken::new();
     let listen = metrics_listen.unwrap_or(settings.notify.metrics_listen);
-    let (bound, server) = serve(
-        listen,
-        registry,
-        ready.clone(),
-        server_token.clone(),
-    )
-    .await
-    .with_context(|| format!("cannot listen on {listen}"))?;
+    let (bound, server) = serve(listen, registry, ready.clone(), server_token.clone())
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
     tracing::info!(%bound, "Serving /metrics, /healthz and /readyz.");
     let gauge = {
         let (relay, token) = (relay.clone(), server_token.clone());

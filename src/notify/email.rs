@@ -4,6 +4,11 @@
 //! Failure classes: a 5xx reply is permanent; a 4xx reply, a refused or broken connection, a TLS
 //! failure or a timeout is transient. Error texts carry the SMTP code and class only: a server's
 //! reply may quote the recipient's address, so it is never copied.
+//!
+//! One connection per message, no pool: lettre's pool recycles a connection whose send was
+//! cancelled (a send timeout, a task abort) back into the pool mid-transaction, and the next
+//! message on it would read the previous DATA reply as its own. Dropping the connection instead
+//! closes it, and the server abandons the unfinished transaction.
 
 use std::time::Duration;
 
@@ -14,9 +19,9 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 use sha2::{Digest, Sha256};
 
+use super::SendError;
 use super::settings::{SmtpSecurity, SmtpSettings};
 use super::templates::{self, Office};
-use super::SendError;
 use crate::domain::{Channel, NoticePayload};
 
 /// Sends notices by email.
@@ -113,8 +118,14 @@ mod tests {
     #[test]
     fn message_ids_are_stable_and_opaque() {
         let a = message_id("1/DEN-2011-000123/7/counsel/email", "docket.example");
-        assert_eq!(a, message_id("1/DEN-2011-000123/7/counsel/email", "docket.example"));
-        assert_ne!(a, message_id("1/DEN-2011-000123/8/counsel/email", "docket.example"));
+        assert_eq!(
+            a,
+            message_id("1/DEN-2011-000123/7/counsel/email", "docket.example")
+        );
+        assert_ne!(
+            a,
+            message_id("1/DEN-2011-000123/8/counsel/email", "docket.example")
+        );
         assert!(a.starts_with('<') && a.ends_with("@docket.example>"));
         assert!(!a.contains("DEN"));
     }

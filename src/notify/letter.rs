@@ -101,9 +101,19 @@ fn wrap(text: &str, font: Font, size: f32, max: f32) -> Vec<String> {
 }
 
 fn letterhead(l: &mut Layout, office: &Office) {
-    l.line(LEFT, Font::Bold, 13.0, "U.S. Department of Homeland Security");
+    l.line(
+        LEFT,
+        Font::Bold,
+        13.0,
+        "U.S. Department of Homeland Security",
+    );
     l.line(LEFT, Font::Regular, 10.0, &office.agency);
-    l.line(LEFT, Font::Regular, 10.0, "Office of the Principal Legal Advisor");
+    l.line(
+        LEFT,
+        Font::Regular,
+        10.0,
+        "Office of the Principal Legal Advisor",
+    );
     let top = TOP;
     let mut y = top;
     let mut right_lines = vec![office.name.clone()];
@@ -224,7 +234,10 @@ mod tests {
                     inmigración conforme a su política de discreción procesal.";
         let lines = wrap(text, Font::Regular, 10.0, 200.0);
         assert!(lines.len() > 1);
-        assert_eq!(lines.join(" "), text.split_whitespace().collect::<Vec<_>>().join(" "));
+        assert_eq!(
+            lines.join(" "),
+            text.split_whitespace().collect::<Vec<_>>().join(" ")
+        );
         for l in &lines {
             assert!(pdf::width(Font::Regular, 10.0, l) <= 200.0, "{l}");
         }

@@ -26,7 +26,10 @@ impl NotifyMetrics {
     pub fn register(registry: &Registry) -> prometheus::Result<Self> {
         let m = Self {
             sent: IntCounterVec::new(
-                Opts::new("docket_notifications_sent_total", "Notices delivered, by channel."),
+                Opts::new(
+                    "docket_notifications_sent_total",
+                    "Notices delivered, by channel.",
+                ),
                 &["channel"],
             )?,
             failed: IntCounterVec::new(
@@ -52,7 +55,9 @@ impl NotifyMetrics {
             )?,
             send_seconds: HistogramVec::new(
                 HistogramOpts::new("docket_notify_send_seconds", "Seconds per send attempt.")
-                    .buckets(vec![0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0, 30.0]),
+                    .buckets(vec![
+                        0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0, 30.0,
+                    ]),
                 &["channel"],
             )?,
         };

@@ -151,7 +151,10 @@ mod tests {
             file_name("3/DEN-2011-000123/17/respondent/letter"),
             "3_DEN-2011-000123_17_respondent_letter.pdf"
         );
-        assert_ne!(file_name("3/A/1/counsel/letter"), file_name("3/A/1/respondent/letter"));
+        assert_ne!(
+            file_name("3/A/1/counsel/letter"),
+            file_name("3/A/1/respondent/letter")
+        );
         assert!(!file_name("../../etc/passwd").contains('/'));
     }
 }

@@ -81,9 +81,14 @@ pub async fn drain_once(
     channels: &Channels,
     settings: &NotifySettings,
 ) -> Result<DrainOutcome, RelayError> {
-    Relay::new(pool.clone(), channels.clone(), settings.clone(), NotifyMetrics::standalone())
-        .drain_once()
-        .await
+    Relay::new(
+        pool.clone(),
+        channels.clone(),
+        settings.clone(),
+        NotifyMetrics::standalone(),
+    )
+    .drain_once()
+    .await
 }
 
 impl Relay {
@@ -201,7 +206,10 @@ impl Relay {
                             .iter()
                             .find(|(c, _)| c == ch.as_str())
                             .map_or(0, |(_, n)| *n);
-                        self.metrics.pending.with_label_values(&[ch.as_str()]).set(n);
+                        self.metrics
+                            .pending
+                            .with_label_values(&[ch.as_str()])
+                            .set(n);
                     }
                 }
                 Err(e) => tracing::warn!(error = %e, "Cannot count pending notices."),

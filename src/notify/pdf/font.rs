@@ -114,7 +114,10 @@ mod tests {
 
     #[test]
     fn spanish_letters_are_in_win_ansi() {
-        assert_eq!(encode("áéíóúñÑü¿¡"), b"\xe1\xe9\xed\xf3\xfa\xf1\xd1\xfc\xbf\xa1");
+        assert_eq!(
+            encode("áéíóúñÑü¿¡"),
+            b"\xe1\xe9\xed\xf3\xfa\xf1\xd1\xfc\xbf\xa1"
+        );
         assert_eq!(encode("—•"), b"\x97\x95");
         assert_eq!(encode("日"), b"?");
     }
@@ -124,6 +127,9 @@ mod tests {
         // "Hello": H 722 + e 556 + l 222 + l 222 + o 556 = 2278 units.
         assert!((width(Font::Regular, 10.0, "Hello") - 22.78).abs() < 0.001);
         assert!(width(Font::Bold, 10.0, "Hello") > width(Font::Regular, 10.0, "Hello"));
-        assert_eq!(width(Font::Regular, 10.0, "ñ"), width(Font::Regular, 10.0, "n"));
+        assert_eq!(
+            width(Font::Regular, 10.0, "ñ"),
+            width(Font::Regular, 10.0, "n")
+        );
     }
 }

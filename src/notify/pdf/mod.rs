@@ -84,7 +84,11 @@ pub fn write(pages: &[Page], title: &str) -> Vec<u8> {
         );
     }
     let mut info = b"<< /Producer (docket) /Title (".to_vec();
-    info.extend(encode(title).into_iter().filter(|b| b.is_ascii_alphanumeric() || *b == b' '));
+    info.extend(
+        encode(title)
+            .into_iter()
+            .filter(|b| b.is_ascii_alphanumeric() || *b == b' '),
+    );
     info.extend_from_slice(b") >>");
     objects.push(info);
     for (i, page) in pages.iter().enumerate() {
@@ -110,7 +114,9 @@ pub fn write(pages: &[Page], title: &str) -> Vec<u8> {
         out.extend_from_slice(b"\nendobj\n");
     }
     let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
     for off in offsets {
         out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
     }
@@ -131,19 +137,27 @@ mod tests {
     #[test]
     fn the_xref_points_at_every_object() {
         let mut page = Page::default();
-        page.text(72.0, 700.0, Font::Regular, 10.0, "Señora (test) \\ café — ok");
+        page.text(
+            72.0,
+            700.0,
+            Font::Regular,
+            10.0,
+            "Señora (test) \\ café — ok",
+        );
         let pdf = write(&[page.clone(), page], "Notice");
-        let text = String::from_utf8_lossy(&pdf);
-        let xref_at: usize = text
+        let at = |off: usize, prefix: &str| pdf[off..].starts_with(prefix.as_bytes());
+        let tail = String::from_utf8(pdf[pdf.len() - 40..].to_vec()).unwrap();
+        let xref_at: usize = tail
             .rsplit("startxref\n")
             .next()
             .and_then(|s| s.lines().next())
             .and_then(|s| s.parse().ok())
             .unwrap();
-        assert!(text[xref_at..].starts_with("xref\n0 10\n"));
-        for (i, line) in text[xref_at..].lines().skip(3).take(9).enumerate() {
+        assert!(at(xref_at, "xref\n0 10\n"));
+        let table = String::from_utf8(pdf[xref_at..].to_vec()).unwrap();
+        for (i, line) in table.lines().skip(3).take(9).enumerate() {
             let off: usize = line[..10].parse().unwrap();
-            assert!(text[off..].starts_with(&format!("{} 0 obj", i + 1)), "object {}", i + 1);
+            assert!(at(off, &format!("{} 0 obj", i + 1)), "object {}", i + 1);
         }
     }
 

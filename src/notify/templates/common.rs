@@ -177,7 +177,11 @@ pub fn mechanism(name: &str, lang: Lang) -> &'static str {
 /// The Spanish mechanism with its article ("el cierre administrativo").
 pub fn mechanism_es_article(name: &str) -> String {
     let bare = mechanism(name, Lang::Es);
-    let article = if bare.starts_with("cierre") { "el" } else { "la" };
+    let article = if bare.starts_with("cierre") {
+        "el"
+    } else {
+        "la"
+    };
     format!("{article} {bare}")
 }
 

@@ -108,8 +108,10 @@ pub fn render(c: &Ctx) -> Notice {
 }
 
 fn not_status() -> Block {
-    p("Administrative closure confers no immigration status, no lawful permanent residence and no \
-       employment authorization, and unlawful presence continues to accrue.")
+    p(
+        "Administrative closure confers no immigration status, no lawful permanent residence and no \
+       employment authorization, and unlawful presence continues to accrue.",
+    )
 }
 
 fn hearing_stays(c: &Ctx) -> Block {
@@ -117,7 +119,9 @@ fn hearing_stays(c: &Ctx) -> Block {
         Some(d) => format!(
             "The hearing set for {d} remains on calendar until the judge grants the motion."
         ),
-        None => "Any scheduled hearing remains on calendar until the judge grants the motion.".into(),
+        None => {
+            "Any scheduled hearing remains on calendar until the judge grants the motion.".into()
+        }
     })
 }
 
@@ -130,8 +134,10 @@ fn respond(c: &Ctx, due: &str) -> Block {
 }
 
 fn second_review() -> Block {
-    p("If you believe the decision rests on an error, you may request a second review in writing \
-       to the office named below, with any supporting documents.")
+    p(
+        "If you believe the decision rests on an error, you may request a second review in writing \
+       to the office named below, with any supporting documents.",
+    )
 }
 
 fn offer(c: &Ctx, m: &str, due: &str) -> Vec<Block> {
@@ -141,16 +147,22 @@ fn offer(c: &Ctx, m: &str, due: &str) -> Vec<Block> {
              that DHS has reviewed this case under its prosecutorial-discretion policy and offers \
              to move for, or join a motion for, {m}."
         )),
-        p("Administrative closure removes the case from the immigration judge's active calendar \
+        p(
+            "Administrative closure removes the case from the immigration judge's active calendar \
            without a final order; either party may move to recalendar at any time (Matter of \
-           Avetisyan, 25 I&N Dec. 688 (BIA 2012))."),
+           Avetisyan, 25 I&N Dec. 688 (BIA 2012)).",
+        ),
         not_status(),
-        p("Your client may decline and continue in proceedings to pursue any available relief, \
+        p(
+            "Your client may decline and continue in proceedings to pursue any available relief, \
            such as cancellation of removal or adjustment of status; declining does not change the \
-           ordinary course of proceedings."),
-        p("The offer is subject to a satisfactory background check, including biometrics, and to \
+           ordinary course of proceedings.",
+        ),
+        p(
+            "The offer is subject to a satisfactory background check, including biometrics, and to \
            identity documents on request; it may be withdrawn if disqualifying information \
-           emerges."),
+           emerges.",
+        ),
         respond(c, due),
         hearing_stays(c),
         second_review(),

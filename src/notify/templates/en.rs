@@ -70,7 +70,11 @@ pub fn render(c: &Ctx) -> Notice {
             "Signature".into(),
             "Date".into(),
         ],
-        return_to: format!("Return to: {}. Or email: {}", c.office_address(), c.office.email),
+        return_to: format!(
+            "Return to: {}. Or email: {}",
+            c.office_address(),
+            c.office.email
+        ),
     });
     Notice {
         lang: c.lang,
@@ -102,9 +106,11 @@ fn hearing(c: &Ctx) -> Block {
             "Until the judge grants the motion, your hearing stays on the calendar. You must still \
              go to court on {d} unless the court sends you a notice that the hearing is cancelled."
         ),
-        None => "Until the judge grants the motion, your case stays on the calendar. You must still \
+        None => {
+            "Until the judge grants the motion, your case stays on the calendar. You must still \
                  go to any hearing the court schedules."
-            .into(),
+                .into()
+        }
     })
 }
 
@@ -124,11 +130,10 @@ fn attend(c: &Ctx) -> Block {
 }
 
 fn how_to_answer(c: &Ctx) -> Vec<Block> {
-    let days = c
-        .p
-        .deadline_days
-        .map(|n| format!(" ({n} days from the date of this letter)"))
-        .unwrap_or_default();
+    let days =
+        c.p.deadline_days
+            .map(|n| format!(" ({n} days from the date of this letter)"))
+            .unwrap_or_default();
     let mut s = format!(
         "Answer in writing by {}{days}. Say whether you accept or decline, sign your answer, \
          write your A-number on it, and send it to: {}; or by email to {}. You may use the \
@@ -148,9 +153,11 @@ fn how_to_answer(c: &Ctx) -> Vec<Block> {
 fn second_review() -> Vec<Block> {
     vec![
         h("Second review"),
-        p("If you think this decision rests on a mistake about your case, you or your lawyer may \
+        p(
+            "If you think this decision rests on a mistake about your case, you or your lawyer may \
            ask for a second review. Write to the same office before the deadline, explain what you \
-           think is wrong, and include any documents that show it."),
+           think is wrong, and include any documents that show it.",
+        ),
     ]
 }
 
@@ -172,8 +179,10 @@ fn legal_help(c: &Ctx) -> Vec<Block> {
 }
 
 fn address_change() -> Block {
-    p("If you move, you must tell the immigration court your new address within five days on \
-       Form EOIR-33, or you may not receive notices about your case.")
+    p(
+        "If you move, you must tell the immigration court your new address within five days on \
+       Form EOIR-33, or you may not receive notices about your case.",
+    )
 }
 
 fn offer(c: &Ctx, m: &str) -> Vec<Block> {
@@ -185,21 +194,27 @@ fn offer(c: &Ctx, m: &str) -> Vec<Block> {
             c.deadline_or("the deadline below")
         )),
         h("What DHS is offering"),
-        p("If you accept, DHS will file, or join, a motion asking the immigration judge to \
+        p(
+            "If you accept, DHS will file, or join, a motion asking the immigration judge to \
            administratively close your case. Administrative closure takes the case off the judge's \
            active calendar. It is not a final order: you are not ordered removed, and your case is \
            not decided. Either party, DHS or you, may ask the judge to put the case back on the \
-           calendar at any time."),
+           calendar at any time.",
+        ),
         h("What this offer is not"),
         not_status(),
         h("You may decline"),
-        p("You do not have to accept. If you decline, or if you do not answer, your case continues \
+        p(
+            "You do not have to accept. If you decline, or if you do not answer, your case continues \
            in immigration court in the ordinary way, and you may ask the judge for any relief you \
-           believe you qualify for, such as cancellation of removal or adjustment of status."),
+           believe you qualify for, such as cancellation of removal or adjustment of status.",
+        ),
         h("Conditions"),
-        p("This offer depends on a background check, including fingerprints, that finds no new \
+        p(
+            "This offer depends on a background check, including fingerprints, that finds no new \
            information making your case an enforcement priority. DHS may ask you for identity \
-           documents. If the background check is not clear, DHS may withdraw the offer."),
+           documents. If the background check is not clear, DHS may withdraw the offer.",
+        ),
     ];
     b.extend(how_to_answer(c));
     b.push(hearing(c));
@@ -215,8 +230,10 @@ fn reminder(c: &Ctx, m: &str) -> Vec<Block> {
              received your answer. The deadline to answer is {}.",
             c.deadline_or("near")
         )),
-        p("Administrative closure takes the case off the judge's active calendar without a final \
-           order; either party may ask the judge to put it back on the calendar at any time."),
+        p(
+            "Administrative closure takes the case off the judge's active calendar without a final \
+           order; either party may ask the judge to put it back on the calendar at any time.",
+        ),
         not_status(),
         p("You may decline: your case then continues in immigration court in the ordinary way."),
     ];
@@ -245,12 +262,16 @@ fn accepted(c: &Ctx, m: &str) -> Vec<Block> {
 
 fn declined(c: &Ctx) -> Vec<Block> {
     let mut b = vec![
-        p("We recorded that you declined the offer of administrative closure. Your case continues \
+        p(
+            "We recorded that you declined the offer of administrative closure. Your case continues \
            in immigration court in the ordinary way. You may ask the judge for any relief you \
-           believe you qualify for, such as cancellation of removal or adjustment of status."),
+           believe you qualify for, such as cancellation of removal or adjustment of status.",
+        ),
         attend(c),
-        p("If you did not decline, or if you change your mind, you or your lawyer should write to \
-           the office named below right away."),
+        p(
+            "If you did not decline, or if you change your mind, you or your lawyer should write to \
+           the office named below right away.",
+        ),
     ];
     b.extend(second_review());
     b.extend(legal_help(c));
@@ -284,8 +305,10 @@ fn closed(c: &Ctx, m: &str) -> Vec<Block> {
         )),
         h("What closure is not"),
         not_status(),
-        p("Either party, DHS or you, may ask the judge to put the case back on the calendar at any \
-           time. If that happens, the court will send you a notice of your next hearing."),
+        p(
+            "Either party, DHS or you, may ask the judge to put the case back on the calendar at any \
+           time. If that happens, the court will send you a notice of your next hearing.",
+        ),
         address_change(),
     ];
     b.extend(legal_help(c));
@@ -294,11 +317,15 @@ fn closed(c: &Ctx, m: &str) -> Vec<Block> {
 
 fn recalendared(c: &Ctx) -> Vec<Block> {
     let mut b = vec![
-        p("Your case, which had been administratively closed, has been put back on the immigration \
-           judge's calendar. Your case is active again."),
+        p(
+            "Your case, which had been administratively closed, has been put back on the immigration \
+           judge's calendar. Your case is active again.",
+        ),
         attend(c),
-        p("You may ask the judge for any relief you believe you qualify for, such as cancellation \
-           of removal or adjustment of status."),
+        p(
+            "You may ask the judge for any relief you believe you qualify for, such as cancellation \
+           of removal or adjustment of status.",
+        ),
         address_change(),
     ];
     b.extend(legal_help(c));

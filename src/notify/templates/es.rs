@@ -108,9 +108,11 @@ fn hearing(c: &Ctx) -> Block {
              presentarse ante la corte el {d}, a menos que la corte le envíe un aviso de que la \
              audiencia se canceló."
         ),
-        None => "Mientras el juez no conceda la moción, su caso sigue en el calendario. Usted debe \
+        None => {
+            "Mientras el juez no conceda la moción, su caso sigue en el calendario. Usted debe \
                  presentarse a toda audiencia que fije la corte."
-            .into(),
+                .into()
+        }
     })
 }
 
@@ -131,11 +133,10 @@ fn attend(c: &Ctx) -> Block {
 }
 
 fn how_to_answer(c: &Ctx) -> Vec<Block> {
-    let days = c
-        .p
-        .deadline_days
-        .map(|n| format!(" ({n} días a partir de la fecha de esta carta)"))
-        .unwrap_or_default();
+    let days =
+        c.p.deadline_days
+            .map(|n| format!(" ({n} días a partir de la fecha de esta carta)"))
+            .unwrap_or_default();
     let mut s = format!(
         "Responda por escrito a más tardar el {}{days}. Indique si acepta o rechaza la oferta, \
          firme su respuesta, escriba en ella su número A y envíela a: {}; o por correo electrónico \
@@ -155,9 +156,11 @@ fn how_to_answer(c: &Ctx) -> Vec<Block> {
 fn second_review() -> Vec<Block> {
     vec![
         h("Segunda revisión"),
-        p("Si cree que esta decisión se basa en un error sobre su caso, usted o su abogado/a pueden \
+        p(
+            "Si cree que esta decisión se basa en un error sobre su caso, usted o su abogado/a pueden \
            pedir una segunda revisión. Escriba a la misma oficina antes de la fecha límite, explique \
-           qué cree que está mal y adjunte los documentos que lo demuestren."),
+           qué cree que está mal y adjunte los documentos que lo demuestren.",
+        ),
     ]
 }
 
@@ -180,8 +183,10 @@ fn legal_help(c: &Ctx) -> Vec<Block> {
 }
 
 fn address_change() -> Block {
-    p("Si se muda, debe informar su nueva dirección a la corte de inmigración dentro de cinco días \
-       con el Formulario EOIR-33; de lo contrario, es posible que no reciba los avisos de su caso.")
+    p(
+        "Si se muda, debe informar su nueva dirección a la corte de inmigración dentro de cinco días \
+       con el Formulario EOIR-33; de lo contrario, es posible que no reciba los avisos de su caso.",
+    )
 }
 
 fn offer(c: &Ctx) -> Vec<Block> {
@@ -195,23 +200,29 @@ fn offer(c: &Ctx) -> Vec<Block> {
             c.deadline_or("día indicado más abajo")
         )),
         h("Qué le ofrece el DHS"),
-        p("Si usted acepta, el DHS presentará una moción, o se unirá a ella, para pedir al juez de \
+        p(
+            "Si usted acepta, el DHS presentará una moción, o se unirá a ella, para pedir al juez de \
            inmigración que cierre administrativamente su caso. El cierre administrativo retira el \
            caso del calendario activo del juez. No es una orden final: no se ordena su deportación \
            y su caso no queda decidido. Cualquiera de las partes, el DHS o usted, puede pedir al \
-           juez en cualquier momento que vuelva a poner el caso en el calendario."),
+           juez en cualquier momento que vuelva a poner el caso en el calendario.",
+        ),
         h("Lo que esta oferta no es"),
         not_status(),
         h("Usted puede rechazar la oferta"),
-        p("Usted no está obligado/a a aceptar. Si rechaza la oferta, o si no responde, su caso \
+        p(
+            "Usted no está obligado/a a aceptar. Si rechaza la oferta, o si no responde, su caso \
            continúa ante la corte de inmigración de la forma habitual, y usted puede pedir al juez \
            cualquier alivio para el que crea que califica, como la cancelación de la deportación o \
-           el ajuste de estatus."),
+           el ajuste de estatus.",
+        ),
         h("Condiciones"),
-        p("Esta oferta depende de una verificación de antecedentes, que incluye huellas digitales, \
+        p(
+            "Esta oferta depende de una verificación de antecedentes, que incluye huellas digitales, \
            en la que no aparezca información nueva que convierta su caso en una prioridad de \
            control migratorio. El DHS puede pedirle documentos de identidad. Si la verificación de \
-           antecedentes no sale favorable, el DHS puede retirar la oferta."),
+           antecedentes no sale favorable, el DHS puede retirar la oferta.",
+        ),
     ];
     b.extend(how_to_answer(c));
     b.push(hearing(c));
@@ -228,12 +239,16 @@ fn reminder(c: &Ctx) -> Vec<Block> {
             mechanism_es_article(&c.p.closure_mechanism),
             c.deadline_or("día indicado")
         )),
-        p("El cierre administrativo retira el caso del calendario activo del juez sin una orden \
+        p(
+            "El cierre administrativo retira el caso del calendario activo del juez sin una orden \
            final; cualquiera de las partes puede pedir al juez en cualquier momento que vuelva a \
-           poner el caso en el calendario."),
+           poner el caso en el calendario.",
+        ),
         not_status(),
-        p("Usted puede rechazar la oferta: en ese caso, su caso continúa ante la corte de \
-           inmigración de la forma habitual."),
+        p(
+            "Usted puede rechazar la oferta: en ese caso, su caso continúa ante la corte de \
+           inmigración de la forma habitual.",
+        ),
     ];
     b.extend(how_to_answer(c));
     b.push(hearing(c));
@@ -251,8 +266,10 @@ fn accepted(c: &Ctx, m: &str) -> Vec<Block> {
         hearing(c),
         h("Lo que el cierre no es"),
         not_status(),
-        p("Cualquiera de las partes puede pedir al juez en cualquier momento que vuelva a poner un \
-           caso cerrado en el calendario."),
+        p(
+            "Cualquiera de las partes puede pedir al juez en cualquier momento que vuelva a poner un \
+           caso cerrado en el calendario.",
+        ),
         address_change(),
     ];
     b.extend(legal_help(c));
@@ -261,13 +278,17 @@ fn accepted(c: &Ctx, m: &str) -> Vec<Block> {
 
 fn declined(c: &Ctx) -> Vec<Block> {
     let mut b = vec![
-        p("Registramos que usted rechazó la oferta de cierre administrativo. Su caso continúa ante \
+        p(
+            "Registramos que usted rechazó la oferta de cierre administrativo. Su caso continúa ante \
            la corte de inmigración de la forma habitual. Usted puede pedir al juez cualquier alivio \
            para el que crea que califica, como la cancelación de la deportación o el ajuste de \
-           estatus."),
+           estatus.",
+        ),
         attend(c),
-        p("Si usted no rechazó la oferta, o si cambia de opinión, usted o su abogado/a deben \
-           escribir de inmediato a la oficina que se indica abajo."),
+        p(
+            "Si usted no rechazó la oferta, o si cambia de opinión, usted o su abogado/a deben \
+           escribir de inmediato a la oficina que se indica abajo.",
+        ),
     ];
     b.extend(second_review());
     b.extend(legal_help(c));
@@ -303,9 +324,11 @@ fn closed(c: &Ctx, m: &str) -> Vec<Block> {
         )),
         h("Lo que el cierre no es"),
         not_status(),
-        p("Cualquiera de las partes, el DHS o usted, puede pedir al juez en cualquier momento que \
+        p(
+            "Cualquiera de las partes, el DHS o usted, puede pedir al juez en cualquier momento que \
            vuelva a poner el caso en el calendario. Si eso ocurre, la corte le enviará un aviso de \
-           su próxima audiencia."),
+           su próxima audiencia.",
+        ),
         address_change(),
     ];
     b.extend(legal_help(c));
@@ -314,11 +337,15 @@ fn closed(c: &Ctx, m: &str) -> Vec<Block> {
 
 fn recalendared(c: &Ctx) -> Vec<Block> {
     let mut b = vec![
-        p("Su caso, que estaba cerrado administrativamente, volvió al calendario del juez de \
-           inmigración. Su caso está activo de nuevo."),
+        p(
+            "Su caso, que estaba cerrado administrativamente, volvió al calendario del juez de \
+           inmigración. Su caso está activo de nuevo.",
+        ),
         attend(c),
-        p("Usted puede pedir al juez cualquier alivio para el que crea que califica, como la \
-           cancelación de la deportación o el ajuste de estatus."),
+        p(
+            "Usted puede pedir al juez cualquier alivio para el que crea que califica, como la \
+           cancelación de la deportación o el ajuste de estatus.",
+        ),
         address_change(),
     ];
     b.extend(legal_help(c));
