@@ -164,6 +164,15 @@ pub enum Command {
         #[arg(long)]
         today: Option<NaiveDate>,
     },
+    /// Relay the notification outbox: email to SMTP, letters to the print folder, until SIGTERM.
+    Notify {
+        /// Send what is due now, print the counts, and exit.
+        #[arg(long)]
+        once: bool,
+        /// Address for /metrics, /healthz and /readyz (default: notify.metrics_listen).
+        #[arg(long)]
+        metrics_listen: Option<std::net::SocketAddr>,
+    },
 }
 
 /// `docket run …`

@@ -37,6 +37,8 @@ pub struct Settings {
     pub log: LogSettings,
     /// Metrics and health endpoints.
     pub metrics: MetricsSettings,
+    /// Notification relay, channels and templates.
+    pub notify: crate::notify::NotifySettings,
     /// HTTP API tokens.
     #[serde(default)]
     pub api: ApiSettings,
@@ -194,6 +196,12 @@ impl Settings {
         }
         if self.database.max_connections == 0 {
             return bad("database.max_connections", "must be at least 1");
+        }
+        if self.notify.batch_size == 0 {
+            return bad("notify.batch_size", "must be at least 1");
+        }
+        if self.notify.max_attempts == 0 {
+            return bad("notify.max_attempts", "must be at least 1");
         }
         Ok(())
     }

@@ -8,6 +8,7 @@
 //! - `rules`: the policy as data and its pure evaluator;
 //! - `enqueue`, `queue`: publishing jobs to RabbitMQ, topology, dead letters;
 //! - `worker`: consuming, reviewing in batches, recording outcomes;
+//! - `notify`: notice templates, email and letter channels, the outbox relay;
 //! - `store`: PostgreSQL repositories (cases, runs, outcomes, progress);
 //! - `config`, `telemetry`, `retry`, `shutdown`: settings, logging, backoff, signals;
 //! - `cli`, `commands`: the command line.
@@ -21,6 +22,7 @@ pub mod domain;
 pub mod enqueue;
 pub mod generate;
 pub mod import;
+pub mod notify;
 pub mod offers;
 pub mod queue;
 pub mod retry;

@@ -67,6 +67,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             commands::show(&pool, &run, &case_id, json).await?;
         }
         Command::Demo(args) => commands::demo(settings, &args).await?,
+        Command::Notify {
+            once,
+            metrics_listen,
+        } => {
+            let pool = store::connect(&settings.database).await?;
+            commands::notify(settings, pool, once, metrics_listen).await?;
+        }
         Command::Approve { target, reject } => {
             let action = if reject {
                 Action::Reject

@@ -19,25 +19,25 @@ pub async fn demo(mut settings: Settings, args: &DemoArgs) -> Result<()> {
     if let Some(n) = args.consumers {
         settings.worker.consumers = n.max(1);
     }
-    println!("1/7 migrate");
+    println!("1/8 migrate");
     let pool = setup::migrate(&settings).await?;
 
     let dir = std::env::temp_dir().join(format!("docket-demo-{}", std::process::id()));
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let backlog = dir.join("backlog.ndjson");
     println!(
-        "2/7 generate {} cases (seed {}) into {}",
+        "2/8 generate {} cases (seed {}) into {}",
         args.cases,
         args.seed,
         backlog.display()
     );
     setup::generate(args.cases, args.seed, Some(&backlog))?;
 
-    println!("3/7 import");
+    println!("3/8 import");
     setup::import(&pool, &backlog, None).await?;
 
     let run = format!("demo-{}", chrono::Utc::now().format("%Y%m%d-%H%M%S"));
-    println!("4/7 create run {run} with {}", super::DEFAULT_RULES_PATH);
+    println!("4/8 create run {run} with {}", super::DEFAULT_RULES_PATH);
     let first_case = first_case_id(&backlog)?;
     let (run_id, members) = setup::run_create(
         &pool,
@@ -56,7 +56,7 @@ pub async fn demo(mut settings: Settings, args: &DemoArgs) -> Result<()> {
     let mut worker_task = tokio::spawn(async move { worker.run(worker_token).await });
 
     println!(
-        "5/7 enqueue (worker with {} consumers running)",
+        "5/8 enqueue (worker with {} consumers running)",
         settings.worker.consumers
     );
     let summary =
@@ -66,7 +66,7 @@ pub async fn demo(mut settings: Settings, args: &DemoArgs) -> Result<()> {
         summary.published, summary.messages
     );
 
-    println!("6/7 review");
+    println!("6/8 review");
     let mut last_print = Instant::now() - Duration::from_secs(10);
     loop {
         let reviewed = reviewed_of(&pool, run_id).await?;
@@ -88,8 +88,28 @@ pub async fn demo(mut settings: Settings, args: &DemoArgs) -> Result<()> {
     token.cancel();
     worker_task.await.context("worker task panicked")??;
 
-    println!("7/7 offers: approval, background checks, offers, answers, closures");
+    println!("7/8 offers: approval, background checks, offers, answers, closures");
     super::demo_offers::carry_offers(&pool, &run).await?;
+
+    let out = std::path::PathBuf::from("out").join(&run);
+    println!(
+        "8/8 notices: letters to {}/print, emails to {}/mail (pickup directory; no SMTP needed)",
+        out.display(),
+        out.display()
+    );
+    let mut notify = settings.notify.clone();
+    notify.print_dir = out.join("print");
+    notify.smtp.pickup_dir = Some(out.join("mail"));
+    notify.batch_size = notify.batch_size.max(100);
+    let channels = crate::notify::Channels::from_settings(&notify)?;
+    let relay = crate::notify::relay::Relay::new(
+        pool.clone(),
+        channels,
+        notify,
+        crate::notify::metrics::NotifyMetrics::standalone(),
+    );
+    let sent = relay.drain_all().await?;
+    println!("    relayed {} notices ({} failed)", sent.sent, sent.failed);
     std::fs::remove_dir_all(&dir).ok();
 
     let progress = store::progress::for_run(&pool, &run).await?;

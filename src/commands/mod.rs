@@ -4,12 +4,14 @@ mod demo;
 mod demo_offers;
 mod lifecycle;
 mod look;
+mod notify;
 mod pipeline;
 mod setup;
 
 pub use demo::demo;
 pub use lifecycle::{act, expire, print_report};
 pub use look::{show, status};
+pub use notify::notify;
 pub use pipeline::{enqueue, worker};
 pub use setup::{generate, import, migrate, run_create};
 

@@ -1,0 +1,60 @@
+//! `docket notify`: the outbox relay, once or until SIGTERM, with /metrics on its own port.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::Context;
+use prometheus::Registry;
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Settings;
+use crate::notify::Channels;
+use crate::notify::metrics::NotifyMetrics;
+use crate::notify::relay::Relay;
+use crate::telemetry::server::{Readiness, serve};
+
+/// Relays the outbox. With `once`, sends what is due, prints the counts and returns; otherwise
+/// runs until SIGTERM or Ctrl-C, finishing the claimed batch before it returns.
+pub async fn notify(
+    settings: Settings,
+    pool: PgPool,
+    once: bool,
+    metrics_listen: Option<SocketAddr>,
+) -> anyhow::Result<()> {
+    let registry = Registry::new();
+    let metrics = NotifyMetrics::register(&registry).context("registering metrics")?;
+    let channels = Channels::from_settings(&settings.notify).context("notify settings")?;
+    let relay = Relay::new(pool.clone(), channels, settings.notify.clone(), metrics);
+    if once {
+        let o = relay.drain_all().await?;
+        println!(
+            "notify: {} sent, {} to retry, {} failed",
+            o.sent, o.retried, o.failed
+        );
+        return Ok(());
+    }
+    let token = crate::shutdown::on_signals();
+    let ready = Arc::new(Readiness {
+        pool,
+        consumers_connected: None,
+        draining: AtomicBool::new(false),
+    });
+    let server_token = CancellationToken::new();
+    let listen = metrics_listen.unwrap_or(settings.notify.metrics_listen);
+    let (bound, server) = serve(listen, registry, ready.clone(), server_token.clone())
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    tracing::info!(%bound, "Serving /metrics, /healthz and /readyz.");
+    let gauge = {
+        let (relay, token) = (relay.clone(), server_token.clone());
+        tokio::spawn(async move { relay.refresh_pending(token).await })
+    };
+    relay.run(token).await;
+    ready.draining.store(true, Ordering::Relaxed);
+    server_token.cancel();
+    let _ = tokio::join!(gauge, server);
+    tracing::info!("Notification relay stopped.");
+    Ok(())
+}

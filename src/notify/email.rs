@@ -1,0 +1,157 @@
+//! The email channel: one plain-text message per notice through SMTP (lettre), with a
+//! Message-ID derived from the idempotency key so a rare duplicate send can be recognised.
+//!
+//! Failure classes: a 5xx reply is permanent; a 4xx reply, a refused or broken connection, a TLS
+//! failure or a timeout is transient. Error texts carry the SMTP code and class only: a server's
+//! reply may quote the recipient's address, so it is never copied.
+//!
+//! One connection per message, no pool: lettre's pool recycles a connection whose send was
+//! cancelled (a send timeout, a task abort) back into the pool mid-transaction, and the next
+//! message on it would read the previous DATA reply as its own. Dropping the connection instead
+//! closes it, and the server abandons the unfinished transaction.
+
+use std::time::Duration;
+
+use lettre::message::Mailbox;
+use lettre::message::header::ContentType;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use secrecy::ExposeSecret;
+use sha2::{Digest, Sha256};
+
+use super::SendError;
+use super::settings::{SmtpSecurity, SmtpSettings};
+use super::templates::{self, Office};
+use crate::domain::{Channel, NoticePayload};
+
+/// Where emails go.
+#[derive(Clone)]
+enum Transport {
+    /// An SMTP relay.
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// `.eml` files in a pickup directory.
+    Pickup(std::path::PathBuf),
+}
+
+/// Sends notices by email.
+#[derive(Clone)]
+pub struct EmailChannel {
+    transport: Transport,
+    from: Mailbox,
+    domain: String,
+    office: Office,
+}
+
+impl EmailChannel {
+    /// A channel for the configured relay; fails only on a bad `from` or TLS setup.
+    pub fn new(s: &SmtpSettings, office: Office) -> Result<Self, SendError> {
+        let builder = match s.security {
+            SmtpSecurity::Plain => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host),
+            SmtpSecurity::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.host)
+                .map_err(|_| SendError::Permanent("smtp: TLS setup failed".into()))?,
+            SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&s.host)
+                .map_err(|_| SendError::Permanent("smtp: TLS setup failed".into()))?,
+        };
+        let mut builder = builder
+            .port(s.port)
+            .timeout(Some(Duration::from_secs(s.timeout_secs)));
+        if let (Some(user), Some(pass)) = (&s.username, &s.password) {
+            builder =
+                builder.credentials(Credentials::new(user.clone(), pass.expose_secret().into()));
+        }
+        let from = s
+            .from
+            .parse()
+            .map_err(|_| SendError::Permanent("notify.smtp.from is not a mailbox".into()))?;
+        let transport = match &s.pickup_dir {
+            Some(dir) => Transport::Pickup(dir.clone()),
+            None => Transport::Smtp(builder.build()),
+        };
+        Ok(Self {
+            transport,
+            from,
+            domain: s.message_id_domain.clone(),
+            office,
+        })
+    }
+
+    /// Renders and sends one notice.
+    pub async fn send(&self, key: &str, payload: &NoticePayload) -> Result<(), SendError> {
+        let to: Mailbox = payload
+            .email
+            .as_deref()
+            .ok_or_else(|| SendError::Permanent("no email address in payload".into()))?
+            .parse()
+            .map_err(|_| SendError::Permanent("invalid email address".into()))?;
+        let notice = templates::render(payload, Channel::Email, &self.office);
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(notice.subject.clone())
+            .message_id(Some(message_id(key, &self.domain)))
+            .header(ContentType::TEXT_PLAIN)
+            .body(templates::email_body(&notice))
+            .map_err(|_| SendError::Permanent("message could not be built".into()))?;
+        match &self.transport {
+            Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| classify(&e)),
+            Transport::Pickup(dir) => write_pickup(dir, key, &message.formatted()).await,
+        }
+    }
+}
+
+/// Writes one `.eml` file named after the key's digest, atomically (temporary file, then rename),
+/// so a retried notice replaces its own file and never makes a second one.
+async fn write_pickup(dir: &std::path::Path, key: &str, bytes: &[u8]) -> Result<(), SendError> {
+    let name = hex::encode(Sha256::digest(key.as_bytes()));
+    let io = |_| SendError::Transient("pickup directory not writable".into());
+    tokio::fs::create_dir_all(dir).await.map_err(io)?;
+    let tmp = dir.join(format!(".{name}.tmp"));
+    tokio::fs::write(&tmp, bytes).await.map_err(io)?;
+    tokio::fs::rename(&tmp, dir.join(format!("{name}.eml")))
+        .await
+        .map_err(io)
+}
+
+/// `<sha256(key)[..32 hex]@domain>`: stable for a key, and opaque (the key names the case).
+pub fn message_id(key: &str, domain: &str) -> String {
+    let digest = hex::encode(Sha256::digest(key.as_bytes()));
+    format!("<{}@{domain}>", &digest[..32])
+}
+
+/// Transient or permanent, with a message that never quotes the server.
+pub fn classify(e: &lettre::transport::smtp::Error) -> SendError {
+    let code = e.status().map(|c| c.to_string());
+    if e.is_permanent() {
+        return SendError::Permanent(format!("smtp {}", code.as_deref().unwrap_or("5xx")));
+    }
+    let what = if e.is_transient() {
+        format!("smtp {}", code.as_deref().unwrap_or("4xx"))
+    } else if e.is_timeout() {
+        "smtp timeout".into()
+    } else if e.is_tls() {
+        "smtp tls failure".into()
+    } else {
+        "smtp connection failed".into()
+    };
+    SendError::Transient(what)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_ids_are_stable_and_opaque() {
+        let a = message_id("1/DEN-2011-000123/7/counsel/email", "docket.example");
+        assert_eq!(
+            a,
+            message_id("1/DEN-2011-000123/7/counsel/email", "docket.example")
+        );
+        assert_ne!(
+            a,
+            message_id("1/DEN-2011-000123/8/counsel/email", "docket.example")
+        );
+        assert!(a.starts_with('<') && a.ends_with("@docket.example>"));
+        assert!(!a.contains("DEN"));
+    }
+}

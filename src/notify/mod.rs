@@ -1,0 +1,65 @@
+//! Notifications: templates per language, the email and letter channels, and the outbox relay
+//! (`docket notify`).
+//!
+//! - `templates`: payload → [`templates::Notice`] (pure);
+//! - `pdf`, `letter`: a notice laid out as a printable PDF letter;
+//! - `email`, `print`: the channels (SMTP through lettre; a print-batch folder with a manifest);
+//! - `relay`: claims due outbox rows with `FOR UPDATE SKIP LOCKED`, sends, records the result;
+//! - `store`: outbox queries (claims, results, counts); `metrics`: the relay's Prometheus series.
+
+pub mod email;
+pub mod letter;
+pub mod metrics;
+pub mod pdf;
+pub mod print;
+pub mod relay;
+pub mod settings;
+pub mod store;
+pub mod templates;
+
+use crate::domain::{Channel, NoticePayload};
+
+pub use settings::{NotifySettings, SmtpSecurity, SmtpSettings};
+
+/// Why one send failed; the text never holds personal data.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// Worth retrying later (connection refused, 4xx, timeout, disk full).
+    #[error("transient: {0}")]
+    Transient(String),
+    /// Retrying cannot help (5xx, no address, unreadable payload).
+    #[error("permanent: {0}")]
+    Permanent(String),
+}
+
+/// The channels a relay sends through.
+#[derive(Clone)]
+pub struct Channels {
+    /// Email through SMTP.
+    pub email: email::EmailChannel,
+    /// Letters into the print folder.
+    pub letters: print::PrintChannel,
+}
+
+impl Channels {
+    /// Builds both channels from settings.
+    pub fn from_settings(s: &NotifySettings) -> Result<Self, SendError> {
+        Ok(Self {
+            email: email::EmailChannel::new(&s.smtp, s.office.clone())?,
+            letters: print::PrintChannel::new(s.print_dir.clone(), s.office.clone()),
+        })
+    }
+
+    /// Sends one notice through `channel`.
+    pub async fn send(
+        &self,
+        channel: Channel,
+        key: &str,
+        payload: &NoticePayload,
+    ) -> Result<(), SendError> {
+        match channel {
+            Channel::Email => self.email.send(key, payload).await,
+            Channel::Letter => self.letters.send(key, payload).await,
+        }
+    }
+}

@@ -1,0 +1,274 @@
+//! The outbox relay: claim due rows in small batches, send each, and record the result in the
+//! same transaction as the claim.
+//!
+//! Any number of relays can run side by side: `FOR UPDATE SKIP LOCKED` gives each row to one
+//! relay at a time. A relay that dies mid-batch never commits, so its rows stay `pending` and
+//! are sent by the next relay. Delivery is therefore at-least-once at the transport and
+//! exactly-once in the outbox; see the README ("Notifications") for the one duplicate window.
+
+use std::time::{Duration, Instant};
+
+use futures_util::future::join_all;
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+
+use super::metrics::NotifyMetrics;
+use super::store::{self, Claimed};
+use super::{Channels, NotifySettings, SendError};
+use crate::domain::{Channel, NoticePayload};
+use crate::retry::Backoff;
+use crate::store::StoreError;
+
+/// Why a relay pass failed (the database; sends never fail a pass).
+#[derive(Debug, thiserror::Error)]
+pub enum RelayError {
+    /// Claiming or recording failed; the batch was rolled back and stays pending.
+    #[error("notification relay: {0}")]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for RelayError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Store(StoreError::Query(e))
+    }
+}
+
+/// What one pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DrainOutcome {
+    /// Rows claimed (0: nothing was due).
+    pub claimed: usize,
+    /// Rows sent.
+    pub sent: usize,
+    /// Rows scheduled for another attempt.
+    pub retried: usize,
+    /// Rows marked failed (permanent or exhausted).
+    pub failed: usize,
+}
+
+impl DrainOutcome {
+    /// Whether nothing was due.
+    pub fn is_empty(&self) -> bool {
+        self.claimed == 0
+    }
+
+    fn add(&mut self, o: DrainOutcome) {
+        self.claimed += o.claimed;
+        self.sent += o.sent;
+        self.retried += o.retried;
+        self.failed += o.failed;
+    }
+}
+
+enum Verdict {
+    Sent,
+    Retry(Duration, String),
+    Failed(&'static str, String),
+}
+
+/// A relay: pool, channels, settings and metrics.
+#[derive(Clone)]
+pub struct Relay {
+    pool: PgPool,
+    channels: Channels,
+    settings: NotifySettings,
+    metrics: NotifyMetrics,
+}
+
+/// One pass with metrics of its own: the library entry point for the demo and tests.
+pub async fn drain_once(
+    pool: &PgPool,
+    channels: &Channels,
+    settings: &NotifySettings,
+) -> Result<DrainOutcome, RelayError> {
+    Relay::new(
+        pool.clone(),
+        channels.clone(),
+        settings.clone(),
+        NotifyMetrics::standalone(),
+    )
+    .drain_once()
+    .await
+}
+
+impl Relay {
+    /// A relay reporting into `metrics`.
+    pub fn new(
+        pool: PgPool,
+        channels: Channels,
+        settings: NotifySettings,
+        metrics: NotifyMetrics,
+    ) -> Self {
+        Self {
+            pool,
+            channels,
+            settings,
+            metrics,
+        }
+    }
+
+    /// The relay's metrics.
+    pub fn metrics(&self) -> &NotifyMetrics {
+        &self.metrics
+    }
+
+    /// Claims one batch of due rows, sends them concurrently, records every result, commits.
+    pub async fn drain_once(&self) -> Result<DrainOutcome, RelayError> {
+        let mut tx = self.pool.begin().await?;
+        let rows = store::claim(&mut tx, self.settings.batch_size).await?;
+        if rows.is_empty() {
+            tx.commit().await?;
+            return Ok(DrainOutcome::default());
+        }
+        let verdicts = join_all(rows.iter().map(|r| self.attempt(r))).await;
+        let mut out = DrainOutcome {
+            claimed: rows.len(),
+            ..DrainOutcome::default()
+        };
+        for (row, verdict) in rows.iter().zip(&verdicts) {
+            match verdict {
+                Verdict::Sent => store::mark_sent(&mut tx, row.id).await?,
+                Verdict::Retry(delay, e) => store::mark_retry(&mut tx, row.id, *delay, e).await?,
+                Verdict::Failed(reason, e) => {
+                    store::mark_failed(&mut tx, row.id, &format!("{reason}: {e}")).await?
+                }
+            }
+        }
+        tx.commit().await?;
+        // Counted after the commit, so a rolled-back batch is not reported as sent.
+        for (row, verdict) in rows.iter().zip(&verdicts) {
+            let ch = row.channel.as_str();
+            let (case_id, key) = (&row.case_id, &row.idempotency_key);
+            match verdict {
+                Verdict::Sent => {
+                    out.sent += 1;
+                    self.metrics.sent.with_label_values(&[ch]).inc();
+                    tracing::info!(case_id, key, channel = ch, "Notice sent.");
+                }
+                Verdict::Retry(delay, error) => {
+                    out.retried += 1;
+                    self.metrics.retried.with_label_values(&[ch]).inc();
+                    tracing::warn!(case_id, key, channel = ch, error, retry_in = ?delay, "Notice not sent; will retry.");
+                }
+                Verdict::Failed(reason, error) => {
+                    out.failed += 1;
+                    self.metrics.failed.with_label_values(&[ch, reason]).inc();
+                    tracing::error!(case_id, key, channel = ch, reason, error, "Notice failed.");
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Passes until nothing is due (rows waiting for a later retry stay pending).
+    pub async fn drain_all(&self) -> Result<DrainOutcome, RelayError> {
+        let mut total = DrainOutcome::default();
+        loop {
+            let o = self.drain_once().await?;
+            if o.is_empty() {
+                return Ok(total);
+            }
+            total.add(o);
+        }
+    }
+
+    /// Relays until `token` is cancelled; a batch in progress is finished first.
+    pub async fn run(&self, token: CancellationToken) {
+        let idle = Duration::from_millis(self.settings.poll_interval_ms);
+        let mut db_backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(10));
+        while !token.is_cancelled() {
+            let wait = match self.drain_once().await {
+                Ok(o) if o.is_empty() => idle,
+                Ok(_) => {
+                    db_backoff.reset();
+                    continue;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "Outbox pass failed; retrying.");
+                    db_backoff.next_delay()
+                }
+            };
+            tokio::select! {
+                _ = token.cancelled() => {}
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    /// Refreshes the pending gauge every `pending_refresh_secs` until `token` is cancelled.
+    pub async fn refresh_pending(&self, token: CancellationToken) {
+        let every = Duration::from_secs(self.settings.pending_refresh_secs.max(1));
+        loop {
+            match store::pending_by_channel(&self.pool).await {
+                Ok(rows) => {
+                    for ch in [Channel::Email, Channel::Letter] {
+                        let n = rows
+                            .iter()
+                            .find(|(c, _)| c == ch.as_str())
+                            .map_or(0, |(_, n)| *n);
+                        self.metrics
+                            .pending
+                            .with_label_values(&[ch.as_str()])
+                            .set(n);
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "Cannot count pending notices."),
+            }
+            tokio::select! {
+                _ = token.cancelled() => return,
+                _ = tokio::time::sleep(every) => {}
+            }
+        }
+    }
+
+    async fn attempt(&self, row: &Claimed) -> Verdict {
+        let result = self.send(row).await;
+        match result {
+            Ok(()) => Verdict::Sent,
+            Err(SendError::Permanent(e)) => Verdict::Failed("permanent", e),
+            Err(SendError::Transient(e)) => {
+                let attempts = u32::try_from(row.attempts).unwrap_or(0) + 1;
+                if attempts >= self.settings.max_attempts {
+                    Verdict::Failed("exhausted", e)
+                } else {
+                    Verdict::Retry(self.delay(attempts), e)
+                }
+            }
+        }
+    }
+
+    async fn send(&self, row: &Claimed) -> Result<(), SendError> {
+        let channel = match row.channel.as_str() {
+            "email" => Channel::Email,
+            "letter" => Channel::Letter,
+            _ => return Err(SendError::Permanent("unknown channel".into())),
+        };
+        let payload: NoticePayload = serde_json::from_value(row.payload.clone())
+            .map_err(|_| SendError::Permanent("payload does not decode".into()))?;
+        let limit = Duration::from_secs(self.settings.send_timeout_secs);
+        let started = Instant::now();
+        let result = tokio::time::timeout(
+            limit,
+            self.channels.send(channel, &row.idempotency_key, &payload),
+        )
+        .await
+        .unwrap_or_else(|_| Err(SendError::Transient("send timed out".into())));
+        self.metrics
+            .send_seconds
+            .with_label_values(&[channel.as_str()])
+            .observe(started.elapsed().as_secs_f64());
+        result
+    }
+
+    /// Delay before attempt `attempts + 1`: exponential from `backoff_base_ms`, full jitter, capped.
+    fn delay(&self, attempts: u32) -> Duration {
+        let mut b = Backoff::new(
+            Duration::from_millis(self.settings.backoff_base_ms),
+            Duration::from_secs(self.settings.backoff_max_secs),
+        );
+        for _ in 1..attempts.min(32) {
+            b.next_delay();
+        }
+        b.next_delay()
+    }
+}

@@ -1,0 +1,150 @@
+//! Letters through the print channel, read back with `pdftotext` (poppler-utils).
+
+use std::path::Path;
+use std::process::Command;
+
+use docket::domain::{Channel, Recipient};
+use docket::notify::print::{PrintChannel, file_name, read_manifest};
+
+use crate::env::{case, offer_notices};
+
+fn office() -> docket::notify::templates::Office {
+    docket::config::Settings::load(Some(Path::new("config/default.toml")))
+        .unwrap()
+        .notify
+        .office
+}
+
+fn pdftotext(pdf: &Path) -> String {
+    let out = Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext is needed (apt-get install poppler-utils; .ci/run installs it)");
+    assert!(out.status.success(), "pdftotext failed: {out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn flat(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Writes the respondent's offer letter for a case in `language`; returns its path and text.
+async fn offer_letter(dir: &Path, language: &str) -> (std::path::PathBuf, String) {
+    let c = case("DEN-2011-000123", language);
+    let notice = offer_notices(&c)
+        .into_iter()
+        .find(|n| n.recipient == Recipient::Respondent && n.channel == Channel::Letter)
+        .unwrap();
+    let channel = PrintChannel::new(dir.to_path_buf(), office());
+    let key = format!("1/DEN-2011-000123/1/respondent/letter-{language}");
+    channel.send(&key, &notice.payload).await.unwrap();
+    let path = channel.day_dir(&notice.payload).join(file_name(&key));
+    let text = pdftotext(&path);
+    (path, text)
+}
+
+const CONFIDENTIAL: [&str; 5] = ["asylum", "asilo", "vawa", "t visa", "u visa"];
+
+#[tokio::test]
+async fn a_spanish_offer_letter_reads_in_spanish_with_every_required_item() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, text) = offer_letter(dir.path(), "es").await;
+    let t = flat(&text);
+    for needle in [
+        "U.S. Department of Homeland Security",
+        "Office of the Principal Legal Advisor",
+        "16 de enero de 2012",
+        "1 de marzo de 2012",
+        "Maria Lopez",
+        "12 Elm St",
+        "Denver, CO 80202",
+        "A012345678",
+        "Corte de Inmigración de Denver",
+        "Oferta de cierre administrativo",
+        "en cualquier momento",
+        "No le da ningún estatus migratorio legal",
+        "tarjeta verde",
+        "permiso de trabajo",
+        "presencia ilegal",
+        "Usted puede rechazar la oferta",
+        "verificación de antecedentes",
+        "Cómo responder",
+        "15 de febrero de 2012",
+        "Segunda revisión",
+        "sin costo alguno para el gobierno",
+        "Pro Bono",
+        "FORMULARIO DE RESPUESTA",
+        "ACEPTO",
+        "RECHAZO",
+        "Página 1 de",
+    ] {
+        assert!(t.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+    let lower = t.to_lowercase();
+    for word in CONFIDENTIAL {
+        assert!(!lower.contains(word), "{word}");
+    }
+    // Pages rendered to PNG, to look at: target/tmp/letter-es-1.png, letter-es-2.png.
+    let png = Path::new(env!("CARGO_TARGET_TMPDIR")).join("letter-es");
+    let status = Command::new("pdftoppm")
+        .args(["-png", "-r", "60"])
+        .arg(&path)
+        .arg(&png)
+        .status()
+        .expect("pdftoppm");
+    assert!(status.success());
+}
+
+#[tokio::test]
+async fn an_english_offer_letter_has_every_required_item() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, text) = offer_letter(dir.path(), "en").await;
+    let t = flat(&text);
+    for needle in [
+        "January 16, 2012",
+        "March 1, 2012",
+        "Dear Maria Lopez:",
+        "A012345678",
+        "Denver Immigration Court",
+        "Offer of administrative closure",
+        "Either party, DHS or you",
+        "It does not give you a work permit.",
+        "unlawful presence",
+        "You may decline",
+        "background check",
+        "February 15, 2012",
+        "Second review",
+        "no expense to the government",
+        "EOIR List of Pro Bono Legal Service Providers",
+        "RESPONSE FORM",
+        "Page 1 of",
+    ] {
+        assert!(t.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+    let lower = t.to_lowercase();
+    for word in CONFIDENTIAL {
+        assert!(!lower.contains(word), "{word}");
+    }
+}
+
+#[tokio::test]
+async fn writing_a_letter_again_gives_the_same_file_and_one_manifest_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = offer_letter(dir.path(), "es").await;
+    let first = std::fs::read(&path).unwrap();
+    let (again, _) = offer_letter(dir.path(), "es").await;
+    assert_eq!(path, again);
+    assert_eq!(first, std::fs::read(&again).unwrap());
+    let manifest = read_manifest(path.parent().unwrap()).unwrap();
+    assert_eq!(manifest.len(), 1);
+    let m = &manifest[0];
+    assert_eq!((m.kind.as_str(), m.language.as_str()), ("offer", "es"));
+    assert!(
+        m.pages >= 2,
+        "an offer with its reply slip is more than a page"
+    );
+    let raw = std::fs::read_to_string(path.parent().unwrap().join("manifest.ndjson")).unwrap();
+    assert!(!raw.contains("Lopez") && !raw.contains("A012345678") && !raw.contains("Elm"));
+}
