@@ -37,6 +37,25 @@ pub struct Settings {
     pub log: LogSettings,
     /// Metrics and health endpoints.
     pub metrics: MetricsSettings,
+    /// `docket serve` (run progress metrics, health; the HTTP API later).
+    #[serde(default)]
+    pub serve: ServeSettings,
+}
+
+/// Where `docket serve` listens.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeSettings {
+    /// Address and port of `/metrics`, `/healthz`, `/readyz` (and the API routes).
+    pub listen: std::net::SocketAddr,
+}
+
+impl Default for ServeSettings {
+    fn default() -> Self {
+        Self {
+            listen: std::net::SocketAddr::from(([127, 0, 0, 1], 8080)),
+        }
+    }
 }
 
 /// Where a long-running process serves `/metrics`, `/healthz` and `/readyz`.

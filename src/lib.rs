@@ -10,6 +10,7 @@
 //! - `worker`: consuming, reviewing in batches, recording outcomes;
 //! - `store`: PostgreSQL repositories (cases, runs, outcomes, progress);
 //! - `config`, `telemetry`, `retry`, `shutdown`: settings, logging, backoff, signals;
+//! - `serve`: run progress on `/metrics` with health endpoints (API routes merge in);
 //! - `cli`, `commands`: the command line.
 
 pub mod cli;
@@ -22,6 +23,7 @@ pub mod import;
 pub mod queue;
 pub mod retry;
 pub mod rules;
+pub mod serve;
 pub mod shutdown;
 pub mod store;
 pub mod telemetry;

@@ -46,9 +46,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let pool = store::connect(&settings.database).await?;
             commands::run_create(&pool, &name, &rules, &courts, as_of).await?;
         }
-        Command::Enqueue { run, quiet } => {
+        Command::Enqueue {
+            run,
+            quiet,
+            metrics_listen,
+        } => {
             let pool = store::connect(&settings.database).await?;
-            commands::enqueue(&settings, &pool, &run, quiet).await?;
+            commands::enqueue(&settings, &pool, &run, quiet, metrics_listen).await?;
         }
         Command::Worker {
             consumers,
@@ -57,9 +61,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let pool = store::connect(&settings.database).await?;
             commands::worker(settings, pool, consumers, metrics_listen).await?;
         }
-        Command::Status { run, json } => {
+        Command::Status {
+            run,
+            json,
+            watch,
+            interval,
+        } => {
             let pool = store::connect(&settings.database).await?;
-            commands::status(&settings, &pool, run.as_deref(), json).await?;
+            let options = commands::StatusOptions {
+                run,
+                json,
+                watch,
+                interval: std::time::Duration::from_secs_f64(interval),
+            };
+            commands::status(&settings, &pool, &options).await?;
+        }
+        Command::Serve { listen } => {
+            let pool = store::connect(&settings.database).await?;
+            let addr = listen.unwrap_or(settings.serve.listen);
+            docket::serve::run(pool, addr, docket::shutdown::on_signals()).await?;
         }
         Command::Show { run, case_id, json } => {
             let pool = store::connect(&settings.database).await?;
