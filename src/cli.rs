@@ -81,6 +81,11 @@ pub enum Command {
         #[arg(long, default_value_t = 5.0, value_parser = parse_interval)]
         interval: f64,
     },
+    /// GET an http://host:port/path URL; exit 0 on a 2xx answer (container health checks).
+    Probe {
+        /// The URL, e.g. http://127.0.0.1:9464/readyz.
+        url: String,
+    },
     /// Serve run progress on /metrics (read from the database), /healthz and /readyz.
     Serve {
         /// Address to listen on (default: serve.listen).

@@ -10,6 +10,7 @@
 //! - `worker`: consuming, reviewing in batches, recording outcomes;
 //! - `store`: PostgreSQL repositories (cases, runs, outcomes, progress);
 //! - `config`, `telemetry`, `retry`, `shutdown`: settings, logging, backoff, signals;
+//! - `probe`: a tiny HTTP GET for container health checks;
 //! - `serve`: run progress on `/metrics` with health endpoints (API routes merge in);
 //! - `cli`, `commands`: the command line.
 
@@ -20,6 +21,7 @@ pub mod domain;
 pub mod enqueue;
 pub mod generate;
 pub mod import;
+pub mod probe;
 pub mod queue;
 pub mod retry;
 pub mod rules;

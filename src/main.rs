@@ -20,6 +20,12 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Probe { url } = &cli.command {
+        // No settings or logging: a health check must be cheap and quiet.
+        let (status, _) = docket::probe::get(url, std::time::Duration::from_secs(3)).await?;
+        anyhow::ensure!((200..300).contains(&status), "{url} answered {status}");
+        return Ok(());
+    }
     let settings = Settings::load(cli.config.as_deref())?;
     docket::telemetry::init(&settings.log);
     match cli.command {
@@ -86,6 +92,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             commands::show(&pool, &run, &case_id, json).await?;
         }
         Command::Demo(args) => commands::demo(settings, &args).await?,
+        Command::Probe { .. } => unreachable!("handled before settings load"),
     }
     Ok(())
 }
