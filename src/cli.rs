@@ -86,7 +86,7 @@ pub enum Command {
         /// The URL, e.g. http://127.0.0.1:9464/readyz.
         url: String,
     },
-    /// Serve run progress on /metrics (read from the database), /healthz and /readyz.
+    /// Serve the HTTP API, run progress on /metrics (read from the database), /healthz, /readyz.
     Serve {
         /// Address to listen on (default: serve.listen).
         #[arg(long)]
@@ -105,6 +105,85 @@ pub enum Command {
     },
     /// The main job end to end: migrate, generate, import, create a run, enqueue, review, report.
     Demo(DemoArgs),
+    /// Measure the real pipeline end to end in a fresh database and fresh queues, next to the
+    /// broker's own ceiling.
+    Bench {
+        /// Cases in the generated backlog.
+        #[arg(long, default_value_t = 300_000)]
+        cases: usize,
+        /// Consumers per worker process.
+        #[arg(long, default_value_t = 2)]
+        consumers: usize,
+        /// Worker processes.
+        #[arg(long, default_value_t = 1)]
+        processes: usize,
+        /// Cases per transaction (default: worker.batch_cases).
+        #[arg(long)]
+        batch: Option<usize>,
+        /// Prefetch per consumer (default: worker.prefetch).
+        #[arg(long)]
+        prefetch: Option<u16>,
+        /// Seed of the backlog.
+        #[arg(long, default_value_t = 2011)]
+        seed: u64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Attorney approval of recommended offers (or rejection with --reject).
+    Approve {
+        /// Which cases.
+        #[command(flatten)]
+        target: Target,
+        /// Reject instead of approve.
+        #[arg(long)]
+        reject: bool,
+    },
+    /// Record background-check results.
+    Background {
+        /// Which cases.
+        #[command(flatten)]
+        target: Target,
+        /// The check found something disqualifying.
+        #[arg(long)]
+        fail: bool,
+    },
+    /// Make the offers that are ready (sets the deadline; notifies respondent and counsel).
+    Offer {
+        /// Which cases.
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Record the respondent's answer to an offer.
+    Respond {
+        /// accept or decline.
+        #[arg(value_parser = ["accept", "decline"])]
+        answer: String,
+        /// Which cases.
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Record that the judge administratively closed accepted cases.
+    Close {
+        /// Which cases.
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Put closed cases back on the calendar.
+    Recalendar {
+        /// Which cases.
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Expire offers past their deadline and send the reminders that are due.
+    Expire {
+        /// Run name.
+        #[arg(long)]
+        run: String,
+        /// Take this day as today (default: today).
+        #[arg(long)]
+        today: Option<NaiveDate>,
+    },
 }
 
 /// `docket run …`
@@ -124,6 +203,40 @@ pub enum RunCommand {
         #[arg(long)]
         as_of: Option<NaiveDate>,
     },
+}
+
+/// Which cases a lifecycle command applies to, who does it and why.
+#[derive(Debug, Args)]
+pub struct Target {
+    /// Run name.
+    #[arg(long)]
+    pub run: String,
+    /// Case ids (or --all).
+    pub case_ids: Vec<String>,
+    /// Every case of the run in the state the action applies to.
+    #[arg(long, conflicts_with = "case_ids")]
+    pub all: bool,
+    /// With --all: only these courts (repeatable).
+    #[arg(long = "court", requires = "all")]
+    pub courts: Vec<String>,
+    /// With --all: only outcomes scoring at least this.
+    #[arg(long, requires = "all")]
+    pub min_score: Option<i32>,
+    /// Count what would change; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Who does it (recorded with each transition; default: $USER).
+    #[arg(long)]
+    pub by: Option<String>,
+    /// Why (recorded with each transition).
+    #[arg(long, default_value = "")]
+    pub reason: String,
+    /// Take this day as today (deadlines count from it).
+    #[arg(long)]
+    pub today: Option<NaiveDate>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `docket demo` options.

@@ -37,9 +37,12 @@ pub struct Settings {
     pub log: LogSettings,
     /// Metrics and health endpoints.
     pub metrics: MetricsSettings,
-    /// `docket serve` (run progress metrics, health; the HTTP API later).
+    /// `docket serve`: run progress metrics, health, and the HTTP API.
     #[serde(default)]
     pub serve: ServeSettings,
+    /// HTTP API tokens.
+    #[serde(default)]
+    pub api: ApiSettings,
 }
 
 /// Where `docket serve` listens.
@@ -56,6 +59,19 @@ impl Default for ServeSettings {
             listen: std::net::SocketAddr::from(([127, 0, 0, 1], 8080)),
         }
     }
+}
+
+/// Bearer tokens of the HTTP API. Secrets: give them through the environment
+/// (`DOCKET_API__WRITE_TOKENS=tok1,tok2`), not in a committed file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiSettings {
+    /// Tokens that may read progress, outcomes and histories.
+    #[serde(default)]
+    pub read_tokens: Vec<SecretString>,
+    /// Tokens that may also apply lifecycle actions.
+    #[serde(default)]
+    pub write_tokens: Vec<SecretString>,
 }
 
 /// Where a long-running process serves `/metrics`, `/healthz` and `/readyz`.
@@ -168,7 +184,10 @@ impl Settings {
             config::Environment::with_prefix("DOCKET")
                 .prefix_separator("_")
                 .separator("__")
-                .try_parsing(true),
+                .try_parsing(true)
+                .list_separator(",")
+                .with_list_parse_key("api.read_tokens")
+                .with_list_parse_key("api.write_tokens"),
         );
         let settings: Settings = builder.build()?.try_deserialize()?;
         settings.check()?;

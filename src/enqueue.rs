@@ -122,14 +122,15 @@ pub async fn enqueue_with(
         bar: &bar,
         metrics,
     };
-    let mut after = String::new();
-    'pages: loop {
+    // Pages are read ahead by a task of their own, so reading the next page overlaps publishing
+    // the current one.
+    let (pages_tx, mut pages) = tokio::sync::mpsc::channel(2);
+    let reader = tokio::spawn(read_pages(pool.clone(), run.id, pages_tx));
+    'pages: while let Some(page) = pages.recv().await {
+        let page = page?;
         if token.is_cancelled() {
             break;
         }
-        let page = store::runs::unpublished_page(pool, run.id, &after, 5000).await?;
-        let Some((last, _)) = page.last() else { break };
-        after = last.clone();
         for chunk in page.chunks(per_message) {
             let body = message_body(run_name, chunk);
             let ids: Vec<String> = chunk.iter().map(|(id, _)| id.clone()).collect();
@@ -149,6 +150,8 @@ pub async fn enqueue_with(
             }
         }
     }
+    drop(pages);
+    reader.abort();
     while !in_flight.is_empty() {
         settled.settle(&mut in_flight).await?;
     }
@@ -157,6 +160,31 @@ pub async fn enqueue_with(
     publisher.channel().close(200, "done".into()).await.ok();
     conn.close(200, "done".into()).await.ok();
     Ok(summary)
+}
+
+/// Sends the run's unpublished cases, a page at a time in case-id order, until none are left or
+/// the receiver is gone.
+async fn read_pages(
+    pool: PgPool,
+    run_id: i64,
+    out: tokio::sync::mpsc::Sender<Result<Vec<(String, String)>, StoreError>>,
+) {
+    let mut after = String::new();
+    loop {
+        let page = store::runs::unpublished_page(&pool, run_id, &after, 5000).await;
+        let last = match &page {
+            Ok(p) => match p.last() {
+                Some((id, _)) => id.clone(),
+                None => return,
+            },
+            Err(_) => String::new(),
+        };
+        let failed = page.is_err();
+        if out.send(page).await.is_err() || failed {
+            return;
+        }
+        after = last;
+    }
 }
 
 /// Messages awaiting their confirm: the confirm, when it was published, its cases.
@@ -197,7 +225,7 @@ impl Settled<'_> {
 }
 
 /// The message for a chunk of `(case_id, record JSON)`: single form for one case, batch form else.
-fn message_body(run: &str, chunk: &[(String, String)]) -> Vec<u8> {
+pub fn message_body(run: &str, chunk: &[(String, String)]) -> Vec<u8> {
     let run_json = serde_json::to_string(run).expect("string serializes");
     let mut body =
         String::with_capacity(chunk.iter().map(|(_, r)| r.len() + 64).sum::<usize>() + 96);

@@ -14,6 +14,8 @@
 //! - `serve`: run progress on `/metrics` with health endpoints (API routes merge in);
 //! - `cli`, `commands`: the command line.
 
+pub mod api;
+pub mod bench;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -21,6 +23,7 @@ pub mod domain;
 pub mod enqueue;
 pub mod generate;
 pub mod import;
+pub mod offers;
 pub mod probe;
 pub mod queue;
 pub mod retry;

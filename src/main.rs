@@ -3,8 +3,9 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use docket::cli::{Cli, Command, RunCommand};
+use docket::cli::{Cli, Command, RunCommand, Target};
 use docket::config::Settings;
+use docket::domain::Action;
 use docket::{commands, store};
 
 #[tokio::main]
@@ -85,7 +86,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { listen } => {
             let pool = store::connect(&settings.database).await?;
             let addr = listen.unwrap_or(settings.serve.listen);
-            docket::serve::run(pool, addr, docket::shutdown::on_signals()).await?;
+            docket::serve::run(&settings, pool, addr, docket::shutdown::on_signals()).await?;
         }
         Command::Show { run, case_id, json } => {
             let pool = store::connect(&settings.database).await?;
@@ -93,6 +94,70 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo(args) => commands::demo(settings, &args).await?,
         Command::Probe { .. } => unreachable!("handled before settings load"),
+        Command::Approve { target, reject } => {
+            let action = if reject {
+                Action::Reject
+            } else {
+                Action::Approve
+            };
+            lifecycle(&settings, action, &target).await?;
+        }
+        Command::Background { target, fail } => {
+            let action = if fail {
+                Action::FailBackground
+            } else {
+                Action::ClearBackground
+            };
+            lifecycle(&settings, action, &target).await?;
+        }
+        Command::Offer { target } => lifecycle(&settings, Action::Offer, &target).await?,
+        Command::Respond { answer, target } => {
+            let action = if answer == "accept" {
+                Action::Accept
+            } else {
+                Action::Decline
+            };
+            lifecycle(&settings, action, &target).await?;
+        }
+        Command::Close { target } => lifecycle(&settings, Action::Close, &target).await?,
+        Command::Recalendar { target } => lifecycle(&settings, Action::Recalendar, &target).await?,
+        Command::Bench {
+            cases,
+            consumers,
+            processes,
+            batch,
+            prefetch,
+            seed,
+            json,
+        } => {
+            let opt = docket::bench::BenchOptions {
+                cases,
+                consumers: consumers.max(1),
+                processes: processes.max(1),
+                batch: batch.unwrap_or(settings.worker.batch_cases),
+                prefetch: prefetch.unwrap_or(settings.worker.prefetch),
+                seed,
+            };
+            let report = docket::bench::run(&settings, &opt).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", docket::bench::render(&report));
+            }
+        }
+        Command::Expire { run, today } => {
+            let pool = store::connect(&settings.database).await?;
+            commands::expire(&pool, &run, today).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn lifecycle(settings: &Settings, action: Action, target: &Target) -> anyhow::Result<()> {
+    let pool = store::connect(&settings.database).await?;
+    let report = commands::act(&pool, action, target).await?;
+    if !report.dry_run && report.outcome.applied.is_empty() && !report.outcome.refused.is_empty() {
+        anyhow::bail!("nothing applied");
     }
     Ok(())
 }

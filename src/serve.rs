@@ -1,5 +1,5 @@
 //! `docket serve`: the one process that exports run progress (read from the database at scrape
-//! time), with `/healthz` and `/readyz`. API routes are merged into [`ops_router`]'s router.
+//! time), with `/healthz` and `/readyz`, and the HTTP API merged into [`ops_router`]'s router.
 //!
 //! Run progress is exported here and nowhere else, so its series exist once whatever the number
 //! of worker replicas, and `sum()` over them is right.
@@ -13,6 +13,8 @@ use axum::Router;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
+use crate::api::{ApiState, Tokens};
+use crate::config::Settings;
 use crate::telemetry::progress::ProgressMetrics;
 use crate::telemetry::server::{Exported, Readiness, listen, router};
 
@@ -36,11 +38,22 @@ pub fn readiness(pool: PgPool) -> Arc<Readiness> {
     })
 }
 
-/// Runs `docket serve` on `addr` until `token` is cancelled. Readiness drops as soon as the
-/// token is cancelled, so a load balancer stops sending before the listener closes.
-pub async fn run(pool: PgPool, addr: SocketAddr, token: CancellationToken) -> anyhow::Result<()> {
+/// Runs `docket serve` on `addr` until `token` is cancelled: the operations endpoints and the
+/// HTTP API ([`crate::api`]). Readiness drops as soon as the token is cancelled, so a load
+/// balancer stops sending before the listener closes.
+pub async fn run(
+    settings: &Settings,
+    pool: PgPool,
+    addr: SocketAddr,
+    token: CancellationToken,
+) -> anyhow::Result<()> {
     let ready = readiness(pool.clone());
-    let app = ops_router(ready.clone());
+    let tokens = Tokens::new(&settings.api.read_tokens, &settings.api.write_tokens);
+    let api = crate::api::router(ApiState {
+        pool: pool.clone(),
+        tokens,
+    });
+    let app = ops_router(ready.clone()).merge(api);
     let server_token = CancellationToken::new();
     let (bound, task) = listen(addr, app, server_token.clone())
         .await

@@ -19,25 +19,25 @@ pub async fn demo(mut settings: Settings, args: &DemoArgs) -> Result<()> {
     if let Some(n) = args.consumers {
         settings.worker.consumers = n.max(1);
     }
-    println!("1/6 migrate");
+    println!("1/7 migrate");
     let pool = setup::migrate(&settings).await?;
 
     let dir = std::env::temp_dir().join(format!("docket-demo-{}", std::process::id()));
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let backlog = dir.join("backlog.ndjson");
     println!(
-        "2/6 generate {} cases (seed {}) into {}",
+        "2/7 generate {} cases (seed {}) into {}",
         args.cases,
         args.seed,
         backlog.display()
     );
     setup::generate(args.cases, args.seed, Some(&backlog))?;
 
-    println!("3/6 import");
+    println!("3/7 import");
     setup::import(&pool, &backlog, None).await?;
 
     let run = format!("demo-{}", chrono::Utc::now().format("%Y%m%d-%H%M%S"));
-    println!("4/6 create run {run} with {}", super::DEFAULT_RULES_PATH);
+    println!("4/7 create run {run} with {}", super::DEFAULT_RULES_PATH);
     let first_case = first_case_id(&backlog)?;
     let (run_id, members) = setup::run_create(
         &pool,
@@ -56,7 +56,7 @@ pub async fn demo(mut settings: Settings, args: &DemoArgs) -> Result<()> {
     let mut worker_task = tokio::spawn(async move { worker.run(worker_token).await });
 
     println!(
-        "5/6 enqueue (worker with {} consumers running)",
+        "5/7 enqueue (worker with {} consumers running)",
         settings.worker.consumers
     );
     let summary =
@@ -66,7 +66,7 @@ pub async fn demo(mut settings: Settings, args: &DemoArgs) -> Result<()> {
         summary.published, summary.messages
     );
 
-    println!("6/6 review");
+    println!("6/7 review");
     let mut last_print = Instant::now() - Duration::from_secs(10);
     loop {
         let reviewed = reviewed_of(&pool, run_id).await?;
@@ -87,6 +87,9 @@ pub async fn demo(mut settings: Settings, args: &DemoArgs) -> Result<()> {
     }
     token.cancel();
     worker_task.await.context("worker task panicked")??;
+
+    println!("7/7 offers: approval, background checks, offers, answers, closures");
+    super::demo_offers::carry_offers(&pool, &run).await?;
     std::fs::remove_dir_all(&dir).ok();
 
     let progress = store::progress::for_run(&pool, &run).await?;

@@ -65,8 +65,11 @@ pub async fn show(pool: &PgPool, run: &str, case_id: &str, json: bool) -> Result
     let Some(o) = store::outcomes::find(pool, r.id, case_id).await? else {
         bail!("case {case_id} has no outcome in run {run} (not reviewed yet, or not in the run)");
     };
+    let offer = store::offer_queries::history(pool, r.id, case_id).await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&o)?);
+        let mut v = serde_json::to_value(&o)?;
+        v["offer"] = serde_json::to_value(&offer)?;
+        println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
     println!(
@@ -94,6 +97,23 @@ pub async fn show(pool: &PgPool, run: &str, case_id: &str, json: bool) -> Result
                 f["id"].as_str().unwrap_or("?"),
                 f["kind"].as_str().unwrap_or("?"),
                 f["reason"].as_str().unwrap_or("")
+            );
+        }
+    }
+    if let Some(h) = offer {
+        let deadline = h
+            .deadline
+            .map(|d| format!(", answer due {d}"))
+            .unwrap_or_default();
+        println!("  offer: {}{deadline}", h.state);
+        for t in h.transitions {
+            println!(
+                "    {} {} -> {} by {}: {}",
+                t.at.format("%Y-%m-%d %H:%M"),
+                t.from_state.as_deref().unwrap_or("-"),
+                t.to_state,
+                t.actor,
+                t.reason
             );
         }
     }

@@ -1,6 +1,8 @@
 //! One function per CLI command; `main` dispatches here.
 
 mod demo;
+mod demo_offers;
+mod lifecycle;
 mod look;
 mod pipeline;
 mod setup;
@@ -8,6 +10,7 @@ mod status;
 mod status_render;
 
 pub use demo::demo;
+pub use lifecycle::{act, expire, print_report};
 pub use look::{QueueDepths, queue_depths, show};
 pub use pipeline::{enqueue, worker};
 pub use setup::{generate, import, migrate, run_create};

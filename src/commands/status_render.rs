@@ -69,6 +69,15 @@ pub fn render_views(runs: &[RunView], queue: &QueueDepths) -> String {
             .collect();
         if !offers.is_empty() {
             let _ = writeln!(s, "  offers: {}", offers.join(" · "));
+            let n = |status: &str| p.notifications.get(status).copied().unwrap_or(0);
+            let _ = writeln!(
+                s,
+                "  notices: {} sent · {} pending · {} failed · {} held",
+                n("sent"),
+                n("pending"),
+                n("failed"),
+                n("held")
+            );
         }
     }
     let show = |v: Option<u32>| v.map_or_else(|| "?".to_string(), |n| n.to_string());
@@ -121,6 +130,7 @@ mod tests {
                 .iter()
                 .map(|s| (s.to_string(), if *s == "offered" { offered } else { 0 }))
                 .collect(),
+            notifications: [("sent".to_string(), 150)].into(),
         }
     }
 
@@ -145,6 +155,7 @@ mod tests {
         assert!(text.contains("rate 25.0 cases/s · eta 11s"), "{text}");
         assert!(text.contains(&format!("[{}{}]", "#".repeat(22), ".".repeat(8))));
         assert!(text.contains("offers: offered 75"), "{text}");
+        assert!(text.contains("notices: 150 sent · 0 pending"), "{text}");
         assert!(text.contains("270 ready"), "{text}");
     }
 

@@ -4,6 +4,7 @@ mod case;
 mod decision;
 mod fields;
 mod job;
+mod lifecycle;
 mod notice;
 mod parse;
 
@@ -19,6 +20,7 @@ pub use job::{
     BATCH_SCHEMA, DecodedJob, JobMessage, MAX_BATCH_JOBS, SINGLE_SCHEMA, decode_message,
     validate_run_name,
 };
+pub use lifecycle::{Action, IllegalTransition, OfferState, Requirements, allowed, next};
 pub use notice::{
     Channel, NoticeContext, NoticeKind, NoticePayload, PlannedNotice, Recipient, idempotency_key,
     plan_notices,

@@ -34,27 +34,7 @@ pub fn facts_hash(canonical_json: &str) -> String {
 /// Case ids must be unique within `cases`.
 pub async fn upsert(pool: &PgPool, cases: &[Case]) -> Result<UpsertCounts, StoreError> {
     let n = cases.len();
-    let mut ids = Vec::with_capacity(n);
-    let mut courts = Vec::with_capacity(n);
-    let mut types = Vec::with_capacity(n);
-    let mut custody = Vec::with_capacity(n);
-    let mut nationality = Vec::with_capacity(n);
-    let mut language = Vec::with_capacity(n);
-    let mut represented = Vec::with_capacity(n);
-    let mut records = Vec::with_capacity(n);
-    let mut hashes = Vec::with_capacity(n);
-    for c in cases {
-        let json = c.to_json();
-        ids.push(c.case_id.as_str().to_string());
-        courts.push(c.court.as_str().to_string());
-        types.push(c.case_type.code().to_string());
-        custody.push(c.custody.code().to_string());
-        nationality.push(c.respondent.nationality.as_str().to_string());
-        language.push(c.respondent.language.as_str().to_string());
-        represented.push(c.counsel.is_some());
-        hashes.push(facts_hash(&json));
-        records.push(json);
-    }
+    let rows = Rows::of(cases);
     let (inserted, updated): (i64, i64) = sqlx::query_as(
         r#"
         WITH upserted AS (
@@ -77,15 +57,15 @@ pub async fn upsert(pool: &PgPool, cases: &[Case]) -> Result<UpsertCounts, Store
         SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM upserted
         "#,
     )
-    .bind(&ids)
-    .bind(&courts)
-    .bind(&types)
-    .bind(&custody)
-    .bind(&nationality)
-    .bind(&language)
-    .bind(&represented)
-    .bind(&records)
-    .bind(&hashes)
+    .bind(&rows.ids)
+    .bind(&rows.courts)
+    .bind(&rows.types)
+    .bind(&rows.custody)
+    .bind(&rows.nationality)
+    .bind(&rows.language)
+    .bind(&rows.represented)
+    .bind(&rows.records)
+    .bind(&rows.hashes)
     .fetch_one(pool)
     .await?;
     let (inserted, updated) = (inserted as u64, updated as u64);
@@ -94,6 +74,87 @@ pub async fn upsert(pool: &PgPool, cases: &[Case]) -> Result<UpsertCounts, Store
         updated,
         unchanged: n as u64 - inserted - updated,
     })
+}
+
+/// Stores the records of cases not stored yet (cases reviewed from another producer's jobs);
+/// existing rows are left as they are. Runs inside the caller's transaction.
+pub async fn insert_missing(
+    conn: &mut sqlx::PgConnection,
+    cases: &[Case],
+) -> Result<(), StoreError> {
+    if cases.is_empty() {
+        return Ok(());
+    }
+    let rows = Rows::of(cases);
+    sqlx::query(
+        r#"
+        INSERT INTO cases (case_id, court, case_type, custody, nationality, language,
+                           represented, record, facts_hash)
+        SELECT t.case_id, t.court, t.case_type, t.custody, t.nationality, t.language,
+               t.represented, t.record::jsonb, t.facts_hash
+        FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                    $7::bool[], $8::text[], $9::text[])
+             AS t(case_id, court, case_type, custody, nationality, language,
+                  represented, record, facts_hash)
+        ON CONFLICT (case_id) DO NOTHING
+        "#,
+    )
+    .bind(&rows.ids)
+    .bind(&rows.courts)
+    .bind(&rows.types)
+    .bind(&rows.custody)
+    .bind(&rows.nationality)
+    .bind(&rows.language)
+    .bind(&rows.represented)
+    .bind(&rows.records)
+    .bind(&rows.hashes)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Column arrays of a batch of cases, for UNNEST.
+struct Rows {
+    ids: Vec<String>,
+    courts: Vec<String>,
+    types: Vec<String>,
+    custody: Vec<String>,
+    nationality: Vec<String>,
+    language: Vec<String>,
+    represented: Vec<bool>,
+    records: Vec<String>,
+    hashes: Vec<String>,
+}
+
+impl Rows {
+    fn of(cases: &[Case]) -> Rows {
+        let n = cases.len();
+        let mut r = Rows {
+            ids: Vec::with_capacity(n),
+            courts: Vec::with_capacity(n),
+            types: Vec::with_capacity(n),
+            custody: Vec::with_capacity(n),
+            nationality: Vec::with_capacity(n),
+            language: Vec::with_capacity(n),
+            represented: Vec::with_capacity(n),
+            records: Vec::with_capacity(n),
+            hashes: Vec::with_capacity(n),
+        };
+        for c in cases {
+            let json = c.to_json();
+            r.ids.push(c.case_id.as_str().to_string());
+            r.courts.push(c.court.as_str().to_string());
+            r.types.push(c.case_type.code().to_string());
+            r.custody.push(c.custody.code().to_string());
+            r.nationality
+                .push(c.respondent.nationality.as_str().to_string());
+            r.language.push(c.respondent.language.as_str().to_string());
+            r.represented.push(c.counsel.is_some());
+            r.hashes.push(facts_hash(&json));
+            r.records.push(json);
+        }
+        r
+    }
 }
 
 /// Loads the stored records of `ids` (missing ids are skipped), as raw contract JSON.

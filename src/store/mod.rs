@@ -1,6 +1,9 @@
 //! PostgreSQL: connection, migrations, and one repository module per table group.
 
 pub mod cases;
+pub mod offer_queries;
+pub mod offers;
+pub mod outbox;
 pub mod outcomes;
 pub mod progress;
 pub mod runs;

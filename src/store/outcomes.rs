@@ -37,12 +37,12 @@ pub struct RulesRef {
 }
 
 /// Writes outcomes inside the caller's transaction. A (run, case) that already has an outcome is
-/// left as it is; returns the decisions of the rows actually inserted.
+/// left as it is; returns (run id, case id, decision) of the rows actually inserted.
 pub async fn insert_batch(
     conn: &mut PgConnection,
     outcomes: &[NewOutcome],
     worker: &str,
-) -> Result<Vec<Decision>, StoreError> {
+) -> Result<Vec<(i64, String, Decision)>, StoreError> {
     let n = outcomes.len();
     let mut run_ids = Vec::with_capacity(n);
     let mut case_ids = Vec::with_capacity(n);
@@ -66,7 +66,7 @@ pub async fn insert_batch(
         hashes.push(o.rules.hash.as_str());
         facts.push(o.facts_hash.as_str());
     }
-    let inserted: Vec<String> = sqlx::query_scalar(
+    let inserted: Vec<(i64, String, String)> = sqlx::query_as(
         r#"
         INSERT INTO outcomes (run_id, case_id, job_id, decision, score, fired, rules_name,
                               rules_version, rules_hash, facts_hash, worker)
@@ -77,7 +77,7 @@ pub async fn insert_batch(
              AS t(run_id, case_id, job_id, decision, score, fired, rules_name, rules_version,
                   rules_hash, facts_hash)
         ON CONFLICT (run_id, case_id) DO NOTHING
-        RETURNING decision
+        RETURNING run_id, case_id, decision
         "#,
     )
     .bind(&run_ids)
@@ -94,8 +94,8 @@ pub async fn insert_batch(
     .fetch_all(&mut *conn)
     .await?;
     Ok(inserted
-        .iter()
-        .filter_map(|d| d.parse::<Decision>().ok())
+        .into_iter()
+        .filter_map(|(run, case, d)| d.parse::<Decision>().ok().map(|d| (run, case, d)))
         .collect())
 }
 

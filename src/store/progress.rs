@@ -1,5 +1,5 @@
 //! Run progress from the database: total, published, reviewed, the count per decision and the
-//! offers per lifecycle state. Read by `docket status` and exported once by `docket serve`.
+//! offers per lifecycle state and notices per outbox status. Read by `docket status` and exported once by `docket serve`.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -33,6 +33,9 @@ pub const OFFERS_MADE: [&str; 6] = [
     "recalendared",
 ];
 
+/// Statuses of a notification in the outbox, as the `notifications.status` CHECK lists them.
+pub const NOTIFICATION_STATUSES: [&str; 4] = ["pending", "sent", "failed", "held"];
+
 /// Progress of one run.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct RunProgress {
@@ -50,6 +53,8 @@ pub struct RunProgress {
     pub decisions: BTreeMap<String, i64>,
     /// Offers per lifecycle state (every state present, zero included).
     pub offers: BTreeMap<String, i64>,
+    /// Notices per outbox status (pending, sent, failed, held).
+    pub notifications: BTreeMap<String, i64>,
 }
 
 impl RunProgress {
@@ -67,6 +72,7 @@ impl RunProgress {
             reviewed: 0,
             decisions: zeros(&mut crate::domain::Decision::ALL.iter().map(|d| d.as_str())),
             offers: zeros(&mut OFFER_STATES.iter().copied()),
+            notifications: zeros(&mut NOTIFICATION_STATUSES.iter().copied()),
         }
     }
 
@@ -155,6 +161,17 @@ pub async fn all(pool: &PgPool) -> Result<Vec<RunProgress>, StoreError> {
             out[i].offers.insert(state, n);
         }
     }
+    let notifications: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT r.name, n.status, count(*) FROM notifications n JOIN runs r ON r.id = n.run_id \
+         GROUP BY r.name, n.status",
+    )
+    .fetch_all(pool)
+    .await?;
+    for (run, status, n) in notifications {
+        if let Some(&i) = index.get(&run) {
+            out[i].notifications.insert(status, n);
+        }
+    }
     Ok(out)
 }
 
@@ -183,6 +200,15 @@ mod tests {
         let check = &sql[start..start + sql[start..].find(")),").expect("end of check")];
         let listed: Vec<&str> = check.split('\'').skip(1).step_by(2).collect();
         assert_eq!(listed, OFFER_STATES);
+    }
+
+    #[test]
+    fn offer_states_are_the_domain_lifecycle_states() {
+        let domain: Vec<&str> = crate::domain::OfferState::ALL
+            .iter()
+            .map(|s| s.as_str())
+            .collect();
+        assert_eq!(domain, OFFER_STATES);
     }
 
     #[test]

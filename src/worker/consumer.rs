@@ -184,6 +184,7 @@ async fn record(
             .await
             .map_err(crate::store::StoreError::from)?;
         let inserted = outcomes::insert_batch(&mut tx, &plan.outcomes, &shared.name).await?;
+        super::offers::open(&mut tx, &plan, &inserted, &shared.name).await?;
         tx.commit().await.map_err(crate::store::StoreError::from)?;
         inserted
     };
@@ -194,7 +195,7 @@ async fn record(
     }
     let m = &shared.metrics;
     m.jobs_received.inc_by(plan.jobs as u64);
-    for d in &inserted {
+    for (_, _, d) in &inserted {
         m.jobs_completed.with_label_values(&[d.as_str()]).inc();
     }
     m.jobs_duplicate

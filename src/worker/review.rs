@@ -6,7 +6,9 @@ use std::sync::Arc;
 use serde_json::value::RawValue;
 
 use super::runs::{LoadedRun, RunLookup};
-use crate::domain::{DecodedJob, FieldError, JobMessage, SINGLE_SCHEMA, decode_message};
+use crate::domain::{
+    Case, Decision, DecodedJob, FieldError, JobMessage, SINGLE_SCHEMA, decode_message,
+};
 use crate::queue::dead_letter::DeadLetter;
 use crate::store::cases::facts_hash;
 use crate::store::outcomes::NewOutcome;
@@ -43,6 +45,11 @@ pub struct Plan {
     pub dead_letters: Vec<DeadLetter>,
     /// Jobs received in the batch.
     pub jobs: usize,
+    /// The cases whose outcome recommends an offer, by run id and case id (the offer and its
+    /// notices need the record).
+    pub recommended: HashMap<(i64, String), Case>,
+    /// The runs of the batch, by run id.
+    pub runs: HashMap<i64, Arc<LoadedRun>>,
 }
 
 /// Reviews every job of the batch under its run's stored rule set.
@@ -84,6 +91,11 @@ pub fn plan(batch: &[Received], runs: &HashMap<String, Result<Arc<LoadedRun>, Ru
                         continue;
                     }
                     let evaluation = run.rules.evaluate(case, &run.ctx);
+                    if evaluation.decision == Decision::OfferRecommended {
+                        plan.recommended
+                            .insert((run.id, case.case_id.as_str().to_string()), case.clone());
+                        plan.runs.entry(run.id).or_insert_with(|| run.clone());
+                    }
                     plan.outcomes.push(NewOutcome {
                         run_id: run.id,
                         case_id: case.case_id.as_str().to_string(),

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use sqlx::PgPool;
 
 use crate::rules::{EvalContext, RuleSet};
+use crate::store::offers::OfferPolicy;
 use crate::store::{self, StoreError, outcomes::RulesRef};
 
 /// How long "no such run" is remembered before the database is asked again.
@@ -22,6 +23,8 @@ pub struct LoadedRun {
     pub rules_ref: RulesRef,
     /// Review date and court scope.
     pub ctx: EvalContext,
+    /// What the rule set says about offers (approval, background check, deadline).
+    pub offer_policy: OfferPolicy,
 }
 
 /// Why a run cannot be used.
@@ -81,6 +84,7 @@ impl RunCache {
                 as_of: run.as_of,
                 courts: run.courts,
             },
+            offer_policy: crate::offers::policy(&rules),
             rules,
         });
         self.missing.remove(name);

@@ -1,7 +1,9 @@
 //! Integration tests of the core pipeline against the real RabbitMQ and PostgreSQL of the machine.
 //! Each test uses its own database and its own queue names.
 
+mod api;
 mod helpers;
+mod offers;
 
 use std::collections::HashMap;
 use std::io::Cursor;

@@ -1,0 +1,207 @@
+//! The HTTP API of `docket serve`: run progress, a case's outcome and offer history, and the offer
+//! lifecycle's transitions (one case, or in bulk with a dry run). Reads need a read or write token;
+//! changes need a write token. The OpenAPI document is at `/api/v1/openapi.json`.
+
+mod auth;
+mod error;
+
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+
+pub use auth::{Scope, Tokens};
+pub use error::ApiError;
+
+use crate::domain::Action;
+use crate::offers::{self, Command};
+use crate::store::{self, offer_queries::Selection};
+
+/// Largest request body accepted.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+/// The OpenAPI 3.1 description of this API.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct ApiState {
+    /// Database.
+    pub pool: PgPool,
+    /// Configured tokens.
+    pub tokens: Tokens,
+}
+
+/// The API routes, ready to be merged into a server's router.
+pub fn router(state: ApiState) -> Router {
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/runs", get(list_runs))
+        .route("/api/v1/runs/{run}", get(run_progress))
+        .route("/api/v1/runs/{run}/cases/{case_id}", get(case_detail))
+        .route(
+            "/api/v1/runs/{run}/cases/{case_id}/actions",
+            post(case_action),
+        )
+        .route("/api/v1/runs/{run}/actions", post(bulk_action))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+fn require(state: &ApiState, headers: &HeaderMap, need: Scope) -> Result<(), ApiError> {
+    let header = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    match state.tokens.scope(header) {
+        None => Err(ApiError::unauthorized()),
+        Some(have) if have < need => Err(ApiError::forbidden()),
+        Some(_) => Ok(()),
+    }
+}
+
+async fn openapi() -> ([(&'static str, &'static str); 1], &'static str) {
+    ([("content-type", "application/json")], OPENAPI)
+}
+
+async fn list_runs(State(s): State<ApiState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+    require(&s, &headers, Scope::Read)?;
+    let mut runs = Vec::new();
+    for name in store::runs::names(&s.pool).await? {
+        runs.push(store::progress::for_run(&s.pool, &name).await?);
+    }
+    Ok(Json(json!({ "runs": runs })))
+}
+
+async fn run_progress(
+    State(s): State<ApiState>,
+    headers: HeaderMap,
+    Path(run): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    require(&s, &headers, Scope::Read)?;
+    let p = store::progress::for_run(&s.pool, &run).await?;
+    Ok(Json(serde_json::to_value(p).expect("progress serializes")))
+}
+
+async fn case_detail(
+    State(s): State<ApiState>,
+    headers: HeaderMap,
+    Path((run, case_id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    require(&s, &headers, Scope::Read)?;
+    let r = store::runs::get(&s.pool, &run).await?;
+    let outcome = store::outcomes::find(&s.pool, r.id, &case_id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found(format!("case {case_id} has no outcome in run {run}"))
+        })?;
+    let offer = store::offer_queries::history(&s.pool, r.id, &case_id).await?;
+    Ok(Json(json!({ "outcome": outcome, "offer": offer })))
+}
+
+/// Body of a single-case action.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseAction {
+    action: String,
+    actor: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    today: Option<NaiveDate>,
+}
+
+fn parse_action(name: &str) -> Result<Action, ApiError> {
+    name.parse::<Action>().map_err(ApiError::bad_request)
+}
+
+fn today(t: Option<NaiveDate>) -> NaiveDate {
+    t.unwrap_or_else(|| chrono::Utc::now().date_naive())
+}
+
+async fn case_action(
+    State(s): State<ApiState>,
+    headers: HeaderMap,
+    Path((run, case_id)): Path<(String, String)>,
+    body: Result<Json<CaseAction>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    require(&s, &headers, Scope::Write)?;
+    let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let action = parse_action(&body.action)?;
+    if body.actor.trim().is_empty() {
+        return Err(ApiError::bad_request("actor: must name who acts"));
+    }
+    let report = offers::execute(
+        &s.pool,
+        &Command {
+            run: &run,
+            action,
+            case_ids: vec![case_id],
+            selection: None,
+            actor: &body.actor,
+            reason: &body.reason,
+            today: today(body.today),
+            dry_run: false,
+        },
+    )
+    .await?;
+    if let Some(refused) = report.outcome.refused.first() {
+        return Err(ApiError::illegal_transition(refused.reason.clone()));
+    }
+    Ok(Json(json!(report.outcome.applied.first())))
+}
+
+/// Body of a bulk action.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BulkAction {
+    action: String,
+    actor: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    courts: Vec<String>,
+    #[serde(default)]
+    min_score: Option<i32>,
+    #[serde(default)]
+    dry_run: bool,
+    #[serde(default)]
+    today: Option<NaiveDate>,
+}
+
+async fn bulk_action(
+    State(s): State<ApiState>,
+    headers: HeaderMap,
+    Path(run): Path<String>,
+    body: Result<Json<BulkAction>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    require(&s, &headers, Scope::Write)?;
+    let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let action = parse_action(&body.action)?;
+    if body.actor.trim().is_empty() {
+        return Err(ApiError::bad_request("actor: must name who acts"));
+    }
+    let report = offers::execute(
+        &s.pool,
+        &Command {
+            run: &run,
+            action,
+            case_ids: Vec::new(),
+            selection: Some(Selection {
+                state: None,
+                courts: body.courts.iter().map(|c| c.to_uppercase()).collect(),
+                min_score: body.min_score,
+            }),
+            actor: &body.actor,
+            reason: &body.reason,
+            today: today(body.today),
+            dry_run: body.dry_run,
+        },
+    )
+    .await?;
+    Ok(Json(
+        serde_json::to_value(report).expect("report serializes"),
+    ))
+}

@@ -1,0 +1,98 @@
+//! The broker's own ceiling on this machine: the same messages published with confirms and consumed
+//! with acks at the same time, with no work in between.
+
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use lapin::options::{
+    BasicAckOptions, BasicConsumeOptions, BasicQosOptions, QueueDeclareOptions, QueueDeleteOptions,
+};
+use lapin::types::{AMQPValue, FieldTable};
+use lapin::{BasicProperties, Connection};
+
+use crate::queue::QueueError;
+use crate::queue::publish::confirmed;
+
+/// Publishes `bodies` to a fresh quorum queue with up to `in_flight` confirms outstanding while a
+/// consumer with `prefetch` acks them; returns the seconds until the last one was consumed.
+pub async fn measure(
+    conn: &Connection,
+    queue: &str,
+    bodies: &[Vec<u8>],
+    in_flight: usize,
+    prefetch: u16,
+) -> Result<f64, QueueError> {
+    let setup = conn.create_channel().await?;
+    let mut args = FieldTable::default();
+    args.insert(
+        "x-queue-type".into(),
+        AMQPValue::LongString("quorum".into()),
+    );
+    setup
+        .queue_declare(queue.into(), QueueDeclareOptions::durable(), args)
+        .await?;
+    let consume = conn.create_channel().await?;
+    consume
+        .basic_qos(prefetch, BasicQosOptions::default())
+        .await?;
+    let mut consumer = consume
+        .basic_consume(
+            queue.into(),
+            "ceiling".into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await?;
+    let publish = conn.create_channel().await?;
+    publish
+        .confirm_select(lapin::options::ConfirmSelectOptions::default())
+        .await?;
+    let total = bodies.len();
+    let started = Instant::now();
+    let consumer_task = tokio::spawn(async move {
+        let mut seen = 0usize;
+        while seen < total {
+            match tokio::time::timeout(Duration::from_secs(60), consumer.next()).await {
+                Ok(Some(Ok(d))) => {
+                    seen += 1;
+                    d.acker.ack(BasicAckOptions::default()).await.ok();
+                }
+                _ => break,
+            }
+        }
+        seen
+    });
+    let mut pending = std::collections::VecDeque::new();
+    for body in bodies {
+        let c = publish
+            .basic_publish(
+                "".into(),
+                queue.into(),
+                lapin::options::BasicPublishOptions::default(),
+                body,
+                BasicProperties::default()
+                    .with_content_type("application/json".into())
+                    .with_delivery_mode(2),
+            )
+            .await?;
+        pending.push_back(c);
+        while pending.len() >= in_flight {
+            confirmed(pending.pop_front().expect("non-empty")).await?;
+        }
+    }
+    for c in pending {
+        confirmed(c).await?;
+    }
+    let seen = consumer_task.await.unwrap_or(0);
+    let secs = started.elapsed().as_secs_f64();
+    setup
+        .queue_delete(queue.into(), QueueDeleteOptions::default())
+        .await
+        .ok();
+    if seen < total {
+        return Err(QueueError::NotConfirmed(
+            "the ceiling consumer stopped early",
+        ));
+    }
+    Ok(secs)
+}

@@ -1,0 +1,395 @@
+//! `docket bench`: the real pipeline on the real servers, in a fresh database and fresh queues,
+//! measured end to end, next to the broker's own ceiling measured in the same invocation.
+
+mod ceiling;
+mod procs;
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Settings;
+use crate::store;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    /// Cases in the generated backlog.
+    pub cases: usize,
+    /// Consumers per worker process.
+    pub consumers: usize,
+    /// Worker processes.
+    pub processes: usize,
+    /// Cases per transaction.
+    pub batch: usize,
+    /// Prefetch per consumer.
+    pub prefetch: u16,
+    /// Seed of the backlog.
+    pub seed: u64,
+}
+
+/// What was measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchReport {
+    /// Cases reviewed.
+    pub cases: usize,
+    /// Messages published (cases per message from `enqueue.cases_per_message`).
+    pub messages: u64,
+    /// Average message size in bytes.
+    pub message_bytes: usize,
+    /// Worker processes × consumers each.
+    pub processes: usize,
+    /// Consumers per process.
+    pub consumers: usize,
+    /// Cases per transaction, prefetch.
+    pub batch: usize,
+    /// Prefetch per consumer.
+    pub prefetch: u16,
+    /// Seconds to import the backlog (not part of end to end).
+    pub import_seconds: f64,
+    /// Seconds from the start of enqueue to the last outcome committed.
+    pub end_to_end_seconds: f64,
+    /// Cases per second end to end.
+    pub cases_per_second: f64,
+    /// Seconds enqueue took (publishing with confirms, marking published).
+    pub enqueue_seconds: f64,
+    /// Enqueue rate, cases per second.
+    pub enqueue_cases_per_second: f64,
+    /// Worker rate: cases per second between the first and the last commit.
+    pub worker_cases_per_second: f64,
+    /// Publish-confirm to commit latency, median, milliseconds.
+    pub latency_p50_ms: f64,
+    /// Same, 99th percentile.
+    pub latency_p99_ms: f64,
+    /// Peak resident memory of the largest worker process, MiB.
+    pub worker_peak_rss_mib: f64,
+    /// Worker CPU seconds (all processes) per 1,000 cases.
+    pub worker_cpu_seconds_per_1000: f64,
+    /// The broker alone: the same messages published with confirms and consumed with acks, per second.
+    pub broker_ceiling_messages_per_second: f64,
+    /// The same ceiling in cases per second.
+    pub broker_ceiling_cases_per_second: f64,
+    /// End-to-end cases per second over the broker's ceiling in cases per second.
+    pub ratio_to_ceiling: f64,
+}
+
+/// Runs the benchmark.
+pub async fn run(base: &Settings, opt: &BenchOptions) -> Result<BenchReport> {
+    let id = format!(
+        "{}{}",
+        std::process::id(),
+        chrono::Utc::now().format("%H%M%S")
+    );
+    let mut s = base.clone();
+    let url = s.database.url.expose_secret().to_string();
+    let cut = url
+        .rfind('/')
+        .context("database.url has no database name")?;
+    let db_name = format!("docket_bench_{id}");
+    s.database.url = SecretString::from(format!("{}/{db_name}", &url[..cut]));
+    s.amqp.exchange = format!("bench.{id}.jobs");
+    s.amqp.queue = format!("bench.{id}.review");
+    s.amqp.dead_letter_exchange = format!("bench.{id}.dead");
+    s.amqp.dead_letter_queue = format!("bench.{id}.review.dead");
+    s.worker.consumers = opt.consumers;
+    s.worker.batch_cases = opt.batch;
+    s.worker.prefetch = opt.prefetch;
+
+    store::ensure_database(&s.database).await?;
+    let pool = store::connect(&s.database).await?;
+    store::migrate(&pool).await?;
+    let result = measure(&s, &pool, opt, &id).await;
+    cleanup(&s, pool, &url[..cut], &db_name).await;
+    result
+}
+
+async fn measure(
+    s: &Settings,
+    pool: &sqlx::PgPool,
+    opt: &BenchOptions,
+    id: &str,
+) -> Result<BenchReport> {
+    eprintln!("bench: generating and importing {} cases", opt.cases);
+    let mut ndjson = Vec::with_capacity(opt.cases * 1200);
+    crate::generate::write_ndjson(&mut ndjson, opt.cases, opt.seed)?;
+    let t = Instant::now();
+    let imported =
+        crate::import::import(pool, std::io::Cursor::new(&ndjson), std::io::sink()).await?;
+    let import_seconds = t.elapsed().as_secs_f64();
+    drop(ndjson);
+    if imported.rejected > 0 {
+        bail!("{} generated cases were rejected", imported.rejected);
+    }
+    let text = crate::commands::DEFAULT_RULES;
+    let rules = crate::rules::RuleSet::from_toml(text)?;
+    let (run, _) = store::runs::create(
+        pool,
+        &store::runs::NewRun {
+            name: "bench",
+            rules_name: rules.name(),
+            rules_version: rules.version(),
+            rules_hash: &crate::rules::content_hash(text),
+            rules_text: text,
+            as_of: rules.effective().from,
+            courts: None,
+            created_by: "bench",
+        },
+    )
+    .await?;
+
+    // The same messages enqueue will send, for the broker's ceiling.
+    let page = store::runs::unpublished_page(pool, run.id, "", opt.cases as i64).await?;
+    let bodies: Vec<Vec<u8>> = page
+        .chunks(s.enqueue.cases_per_message)
+        .map(|c| crate::enqueue::message_body("bench", c))
+        .collect();
+    drop(page);
+    let message_bytes = bodies.iter().map(Vec::len).sum::<usize>() / bodies.len().max(1);
+    eprintln!(
+        "bench: broker ceiling with {} messages of {message_bytes} bytes",
+        bodies.len()
+    );
+    let conn = crate::queue::connect(&s.amqp, "bench").await?;
+    let ceiling_secs = ceiling::measure(
+        &conn,
+        &format!("bench.{id}.ceiling"),
+        &bodies,
+        s.enqueue.max_in_flight,
+        opt.prefetch,
+    )
+    .await?;
+    let messages = bodies.len() as u64;
+    drop(bodies);
+    let channel = conn.create_channel().await?;
+    crate::queue::topology::declare(&channel, &s.amqp).await?;
+
+    eprintln!(
+        "bench: {} worker process(es) × {} consumers",
+        opt.processes, opt.consumers
+    );
+    let env = worker_env(s);
+    let mut children = Vec::new();
+    for _ in 0..opt.processes {
+        children.push(procs::spawn_worker(&env)?);
+    }
+    wait_for_consumers(
+        &channel,
+        &s.amqp.queue,
+        (opt.processes * opt.consumers) as u32,
+    )
+    .await?;
+
+    let started = Instant::now();
+    let summary =
+        crate::enqueue::enqueue(s, pool, "bench", false, &CancellationToken::new()).await?;
+    let enqueue_seconds = started.elapsed().as_secs_f64();
+    loop {
+        let done: i64 = sqlx::query_scalar("SELECT count(*) FROM outcomes WHERE run_id = $1")
+            .bind(run.id)
+            .fetch_one(pool)
+            .await?;
+        if done as usize >= opt.cases {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(1800) {
+            bail!(
+                "only {done} of {} cases reviewed after 30 minutes",
+                opt.cases
+            );
+        }
+        if let Some(c) = children
+            .iter_mut()
+            .find_map(|c| c.try_wait().ok().flatten())
+        {
+            bail!("a worker process exited early ({c})");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let end_to_end_seconds = started.elapsed().as_secs_f64();
+    let rss = children
+        .iter()
+        .filter_map(|c| procs::peak_rss_mib(c.id()))
+        .fold(0.0, f64::max);
+    let cpu: f64 = children
+        .iter()
+        .filter_map(|c| procs::cpu_seconds(c.id()))
+        .sum();
+    for c in &mut children {
+        procs::stop(c);
+    }
+    conn.close(200, "bench".into()).await.ok();
+
+    let (p50, p99, span): (f64, f64, f64) = sqlx::query_as(
+        r#"
+        SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY lat),
+               percentile_cont(0.99) WITHIN GROUP (ORDER BY lat),
+               EXTRACT(EPOCH FROM max(o.decided_at) - min(o.decided_at))::float8
+        FROM (SELECT o.decided_at,
+                     GREATEST(EXTRACT(EPOCH FROM o.decided_at - rc.published_at) * 1000, 0)::float8 AS lat
+              FROM outcomes o JOIN run_cases rc USING (run_id, case_id)) o
+        "#,
+    )
+    .fetch_one(pool)
+    .await?;
+    let cases = opt.cases as f64;
+    let ceiling_msgs = messages as f64 / ceiling_secs;
+    let ceiling_cases = cases / ceiling_secs;
+    let cases_per_second = cases / end_to_end_seconds;
+    Ok(BenchReport {
+        cases: opt.cases,
+        messages: summary.messages,
+        message_bytes,
+        processes: opt.processes,
+        consumers: opt.consumers,
+        batch: opt.batch,
+        prefetch: opt.prefetch,
+        import_seconds,
+        end_to_end_seconds,
+        cases_per_second,
+        enqueue_seconds,
+        enqueue_cases_per_second: cases / enqueue_seconds,
+        worker_cases_per_second: if span > 0.0 {
+            cases / span
+        } else {
+            cases_per_second
+        },
+        latency_p50_ms: p50,
+        latency_p99_ms: p99,
+        worker_peak_rss_mib: rss,
+        worker_cpu_seconds_per_1000: cpu * 1000.0 / cases,
+        broker_ceiling_messages_per_second: ceiling_msgs,
+        broker_ceiling_cases_per_second: ceiling_cases,
+        ratio_to_ceiling: cases_per_second / ceiling_cases,
+    })
+}
+
+fn worker_env(s: &Settings) -> Vec<(String, String)> {
+    let mut env = vec![
+        (
+            "DOCKET_DATABASE__URL".into(),
+            s.database.url.expose_secret().to_string(),
+        ),
+        (
+            "DOCKET_AMQP__URL".into(),
+            s.amqp.url.expose_secret().to_string(),
+        ),
+        ("DOCKET_AMQP__EXCHANGE".into(), s.amqp.exchange.clone()),
+        ("DOCKET_AMQP__QUEUE".into(), s.amqp.queue.clone()),
+        (
+            "DOCKET_AMQP__DEAD_LETTER_EXCHANGE".into(),
+            s.amqp.dead_letter_exchange.clone(),
+        ),
+        (
+            "DOCKET_AMQP__DEAD_LETTER_QUEUE".into(),
+            s.amqp.dead_letter_queue.clone(),
+        ),
+        (
+            "DOCKET_WORKER__CONSUMERS".into(),
+            s.worker.consumers.to_string(),
+        ),
+        (
+            "DOCKET_WORKER__BATCH_CASES".into(),
+            s.worker.batch_cases.to_string(),
+        ),
+        (
+            "DOCKET_WORKER__PREFETCH".into(),
+            s.worker.prefetch.to_string(),
+        ),
+        ("DOCKET_METRICS__LISTEN".into(), "127.0.0.1:0".into()),
+        ("DOCKET_LOG__LEVEL".into(), "warn".into()),
+    ];
+    env.retain(|(_, v)| !v.is_empty());
+    env
+}
+
+async fn wait_for_consumers(channel: &lapin::Channel, queue: &str, want: u32) -> Result<()> {
+    let started = Instant::now();
+    loop {
+        let q = channel
+            .queue_declare(
+                queue.into(),
+                lapin::options::QueueDeclareOptions {
+                    passive: true,
+                    ..Default::default()
+                },
+                Default::default(),
+            )
+            .await?;
+        if q.consumer_count() >= want {
+            return Ok(());
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            bail!(
+                "only {} of {want} consumers connected after 30 s",
+                q.consumer_count()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn cleanup(s: &Settings, pool: sqlx::PgPool, server: &str, db_name: &str) {
+    pool.close().await;
+    if let Ok(conn) = crate::queue::connect(&s.amqp, "bench").await {
+        if let Ok(ch) = conn.create_channel().await {
+            for q in [&s.amqp.queue, &s.amqp.dead_letter_queue] {
+                ch.queue_delete(q.as_str().into(), Default::default())
+                    .await
+                    .ok();
+            }
+            for x in [&s.amqp.exchange, &s.amqp.dead_letter_exchange] {
+                ch.exchange_delete(x.as_str().into(), Default::default())
+                    .await
+                    .ok();
+            }
+        }
+        conn.close(200, "bench".into()).await.ok();
+    }
+    let mut admin = s.database.clone();
+    admin.url = SecretString::from(format!("{server}/postgres"));
+    if let Ok(p) = store::connect(&admin).await {
+        sqlx::query(&format!(
+            "DROP DATABASE IF EXISTS \"{db_name}\" WITH (FORCE)"
+        ))
+        .execute(&p)
+        .await
+        .ok();
+    }
+}
+
+/// The report as a table for people.
+pub fn render(r: &BenchReport) -> String {
+    format!(
+        "docket bench: {cases} cases, {msgs} messages of ~{bytes} B, {p} process(es) × {k} consumers, batch {b}, prefetch {pf}\n\
+         end to end      {e2e:>8.2} s   {cps:>9.0} cases/s   ({ratio:.2} × broker ceiling)\n\
+         enqueue         {enq:>8.2} s   {eps:>9.0} cases/s\n\
+         worker                     {wps:>9.0} cases/s   (first to last commit)\n\
+         latency         p50 {p50:.0} ms, p99 {p99:.0} ms (publish confirm to commit)\n\
+         worker          peak RSS {rss:.1} MiB, {cpu:.3} CPU s per 1,000 cases\n\
+         broker ceiling  {cm:>9.0} messages/s = {cc:.0} cases/s (same messages, confirms + acks, no work)\n\
+         import          {imp:>8.2} s (not in end to end)\n",
+        cases = r.cases,
+        msgs = r.messages,
+        bytes = r.message_bytes,
+        p = r.processes,
+        k = r.consumers,
+        b = r.batch,
+        pf = r.prefetch,
+        e2e = r.end_to_end_seconds,
+        cps = r.cases_per_second,
+        ratio = r.ratio_to_ceiling,
+        enq = r.enqueue_seconds,
+        eps = r.enqueue_cases_per_second,
+        wps = r.worker_cases_per_second,
+        p50 = r.latency_p50_ms,
+        p99 = r.latency_p99_ms,
+        rss = r.worker_peak_rss_mib,
+        cpu = r.worker_cpu_seconds_per_1000,
+        cm = r.broker_ceiling_messages_per_second,
+        cc = r.broker_ceiling_cases_per_second,
+        imp = r.import_seconds,
+    )
+}

@@ -1,0 +1,168 @@
+//! The demo's second half: carry the run's recommendations through the offer lifecycle with the
+//! published proportions (POLICY.md §2.1): about 52% of answered offers accepted, the rest declined,
+//! some left unanswered until they expire; accepted cases closed.
+
+use anyhow::Result;
+use chrono::{Days, NaiveDate};
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+
+use crate::domain::Action;
+use crate::offers::{self, Command};
+use crate::store::offer_queries::{self, Selection};
+
+/// A stable number in 0..100 for a case, so the demo's choices are the same on every machine.
+fn bucket(case_id: &str, salt: &str) -> u8 {
+    let h = Sha256::digest(format!("{salt}:{case_id}").as_bytes());
+    (u16::from_be_bytes([h[0], h[1]]) % 100) as u8
+}
+
+async fn all(
+    pool: &PgPool,
+    run: &str,
+    action: Action,
+    actor: &str,
+    today: NaiveDate,
+) -> Result<usize> {
+    let cmd = Command {
+        run,
+        action,
+        case_ids: Vec::new(),
+        selection: Some(Selection::default()),
+        actor,
+        reason: "",
+        today,
+        dry_run: false,
+    };
+    let r = offers::execute(
+        pool,
+        &Command {
+            reason: &reason(action),
+            ..cmd
+        },
+    )
+    .await?;
+    Ok(r.outcome.applied.len())
+}
+
+async fn some(
+    pool: &PgPool,
+    run: &str,
+    action: Action,
+    ids: Vec<String>,
+    actor: &str,
+    today: NaiveDate,
+) -> Result<usize> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let reason = reason(action);
+    let cmd = Command {
+        run,
+        action,
+        case_ids: ids,
+        selection: None,
+        actor,
+        reason: &reason,
+        today,
+        dry_run: false,
+    };
+    Ok(offers::execute(pool, &cmd).await?.outcome.applied.len())
+}
+
+fn reason(action: Action) -> String {
+    format!("demo: {action}")
+}
+
+/// Runs the lifecycle over the run's recommendations and prints one line per step.
+pub async fn carry_offers(pool: &PgPool, run: &str) -> Result<()> {
+    let today = chrono::Utc::now().date_naive();
+    let (r, policy) = offers::run_policy(pool, run).await?;
+    let req = policy.requirements;
+    if req.attorney_approval {
+        let n = all(pool, run, Action::Approve, "demo-attorney", today).await?;
+        println!("    approved {n} recommendations (attorney review)");
+    }
+    if req.background_check {
+        let state = offers::source_state(Action::ClearBackground, req);
+        let ids = offer_queries::select(
+            pool,
+            r.id,
+            &Selection {
+                state,
+                ..Selection::default()
+            },
+        )
+        .await?;
+        let (fail, clear): (Vec<String>, Vec<String>) =
+            ids.into_iter().partition(|id| bucket(id, "background") < 5);
+        let cleared = some(
+            pool,
+            run,
+            Action::ClearBackground,
+            clear,
+            "demo-background",
+            today,
+        )
+        .await?;
+        let failed = some(
+            pool,
+            run,
+            Action::FailBackground,
+            fail,
+            "demo-background",
+            today,
+        )
+        .await?;
+        println!("    background checks: {cleared} cleared, {failed} failed");
+    }
+    let offered = all(pool, run, Action::Offer, "demo-attorney", today).await?;
+    println!(
+        "    offered {offered} (deadline {} days)",
+        policy.deadline_days
+    );
+    let ids = offer_queries::select(
+        pool,
+        r.id,
+        &Selection {
+            state: Some(crate::domain::OfferState::Offered),
+            ..Selection::default()
+        },
+    )
+    .await?;
+    let (mut accept, mut decline, mut silent) = (Vec::new(), Vec::new(), Vec::new());
+    for id in ids {
+        match bucket(&id, "answer") {
+            0..=9 => silent.push(id),
+            b if (b - 10) < 47 => accept.push(id),
+            _ => decline.push(id),
+        }
+    }
+    let accepted = some(pool, run, Action::Accept, accept, "demo-respondent", today).await?;
+    let declined = some(
+        pool,
+        run,
+        Action::Decline,
+        decline,
+        "demo-respondent",
+        today,
+    )
+    .await?;
+    let after_deadline = today
+        .checked_add_days(Days::new(u64::from(policy.deadline_days) + 1))
+        .unwrap_or(today);
+    let (expired, _) = offers::sweep(pool, run, after_deadline).await?;
+    let share = if accepted + declined > 0 {
+        accepted as f64 * 100.0 / (accepted + declined) as f64
+    } else {
+        0.0
+    };
+    println!(
+        "    answers: {accepted} accepted, {declined} declined ({share:.0}% of answers accepted); {} expired unanswered",
+        expired.applied.len()
+    );
+    let closed = all(pool, run, Action::Close, "demo-court", today).await?;
+    println!("    closed {closed} accepted cases (administrative closure granted)");
+    let _ = silent;
+    Ok(())
+}

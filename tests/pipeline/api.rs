@@ -1,0 +1,193 @@
+//! The HTTP API: tokens and scopes, JSON errors with stable codes, lifecycle actions.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use docket::api::{ApiState, Tokens, router};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use crate::helpers::TestEnv;
+use crate::offers::reviewed_run;
+
+const RULES: &str = include_str!("../../config/rules/morton-2011.toml");
+
+async fn call(
+    app: &axum::Router,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = Request::builder().method(method).uri(uri);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let req = match body {
+        Some(b) => req
+            .header("content-type", "application/json")
+            .body(Body::from(b.to_string()))
+            .unwrap(),
+        None => req.body(Body::empty()).unwrap(),
+    };
+    let res = app.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_checks_tokens_and_scopes_and_applies_actions() {
+    let env = TestEnv::new().await;
+    let run_id = reviewed_run(&env, 300, "api", RULES).await;
+    let app = router(ApiState {
+        pool: env.pool.clone(),
+        tokens: Tokens::new(
+            &[SecretString::from("reader")],
+            &[SecretString::from("writer")],
+        ),
+    });
+    let case: String =
+        sqlx::query_scalar("SELECT case_id FROM offers WHERE run_id = $1 ORDER BY case_id LIMIT 1")
+            .bind(run_id)
+            .fetch_one(&env.pool)
+            .await
+            .unwrap();
+    let action_uri = format!("/api/v1/runs/api/cases/{case}/actions");
+    let approve = json!({"action": "approve", "actor": "attorney-1", "reason": "meets the memo"});
+
+    // No token, or a read token on a write: refused with stable codes.
+    let (s, body) = call(&app, "GET", "/api/v1/runs/api", None, None).await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthorized"))
+    );
+    let (s, body) = call(
+        &app,
+        "POST",
+        &action_uri,
+        Some("reader"),
+        Some(approve.clone()),
+    )
+    .await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden"))
+    );
+    let (s, _) = call(
+        &app,
+        "POST",
+        &action_uri,
+        Some("wrong"),
+        Some(approve.clone()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    // Reads with a read token.
+    let (s, body) = call(&app, "GET", "/api/v1/runs/api", Some("reader"), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(body["reviewed"], 300);
+    let (s, body) = call(&app, "GET", "/api/v1/runs/nope", Some("reader"), None).await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+
+    // A write, then the same action again is an illegal transition (409).
+    let (s, body) = call(
+        &app,
+        "POST",
+        &action_uri,
+        Some("writer"),
+        Some(approve.clone()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(
+        (body["from"].as_str(), body["to"].as_str()),
+        (Some("offer_recommended"), Some("approved"))
+    );
+    let (s, body) = call(&app, "POST", &action_uri, Some("writer"), Some(approve)).await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("illegal_transition"))
+    );
+
+    // Bad bodies are refused with the field named.
+    let (s, body) = call(
+        &app,
+        "POST",
+        &action_uri,
+        Some("writer"),
+        Some(json!({"action": "pardon", "actor": "x"})),
+    )
+    .await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("bad_request"))
+    );
+    let (s, _) = call(
+        &app,
+        "POST",
+        &action_uri,
+        Some("writer"),
+        Some(json!({"action": "accept", "actor": "x", "extra": 1})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+
+    // Bulk: a dry run counts, then approves the rest.
+    let bulk = json!({"action": "approve", "actor": "attorney-1", "dry_run": true});
+    let (s, body) = call(
+        &app,
+        "POST",
+        "/api/v1/runs/api/actions",
+        Some("writer"),
+        Some(bulk),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let selected = body["selected"].as_i64().unwrap();
+    assert!(selected > 0);
+    let (_, body) = call(
+        &app,
+        "POST",
+        "/api/v1/runs/api/actions",
+        Some("writer"),
+        Some(json!({"action": "approve", "actor": "a"})),
+    )
+    .await;
+    assert_eq!(body["applied"].as_array().unwrap().len() as i64, selected);
+
+    // A case's history shows who did what.
+    let (s, body) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/runs/api/cases/{case}"),
+        Some("reader"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(body["offer"]["state"], "approved");
+    assert_eq!(body["offer"]["transitions"][1]["actor"], "attorney-1");
+
+    // The OpenAPI document is served and names every route.
+    let (s, doc) = call(&app, "GET", "/api/v1/openapi.json", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    for p in [
+        "/api/v1/runs",
+        "/api/v1/runs/{run}",
+        "/api/v1/runs/{run}/cases/{case_id}/actions",
+        "/api/v1/runs/{run}/actions",
+    ] {
+        assert!(doc["paths"].get(p).is_some(), "{p}");
+    }
+    env.cleanup().await;
+}
