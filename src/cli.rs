@@ -53,6 +53,9 @@ pub enum Command {
         /// Do not draw a progress bar.
         #[arg(long)]
         quiet: bool,
+        /// Serve publish and confirm metrics on this address while publishing.
+        #[arg(long)]
+        metrics_listen: Option<std::net::SocketAddr>,
     },
     /// Consume review jobs and record outcomes until SIGTERM or Ctrl-C.
     Worker {
@@ -63,14 +66,31 @@ pub enum Command {
         #[arg(long)]
         metrics_listen: Option<std::net::SocketAddr>,
     },
-    /// Progress of each run: total, published, reviewed, decisions, queue depth, dead letters.
+    /// Progress of each run: bars, rate, ETA, decisions, offers, queue depth, dead letters.
     Status {
         /// Only this run.
         #[arg(long)]
         run: Option<String>,
-        /// Print JSON.
+        /// Print JSON (with --watch, one JSON object per line).
         #[arg(long)]
         json: bool,
+        /// Refresh until Ctrl-C; the rate comes from successive samples.
+        #[arg(long)]
+        watch: bool,
+        /// Seconds between refreshes with --watch.
+        #[arg(long, default_value_t = 5.0, value_parser = parse_interval)]
+        interval: f64,
+    },
+    /// GET an http://host:port/path URL; exit 0 on a 2xx answer (container health checks).
+    Probe {
+        /// The URL, e.g. http://127.0.0.1:9464/readyz.
+        url: String,
+    },
+    /// Serve the HTTP API, run progress on /metrics (read from the database), /healthz, /readyz.
+    Serve {
+        /// Address to listen on (default: serve.listen).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
     },
     /// The outcome of one case in a run, with every rule that fired.
     Show {
@@ -240,4 +260,12 @@ pub struct DemoArgs {
     /// Consumers of the in-process worker.
     #[arg(long)]
     pub consumers: Option<usize>,
+}
+
+fn parse_interval(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.1..=3600.0).contains(&v) => Ok(v),
+        Ok(_) => Err("must be between 0.1 and 3600 seconds".into()),
+        Err(e) => Err(e.to_string()),
+    }
 }

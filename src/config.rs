@@ -39,9 +39,28 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     /// Notification relay, channels and templates.
     pub notify: crate::notify::NotifySettings,
+    /// `docket serve`: run progress metrics, health, and the HTTP API.
+    #[serde(default)]
+    pub serve: ServeSettings,
     /// HTTP API tokens.
     #[serde(default)]
     pub api: ApiSettings,
+}
+
+/// Where `docket serve` listens.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeSettings {
+    /// Address and port of `/metrics`, `/healthz`, `/readyz` (and the API routes).
+    pub listen: std::net::SocketAddr,
+}
+
+impl Default for ServeSettings {
+    fn default() -> Self {
+        Self {
+            listen: std::net::SocketAddr::from(([127, 0, 0, 1], 8080)),
+        }
+    }
 }
 
 /// Bearer tokens of the HTTP API. Secrets: give them through the environment

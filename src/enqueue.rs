@@ -6,6 +6,7 @@
 //! again publishes only what the broker has not confirmed.
 
 use std::collections::VecDeque;
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use lapin::PublisherConfirm;
@@ -20,6 +21,7 @@ use crate::domain::{BATCH_SCHEMA, SINGLE_SCHEMA};
 use crate::queue::publish::{Publisher, confirmed};
 use crate::queue::{self, QueueError, topology};
 use crate::store::{self, StoreError};
+use crate::telemetry::enqueue::EnqueueMetrics;
 
 /// Enqueue errors.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +49,20 @@ pub struct EnqueueSummary {
     pub messages: u64,
     /// Cases of the run already published before this call.
     pub already: u64,
+    /// Time spent publishing (connect to last confirm).
+    pub elapsed: Duration,
+}
+
+impl EnqueueSummary {
+    /// Cases confirmed per second (0 when nothing was published).
+    pub fn cases_per_second(&self) -> f64 {
+        let secs = self.elapsed.as_secs_f64();
+        if self.published == 0 || secs <= 0.0 {
+            0.0
+        } else {
+            self.published as f64 / secs
+        }
+    }
 }
 
 /// The job id of a case in a run: the same on every publish, so duplicates are recognisable.
@@ -66,6 +82,20 @@ pub async fn enqueue(
     progress: bool,
     token: &CancellationToken,
 ) -> Result<EnqueueSummary, EnqueueError> {
+    let metrics = EnqueueMetrics::new();
+    enqueue_with(settings, pool, run_name, progress, token, &metrics).await
+}
+
+/// [`enqueue`], counting publishes and confirms in `metrics`.
+pub async fn enqueue_with(
+    settings: &Settings,
+    pool: &PgPool,
+    run_name: &str,
+    progress: bool,
+    token: &CancellationToken,
+    metrics: &EnqueueMetrics,
+) -> Result<EnqueueSummary, EnqueueError> {
+    let started = Instant::now();
     let run = store::runs::get(pool, run_name).await?;
     let (total, already): (i64, i64) =
         sqlx::query_as("SELECT count(*), count(published_at) FROM run_cases WHERE run_id = $1")
@@ -84,7 +114,14 @@ pub async fn enqueue(
         already: already as u64,
         ..EnqueueSummary::default()
     };
-    let mut in_flight: VecDeque<(PublisherConfirm, Vec<String>)> = VecDeque::new();
+    let mut in_flight: InFlight = VecDeque::new();
+    let mut settled = Settled {
+        pool,
+        run_id: run.id,
+        summary: &mut summary,
+        bar: &bar,
+        metrics,
+    };
     // Pages are read ahead by a task of their own, so reading the next page overlaps publishing
     // the current one.
     let (pages_tx, mut pages) = tokio::sync::mpsc::channel(2);
@@ -101,10 +138,12 @@ pub async fn enqueue(
             let confirm = publisher
                 .send(&body, message_id, FieldTable::default())
                 .await?;
-            in_flight.push_back((confirm, ids));
-            summary.messages += 1;
+            in_flight.push_back((confirm, Instant::now(), ids));
+            settled.summary.messages += 1;
+            metrics.messages_published.inc();
+            metrics.confirms_in_flight.inc();
             while in_flight.len() >= settings.enqueue.max_in_flight {
-                settle(pool, run.id, &mut in_flight, &mut summary, &bar).await?;
+                settled.settle(&mut in_flight).await?;
             }
             if token.is_cancelled() {
                 break 'pages;
@@ -114,8 +153,9 @@ pub async fn enqueue(
     drop(pages);
     reader.abort();
     while !in_flight.is_empty() {
-        settle(pool, run.id, &mut in_flight, &mut summary, &bar).await?;
+        settled.settle(&mut in_flight).await?;
     }
+    summary.elapsed = started.elapsed();
     bar.finish_and_clear();
     publisher.channel().close(200, "done".into()).await.ok();
     conn.close(200, "done".into()).await.ok();
@@ -147,20 +187,41 @@ async fn read_pages(
     }
 }
 
-/// Waits for the oldest confirm and records its cases as published.
-async fn settle(
-    pool: &PgPool,
+/// Messages awaiting their confirm: the confirm, when it was published, its cases.
+type InFlight = VecDeque<(PublisherConfirm, Instant, Vec<String>)>;
+
+/// Where settled confirms are recorded.
+struct Settled<'a> {
+    pool: &'a PgPool,
     run_id: i64,
-    in_flight: &mut VecDeque<(PublisherConfirm, Vec<String>)>,
-    summary: &mut EnqueueSummary,
-    bar: &ProgressBar,
-) -> Result<(), EnqueueError> {
-    let (confirm, ids) = in_flight.pop_front().expect("caller checked");
-    confirmed(confirm).await?;
-    store::runs::mark_published(pool, run_id, &ids).await?;
-    summary.published += ids.len() as u64;
-    bar.inc(ids.len() as u64);
-    Ok(())
+    summary: &'a mut EnqueueSummary,
+    bar: &'a ProgressBar,
+    metrics: &'a EnqueueMetrics,
+}
+
+impl Settled<'_> {
+    /// Waits for the oldest confirm and records its cases as published.
+    async fn settle(&mut self, in_flight: &mut InFlight) -> Result<(), EnqueueError> {
+        let (confirm, sent, ids) = in_flight.pop_front().expect("caller checked");
+        let m = self.metrics;
+        let result = confirmed(confirm).await;
+        m.confirms_in_flight.dec();
+        let label = match &result {
+            Ok(()) => "ack",
+            Err(QueueError::NotConfirmed(_)) => "refused",
+            Err(_) => "error",
+        };
+        m.confirms.with_label_values(&[label]).inc();
+        result?;
+        m.confirm_seconds.observe(sent.elapsed().as_secs_f64());
+        m.last_confirm_timestamp_seconds
+            .set(chrono::Utc::now().timestamp());
+        store::runs::mark_published(self.pool, self.run_id, &ids).await?;
+        m.cases_published.inc_by(ids.len() as u64);
+        self.summary.published += ids.len() as u64;
+        self.bar.inc(ids.len() as u64);
+        Ok(())
+    }
 }
 
 /// The message for a chunk of `(case_id, record JSON)`: single form for one case, batch form else.

@@ -11,6 +11,8 @@
 //! - `notify`: notice templates, email and letter channels, the outbox relay;
 //! - `store`: PostgreSQL repositories (cases, runs, outcomes, progress);
 //! - `config`, `telemetry`, `retry`, `shutdown`: settings, logging, backoff, signals;
+//! - `probe`: a tiny HTTP GET for container health checks;
+//! - `serve`: run progress on `/metrics` with health endpoints (API routes merge in);
 //! - `cli`, `commands`: the command line.
 
 pub mod api;
@@ -24,9 +26,11 @@ pub mod generate;
 pub mod import;
 pub mod notify;
 pub mod offers;
+pub mod probe;
 pub mod queue;
 pub mod retry;
 pub mod rules;
+pub mod serve;
 pub mod shutdown;
 pub mod store;
 pub mod telemetry;

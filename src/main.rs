@@ -21,6 +21,12 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Probe { url } = &cli.command {
+        // No settings or logging: a health check must be cheap and quiet.
+        let (status, _) = docket::probe::get(url, std::time::Duration::from_secs(3)).await?;
+        anyhow::ensure!((200..300).contains(&status), "{url} answered {status}");
+        return Ok(());
+    }
     let settings = Settings::load(cli.config.as_deref())?;
     docket::telemetry::init(&settings.log);
     match cli.command {
@@ -47,9 +53,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let pool = store::connect(&settings.database).await?;
             commands::run_create(&pool, &name, &rules, &courts, as_of).await?;
         }
-        Command::Enqueue { run, quiet } => {
+        Command::Enqueue {
+            run,
+            quiet,
+            metrics_listen,
+        } => {
             let pool = store::connect(&settings.database).await?;
-            commands::enqueue(&settings, &pool, &run, quiet).await?;
+            commands::enqueue(&settings, &pool, &run, quiet, metrics_listen).await?;
         }
         Command::Worker {
             consumers,
@@ -58,9 +68,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let pool = store::connect(&settings.database).await?;
             commands::worker(settings, pool, consumers, metrics_listen).await?;
         }
-        Command::Status { run, json } => {
+        Command::Status {
+            run,
+            json,
+            watch,
+            interval,
+        } => {
             let pool = store::connect(&settings.database).await?;
-            commands::status(&settings, &pool, run.as_deref(), json).await?;
+            let options = commands::StatusOptions {
+                run,
+                json,
+                watch,
+                interval: std::time::Duration::from_secs_f64(interval),
+            };
+            commands::status(&settings, &pool, &options).await?;
+        }
+        Command::Serve { listen } => {
+            let pool = store::connect(&settings.database).await?;
+            let addr = listen.unwrap_or(settings.serve.listen);
+            docket::serve::run(&settings, pool, addr, docket::shutdown::on_signals()).await?;
         }
         Command::Show { run, case_id, json } => {
             let pool = store::connect(&settings.database).await?;
@@ -74,6 +100,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let pool = store::connect(&settings.database).await?;
             commands::notify(settings, pool, once, metrics_listen).await?;
         }
+        Command::Probe { .. } => unreachable!("handled before settings load"),
         Command::Approve { target, reject } => {
             let action = if reject {
                 Action::Reject

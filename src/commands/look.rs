@@ -1,6 +1,4 @@
-//! status and show.
-
-use std::fmt::Write as _;
+//! `docket show`, and the broker's queue depths for `docket status`.
 
 use anyhow::{Result, bail};
 use serde::Serialize;
@@ -8,7 +6,9 @@ use sqlx::PgPool;
 
 use crate::config::Settings;
 use crate::queue::{self, topology};
-use crate::store::{self, progress::RunProgress, progress::pct};
+use crate::store;
+
+pub use super::status_render::render_status;
 
 /// Queue depths as seen by the broker.
 #[derive(Debug, Clone, Serialize)]
@@ -22,12 +22,6 @@ pub struct QueueDepths {
     /// Why the broker could not be asked, if it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-}
-
-#[derive(Serialize)]
-struct StatusReport {
-    runs: Vec<RunProgress>,
-    queue: QueueDepths,
 }
 
 /// Asks the broker for the work and dead-letter queue depths; never fails.
@@ -63,100 +57,6 @@ pub async fn queue_depths(settings: &Settings) -> QueueDepths {
         Err(e) => out.error = Some(e.to_string()),
     }
     out
-}
-
-/// Prints each run's progress (or one run's) and the queue depths.
-pub async fn status(
-    settings: &Settings,
-    pool: &PgPool,
-    run: Option<&str>,
-    json: bool,
-) -> Result<()> {
-    let names = match run {
-        Some(r) => vec![r.to_string()],
-        None => store::runs::names(pool).await?,
-    };
-    let mut runs = Vec::with_capacity(names.len());
-    for name in &names {
-        runs.push(store::progress::for_run(pool, name).await?);
-    }
-    let queue = queue_depths(settings).await;
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&StatusReport { runs, queue })?
-        );
-    } else {
-        print!("{}", render_status(&runs, &queue));
-    }
-    Ok(())
-}
-
-/// The human-readable status report.
-pub fn render_status(runs: &[RunProgress], queue: &QueueDepths) -> String {
-    let mut s = String::new();
-    if runs.is_empty() {
-        s.push_str("no runs yet: create one with `docket run create NAME`\n");
-    }
-    for p in runs {
-        let _ = writeln!(s, "run {} ({})", p.run, p.rules);
-        let _ = writeln!(
-            s,
-            "  reviewed  {} {:>5.1}%  {} of {} cases (published {}, {:.1}%)",
-            bar(p.reviewed_pct()),
-            p.reviewed_pct(),
-            p.reviewed,
-            p.total,
-            p.published,
-            pct(p.published, p.total)
-        );
-        for d in crate::domain::Decision::ALL {
-            let n = p.count(d.as_str());
-            let _ = writeln!(
-                s,
-                "  {:<22}{:>9}  {:>5.1}% of reviewed",
-                d.as_str(),
-                n,
-                pct(n, p.reviewed)
-            );
-        }
-        let offers: i64 = p.offers.values().sum();
-        if offers > 0 {
-            let parts: Vec<String> = p
-                .offers
-                .iter()
-                .filter(|(_, n)| **n > 0)
-                .map(|(s, n)| format!("{s} {n}"))
-                .collect();
-            let _ = writeln!(s, "  offers: {}", parts.join(" · "));
-            let n = &p.notifications;
-            let _ = writeln!(
-                s,
-                "  notices: {} sent · {} pending · {} failed · {} held",
-                n["sent"], n["pending"], n["failed"], n["held"]
-            );
-        }
-    }
-    let show = |v: Option<u32>| v.map_or_else(|| "?".to_string(), |n| n.to_string());
-    let _ = writeln!(
-        s,
-        "queue {}: {} ready · dead letters: {}",
-        queue.queue,
-        show(queue.ready),
-        show(queue.dead_letters)
-    );
-    if let Some(e) = &queue.error {
-        let _ = writeln!(s, "  (broker not reachable: {e})");
-    }
-    s
-}
-
-fn bar(percent: f64) -> String {
-    let width = 30;
-    let filled = ((percent / 100.0) * width as f64)
-        .round()
-        .clamp(0.0, width as f64) as usize;
-    format!("[{}{}]", "#".repeat(filled), ".".repeat(width - filled))
 }
 
 /// Prints one case's outcome with every fired rule.

@@ -7,13 +7,17 @@ mod look;
 mod notify;
 mod pipeline;
 mod setup;
+mod status;
+mod status_render;
 
 pub use demo::demo;
 pub use lifecycle::{act, expire, print_report};
-pub use look::{show, status};
+pub use look::{QueueDepths, queue_depths, show};
 pub use notify::notify;
 pub use pipeline::{enqueue, worker};
 pub use setup::{generate, import, migrate, run_create};
+pub use status::{RunView, Sample, StatusOptions, StatusReport, status};
+pub use status_render::{render_status, render_views};
 
 /// The bundled default rule set, used when `config/rules/morton-2011.toml` is not on disk.
 pub const DEFAULT_RULES: &str = include_str!("../../config/rules/morton-2011.toml");

@@ -1,4 +1,4 @@
-//! enqueue and worker.
+//! `docket enqueue` and `docket worker`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -9,18 +9,52 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
+use crate::telemetry::enqueue::EnqueueMetrics;
 use crate::telemetry::server::{Readiness, serve};
 use crate::worker::{Worker, default_name};
 
-/// Publishes a run's unpublished cases; prints the summary.
-pub async fn enqueue(settings: &Settings, pool: &PgPool, run: &str, quiet: bool) -> Result<()> {
+/// Publishes a run's unpublished cases; prints the summary with the rate. With `listen`, serves the
+/// publish and confirm metrics there while publishing.
+pub async fn enqueue(
+    settings: &Settings,
+    pool: &PgPool,
+    run: &str,
+    quiet: bool,
+    listen: Option<SocketAddr>,
+) -> Result<()> {
     let token = crate::shutdown::on_signals();
     let progress = !quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let s = crate::enqueue::enqueue(settings, pool, run, progress, &token).await?;
+    let metrics = EnqueueMetrics::new();
+    let server_token = CancellationToken::new();
+    let server = match listen {
+        Some(addr) => {
+            let ready = crate::serve::readiness(pool.clone());
+            let (bound, task) = serve(
+                addr,
+                metrics.registry().clone(),
+                ready,
+                server_token.clone(),
+            )
+            .await
+            .with_context(|| format!("cannot serve metrics on {addr}"))?;
+            tracing::info!(metrics = %bound, "Serving enqueue metrics.");
+            Some(task)
+        }
+        None => None,
+    };
+    let result =
+        crate::enqueue::enqueue_with(settings, pool, run, progress, &token, &metrics).await;
+    server_token.cancel();
+    if let Some(task) = server {
+        task.await.ok();
+    }
+    let s = result?;
     println!(
-        "run {run}: published {} cases in {} messages ({} were already published){}",
+        "run {run}: published {} cases in {} messages in {:.1} s ({:.0} cases/s; {} were already published){}",
         s.published,
         s.messages,
+        s.elapsed.as_secs_f64(),
+        s.cases_per_second(),
         s.already,
         if token.is_cancelled() {
             "; interrupted: run again to publish the rest"

@@ -1,11 +1,40 @@
-//! Run progress from the database: total, published, reviewed and the count per decision.
+//! Run progress from the database: total, published, reviewed, the count per decision and the
+//! offers per lifecycle state and notices per outbox status. Read by `docket status` and exported once by `docket serve`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use sqlx::PgPool;
 
 use super::StoreError;
+
+/// Lifecycle states of an offer, as the `offers.state` CHECK constraint lists them.
+pub const OFFER_STATES: [&str; 11] = [
+    "offer_recommended",
+    "approved",
+    "rejected",
+    "background_cleared",
+    "background_failed",
+    "offered",
+    "accepted",
+    "declined",
+    "expired",
+    "closed",
+    "recalendared",
+];
+
+/// States an offer is in once it has been made to the respondent ("% offered" counts these).
+pub const OFFERS_MADE: [&str; 6] = [
+    "offered",
+    "accepted",
+    "declined",
+    "expired",
+    "closed",
+    "recalendared",
+];
+
+/// Statuses of a notification in the outbox, as the `notifications.status` CHECK lists them.
+pub const NOTIFICATION_STATUSES: [&str; 4] = ["pending", "sent", "failed", "held"];
 
 /// Progress of one run.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -29,9 +58,40 @@ pub struct RunProgress {
 }
 
 impl RunProgress {
+    fn empty(run: String, rules: String, total: i64, published: i64) -> Self {
+        let zeros = |names: &mut dyn Iterator<Item = &str>| {
+            names
+                .map(|n| (n.to_string(), 0))
+                .collect::<BTreeMap<_, _>>()
+        };
+        Self {
+            run,
+            rules,
+            total,
+            published,
+            reviewed: 0,
+            decisions: zeros(&mut crate::domain::Decision::ALL.iter().map(|d| d.as_str())),
+            offers: zeros(&mut OFFER_STATES.iter().copied()),
+            notifications: zeros(&mut NOTIFICATION_STATUSES.iter().copied()),
+        }
+    }
+
     /// Reviewed as a percentage of total (0 when the run is empty).
     pub fn reviewed_pct(&self) -> f64 {
         pct(self.reviewed, self.total)
+    }
+
+    /// Offers made (offered or any later state).
+    pub fn offered(&self) -> i64 {
+        OFFERS_MADE
+            .iter()
+            .map(|s| self.offers.get(*s).copied().unwrap_or(0))
+            .sum()
+    }
+
+    /// Offers made as a percentage of total.
+    pub fn offered_pct(&self) -> f64 {
+        pct(self.offered(), self.total)
     }
 
     /// Count of one decision.
@@ -51,47 +111,114 @@ pub fn pct(part: i64, whole: i64) -> f64 {
 
 /// Progress of the named run.
 pub async fn for_run(pool: &PgPool, name: &str) -> Result<RunProgress, StoreError> {
-    let run = super::runs::get(pool, name).await?;
-    let (total, published): (i64, i64) =
-        sqlx::query_as("SELECT count(*), count(published_at) FROM run_cases WHERE run_id = $1")
-            .bind(run.id)
-            .fetch_one(pool)
-            .await?;
-    let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT decision, count(*) FROM outcomes WHERE run_id = $1 GROUP BY decision",
+    super::runs::get(pool, name).await?;
+    let all = all(pool).await?;
+    Ok(all
+        .into_iter()
+        .find(|p| p.run == name)
+        .expect("the run exists"))
+}
+
+/// Progress of every run, in name order: three grouped queries whatever the number of runs.
+pub async fn all(pool: &PgPool) -> Result<Vec<RunProgress>, StoreError> {
+    let runs: Vec<(String, String, i64, i64)> = sqlx::query_as(
+        "SELECT r.name, r.rules_name || '@' || r.rules_version, \
+                count(rc.case_id), count(rc.published_at) \
+         FROM runs r LEFT JOIN run_cases rc ON rc.run_id = r.id \
+         GROUP BY r.id ORDER BY r.name",
     )
-    .bind(run.id)
     .fetch_all(pool)
     .await?;
-    let mut decisions: BTreeMap<String, i64> = crate::domain::Decision::ALL
-        .iter()
-        .map(|d| (d.as_str().to_string(), 0))
+    let decisions: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT r.name, o.decision, count(*) FROM outcomes o JOIN runs r ON r.id = o.run_id \
+         GROUP BY r.name, o.decision",
+    )
+    .fetch_all(pool)
+    .await?;
+    let offers: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT r.name, o.state, count(*) FROM offers o JOIN runs r ON r.id = o.run_id \
+         GROUP BY r.name, o.state",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut out: Vec<RunProgress> = runs
+        .into_iter()
+        .map(|(run, rules, total, published)| RunProgress::empty(run, rules, total, published))
         .collect();
-    let mut reviewed = 0;
-    for (d, n) in rows {
-        reviewed += n;
-        decisions.insert(d, n);
+    let index: HashMap<String, usize> = out
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.run.clone(), i))
+        .collect();
+    for (run, decision, n) in decisions {
+        if let Some(&i) = index.get(&run) {
+            out[i].reviewed += n;
+            out[i].decisions.insert(decision, n);
+        }
     }
-    let offers = super::offer_queries::state_counts(pool, run.id).await?;
-    let mut notifications: BTreeMap<String, i64> = ["pending", "sent", "failed", "held"]
-        .iter()
-        .map(|s| (s.to_string(), 0))
-        .collect();
-    let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT status, count(*) FROM notifications WHERE run_id = $1 GROUP BY status",
+    for (run, state, n) in offers {
+        if let Some(&i) = index.get(&run) {
+            out[i].offers.insert(state, n);
+        }
+    }
+    let notifications: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT r.name, n.status, count(*) FROM notifications n JOIN runs r ON r.id = n.run_id \
+         GROUP BY r.name, n.status",
     )
-    .bind(run.id)
     .fetch_all(pool)
     .await?;
-    notifications.extend(rows);
-    Ok(RunProgress {
-        offers,
-        notifications,
-        run: run.name,
-        rules: format!("{}@{}", run.rules_name, run.rules_version),
-        total,
-        published,
-        reviewed,
-        decisions,
-    })
+    for (run, status, n) in notifications {
+        if let Some(&i) = index.get(&run) {
+            out[i].notifications.insert(status, n);
+        }
+    }
+    Ok(out)
+}
+
+/// Outcomes recorded in the last `seconds` seconds, per run name (runs with none are absent).
+pub async fn recent(pool: &PgPool, seconds: i64) -> Result<HashMap<String, i64>, StoreError> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT r.name, count(*) FROM outcomes o JOIN runs r ON r.id = o.run_id \
+         WHERE o.decided_at > now() - make_interval(secs => $1) GROUP BY r.name",
+    )
+    .bind(seconds as f64)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offer_states_match_the_migration_check_constraint() {
+        let sql = include_str!("../../migrations/20261129000002_offers_outbox.sql");
+        let start = sql
+            .find("state        TEXT NOT NULL CHECK")
+            .expect("offers.state");
+        let check = &sql[start..start + sql[start..].find(")),").expect("end of check")];
+        let listed: Vec<&str> = check.split('\'').skip(1).step_by(2).collect();
+        assert_eq!(listed, OFFER_STATES);
+    }
+
+    #[test]
+    fn offer_states_are_the_domain_lifecycle_states() {
+        let domain: Vec<&str> = crate::domain::OfferState::ALL
+            .iter()
+            .map(|s| s.as_str())
+            .collect();
+        assert_eq!(domain, OFFER_STATES);
+    }
+
+    #[test]
+    fn offered_counts_every_state_from_offered_on() {
+        let mut p = RunProgress::empty("r".into(), "x@1".into(), 200, 200);
+        p.offers.insert("offered".into(), 5);
+        p.offers.insert("accepted".into(), 7);
+        p.offers.insert("closed".into(), 3);
+        p.offers.insert("approved".into(), 100);
+        assert_eq!(p.offered(), 15);
+        assert_eq!(p.offered_pct(), 7.5);
+    }
 }

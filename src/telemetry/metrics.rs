@@ -4,7 +4,8 @@
 //! explicit histogram buckets, and only low-cardinality labels (never a case id or personal data).
 
 use prometheus::{
-    Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 
 use crate::domain::Decision;
@@ -23,6 +24,10 @@ pub struct WorkerMetrics {
     pub jobs_dead_lettered: IntCounterVec,
     /// Batches that failed and were returned to the queue, by stage (`database`, `broker`).
     pub batches_failed: IntCounterVec,
+    /// Jobs of failed batches, returned to the queue, by reason (`database`, `broker`).
+    pub jobs_failed: IntCounterVec,
+    /// Seconds from a job's delivery to its acknowledgement.
+    pub job_seconds: Histogram,
     /// Jobs per batch.
     pub batch_jobs: Histogram,
     /// Seconds to write and commit a batch's outcomes.
@@ -37,32 +42,33 @@ pub struct WorkerMetrics {
     pub last_batch_timestamp_seconds: IntGauge,
 }
 
-fn counter(r: &Registry, name: &str, help: &str) -> IntCounter {
+pub(crate) fn counter(r: &Registry, name: &str, help: &str) -> IntCounter {
     let c = IntCounter::new(name, help).expect("valid metric");
     r.register(Box::new(c.clone())).expect("unique metric");
     c
 }
 
-fn counter_vec(r: &Registry, name: &str, help: &str, label: &str) -> IntCounterVec {
+pub(crate) fn counter_vec(r: &Registry, name: &str, help: &str, label: &str) -> IntCounterVec {
     let c = IntCounterVec::new(Opts::new(name, help), &[label]).expect("valid metric");
     r.register(Box::new(c.clone())).expect("unique metric");
     c
 }
 
-fn gauge(r: &Registry, name: &str, help: &str) -> IntGauge {
+pub(crate) fn gauge(r: &Registry, name: &str, help: &str) -> IntGauge {
     let g = IntGauge::new(name, help).expect("valid metric");
     r.register(Box::new(g.clone())).expect("unique metric");
     g
 }
 
-fn histogram(r: &Registry, name: &str, help: &str, buckets: Vec<f64>) -> Histogram {
+pub(crate) fn histogram(r: &Registry, name: &str, help: &str, buckets: Vec<f64>) -> Histogram {
     let h = Histogram::with_opts(HistogramOpts::new(name, help).buckets(buckets))
         .expect("valid metric");
     r.register(Box::new(h.clone())).expect("unique metric");
     h
 }
 
-const SECONDS: [f64; 12] = [
+/// Buckets of the latency histograms, in seconds.
+pub(crate) const SECONDS: [f64; 12] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
 ];
 
@@ -98,6 +104,18 @@ impl WorkerMetrics {
                 "docket_batches_failed_total",
                 "Batches returned to the queue after a failure, by stage.",
                 "stage",
+            ),
+            jobs_failed: counter_vec(
+                &r,
+                "docket_jobs_failed_total",
+                "Jobs returned to the queue because their batch failed, by reason.",
+                "reason",
+            ),
+            job_seconds: histogram(
+                &r,
+                "docket_job_seconds",
+                "Seconds from a job's delivery to its acknowledgement.",
+                SECONDS.to_vec(),
             ),
             batch_jobs: histogram(
                 &r,
@@ -142,6 +160,7 @@ impl WorkerMetrics {
         }
         for stage in ["database", "broker"] {
             m.batches_failed.with_label_values(&[stage]);
+            m.jobs_failed.with_label_values(&[stage]);
         }
         m
     }
@@ -172,6 +191,23 @@ impl Default for WorkerMetrics {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// Registers the gauge `docket_ready`: 1 while the process's `/readyz` check passes, set at each
+/// scrape, so alerts can see a replica that is up but not ready.
+pub fn ready_gauge(r: &Registry) -> IntGauge {
+    gauge(
+        r,
+        "docket_ready",
+        "1 when the process is ready (broker and database usable, not draining), else 0.",
+    )
+}
+
+/// Registers a labelled gauge.
+pub(crate) fn gauge_vec(r: &Registry, name: &str, help: &str, labels: &[&str]) -> IntGaugeVec {
+    let g = IntGaugeVec::new(Opts::new(name, help), labels).expect("valid metric");
+    r.register(Box::new(g.clone())).expect("unique metric");
+    g
 }
 
 /// Renders a registry in the Prometheus text format.

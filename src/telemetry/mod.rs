@@ -1,9 +1,16 @@
-//! Logging: initialised once per process, JSON or human-readable, filtered by `RUST_LOG`.
+//! Telemetry: logging, and Prometheus metrics with the `/metrics`, `/healthz`, `/readyz` endpoints.
+//!
+//! Logging is initialised once per process, JSON or human-readable, filtered by `RUST_LOG`.
+//! Metrics live in one registry per process: [`metrics::WorkerMetrics`] (worker),
+//! [`enqueue::EnqueueMetrics`] (enqueue) and [`progress::ProgressMetrics`] (serve: run progress
+//! from the database, exported once).
 //!
 //! Log lines name cases by `case_id` only. A-numbers, names, addresses, emails and birth dates are
 //! never logged; the domain types mask the A-number even in `Debug` output.
 
+pub mod enqueue;
 pub mod metrics;
+pub mod progress;
 pub mod server;
 
 use tracing_subscriber::{EnvFilter, fmt};

@@ -1,4 +1,8 @@
 //! The HTTP endpoints every long-running process serves: `/metrics`, `/healthz`, `/readyz`.
+//!
+//! `/healthz` answers 200 while the process runs (liveness); `/readyz` answers 200 only while its
+//! broker consumers (if it has any) and database pool work and it is not draining (readiness).
+//! Each scrape of `/metrics` also sets `docket_ready` from the same check.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,6 +16,9 @@ use axum::routing::get;
 use prometheus::{IntGauge, Registry};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
+
+use super::metrics::ready_gauge;
+use super::progress::ProgressMetrics;
 
 /// What `/readyz` looks at.
 pub struct Readiness {
@@ -46,43 +53,89 @@ impl Readiness {
     }
 }
 
+/// Path of the liveness endpoint.
+pub const HEALTHZ: &str = "/healthz";
+/// Path of the readiness endpoint.
+pub const READYZ: &str = "/readyz";
+/// Path of the metrics endpoint.
+pub const METRICS: &str = "/metrics";
+
+/// What `/metrics` renders.
+#[derive(Clone)]
+pub enum Exported {
+    /// A registry of live collectors, plus the `docket_ready` gauge to set at each scrape.
+    Registry(Registry, IntGauge),
+    /// Run progress, read from the database at scrape time (`docket serve`).
+    Progress(Arc<ProgressMetrics>),
+}
+
 #[derive(Clone)]
 struct AppState {
-    registry: Registry,
+    exported: Exported,
     ready: Arc<Readiness>,
 }
 
+/// The three endpoints as a router (other routes can be merged into it).
+pub fn router(exported: Exported, ready: Arc<Readiness>) -> Router {
+    Router::new()
+        .route(METRICS, get(metrics))
+        .route(HEALTHZ, get(|| async { "ok\n" }))
+        .route(READYZ, get(readyz))
+        .with_state(AppState { exported, ready })
+}
+
 /// Serves the endpoints on `addr` until `token` is cancelled; returns the bound address (useful
-/// with port 0) and the server task.
+/// with port 0) and the server task. Registers `docket_ready` in `registry`.
 pub async fn serve(
     addr: SocketAddr,
     registry: Registry,
     ready: Arc<Readiness>,
     token: CancellationToken,
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let gauge = ready_gauge(&registry);
+    listen(
+        addr,
+        router(Exported::Registry(registry, gauge), ready),
+        token,
+    )
+    .await
+}
+
+/// Serves `app` on `addr` until `token` is cancelled; returns the bound address and the task.
+pub async fn listen(
+    addr: SocketAddr,
+    app: Router,
+    token: CancellationToken,
+) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
-    let app = Router::new()
-        .route("/metrics", get(metrics))
-        .route("/healthz", get(|| async { "ok\n" }))
-        .route("/readyz", get(readyz))
-        .with_state(AppState { registry, ready });
     let task = tokio::spawn(async move {
         let shutdown = async move { token.cancelled().await };
         if let Err(e) = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await
         {
-            tracing::error!(error = %e, "Metrics server failed.");
+            tracing::error!(error = %e, "HTTP server failed.");
         }
     });
     Ok((bound, task))
 }
 
 async fn metrics(State(s): State<AppState>) -> ([(&'static str, &'static str); 1], String) {
+    let ready = i64::from(s.ready.check().await.is_ok());
+    let text = match &s.exported {
+        Exported::Registry(registry, gauge) => {
+            gauge.set(ready);
+            super::metrics::render(registry)
+        }
+        Exported::Progress(p) => {
+            p.ready.set(ready);
+            p.scrape(&s.ready.pool).await
+        }
+    };
     (
         [("content-type", "text/plain; version=0.0.4; charset=utf-8")],
-        super::metrics::render(&s.registry),
+        text,
     )
 }
 

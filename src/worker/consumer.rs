@@ -59,6 +59,8 @@ pub async fn consume(
         let batch_started = std::time::Instant::now();
         let mut batch = vec![Received::decode(first.delivery_tag, first.data)];
         let mut jobs = batch[0].job_count();
+        // When each message arrived and how many jobs it carries, for the job latency histogram.
+        let mut arrivals = vec![(batch_started, jobs)];
         m.jobs_in_flight.add(jobs as i64);
         let deadline = Instant::now() + linger;
         while jobs < ws.batch_cases {
@@ -70,6 +72,7 @@ pub async fn consume(
                     Some(Ok(d)) => {
                         let r = Received::decode(d.delivery_tag, d.data);
                         jobs += r.job_count();
+                        arrivals.push((std::time::Instant::now(), r.job_count()));
                         m.jobs_in_flight.add(r.job_count() as i64);
                         batch.push(r);
                     }
@@ -85,9 +88,16 @@ pub async fn consume(
                 db_backoff.reset();
                 m.batch_seconds
                     .observe(batch_started.elapsed().as_secs_f64());
+                for (at, n) in arrivals {
+                    let seconds = at.elapsed().as_secs_f64();
+                    (0..n).for_each(|_| m.job_seconds.observe(seconds));
+                }
             }
             Err(WorkerError::Store(e)) => {
                 m.batches_failed.with_label_values(&["database"]).inc();
+                m.jobs_failed
+                    .with_label_values(&["database"])
+                    .inc_by(jobs as u64);
                 let wait = db_backoff.next_delay();
                 tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "Batch not recorded; returned to the queue.");
                 tokio::select! {
@@ -97,6 +107,9 @@ pub async fn consume(
             }
             Err(e) => {
                 m.batches_failed.with_label_values(&["broker"]).inc();
+                m.jobs_failed
+                    .with_label_values(&["broker"])
+                    .inc_by(jobs as u64);
                 return Err(e);
             }
         }

@@ -1,0 +1,168 @@
+//! The text form of `docket status`: a bar per stage, rate and ETA, decisions and offers.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt::Write as _;
+use std::time::Instant;
+
+use super::look::QueueDepths;
+use super::status::{RunView, Sample, views};
+use crate::store::progress::{RunProgress, pct};
+
+/// The report for runs without a rate (a single sample, e.g. at the end of `docket demo`).
+pub fn render_status(runs: &[RunProgress], queue: &QueueDepths) -> String {
+    let now = Sample {
+        at: Instant::now(),
+        reviewed: HashMap::new(),
+    };
+    let v = views(runs.to_vec(), &VecDeque::new(), &now, &HashMap::new());
+    render_views(&v, queue)
+}
+
+/// The human-readable report.
+pub fn render_views(runs: &[RunView], queue: &QueueDepths) -> String {
+    let mut s = String::new();
+    if runs.is_empty() {
+        s.push_str("no runs yet: create one with `docket run create NAME`\n");
+    }
+    for v in runs {
+        let p = &v.progress;
+        let _ = writeln!(
+            s,
+            "run {} ({}): {:.1}% reviewed, {:.1}% offered",
+            p.run, p.rules, v.reviewed_pct, v.offered_pct
+        );
+        let line = |s: &mut String, label: &str, n: i64| {
+            let percent = pct(n, p.total);
+            let _ = writeln!(
+                s,
+                "  {label:<10}{} {percent:>5.1}%  {n} of {}",
+                bar(percent),
+                p.total
+            );
+        };
+        line(&mut s, "published", p.published);
+        line(&mut s, "reviewed", p.reviewed);
+        line(&mut s, "offered", v.offered);
+        let _ = writeln!(
+            s,
+            "  rate {} · eta {}",
+            v.rate_per_second
+                .map_or_else(|| "measuring…".to_string(), |r| format!("{r:.1} cases/s")),
+            match (v.eta_seconds, p.reviewed >= p.total) {
+                (_, true) => "done".to_string(),
+                (Some(e), _) => duration(e),
+                (None, _) => "unknown (no progress)".to_string(),
+            }
+        );
+        for (d, n) in &p.decisions {
+            let _ = writeln!(
+                s,
+                "  {d:<22}{n:>9}  {:>5.1}% of reviewed",
+                pct(*n, p.reviewed)
+            );
+        }
+        let offers: Vec<String> = p
+            .offers
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(state, n)| format!("{state} {n}"))
+            .collect();
+        if !offers.is_empty() {
+            let _ = writeln!(s, "  offers: {}", offers.join(" · "));
+            let n = |status: &str| p.notifications.get(status).copied().unwrap_or(0);
+            let _ = writeln!(
+                s,
+                "  notices: {} sent · {} pending · {} failed · {} held",
+                n("sent"),
+                n("pending"),
+                n("failed"),
+                n("held")
+            );
+        }
+    }
+    let show = |v: Option<u32>| v.map_or_else(|| "?".to_string(), |n| n.to_string());
+    let _ = writeln!(
+        s,
+        "queue {}: {} ready · dead letters: {}",
+        queue.queue,
+        show(queue.ready),
+        show(queue.dead_letters)
+    );
+    if let Some(e) = &queue.error {
+        let _ = writeln!(s, "  (broker not reachable: {e})");
+    }
+    s
+}
+
+/// A 30-character bar.
+fn bar(percent: f64) -> String {
+    let width = 30;
+    let filled = ((percent / 100.0) * width as f64)
+        .round()
+        .clamp(0.0, width as f64) as usize;
+    format!("[{}{}]", "#".repeat(filled), ".".repeat(width - filled))
+}
+
+/// `1h 02m`, `4m 05s` or `12s`.
+fn duration(seconds: f64) -> String {
+    let s = seconds.round() as u64;
+    match (s / 3600, (s % 3600) / 60, s % 60) {
+        (0, 0, sec) => format!("{sec}s"),
+        (0, m, sec) => format!("{m}m {sec:02}s"),
+        (h, m, _) => format!("{h}h {m:02}m"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::progress::OFFER_STATES;
+
+    fn progress(total: i64, reviewed: i64, offered: i64) -> RunProgress {
+        RunProgress {
+            run: "spring".into(),
+            rules: "morton-2011@1".into(),
+            total,
+            published: total,
+            reviewed,
+            decisions: [("offer_recommended".to_string(), reviewed)].into(),
+            offers: OFFER_STATES
+                .iter()
+                .map(|s| (s.to_string(), if *s == "offered" { offered } else { 0 }))
+                .collect(),
+            notifications: [("sent".to_string(), 150)].into(),
+        }
+    }
+
+    #[test]
+    fn the_report_shows_percentages_bars_rate_and_eta() {
+        let view = RunView {
+            reviewed_pct: 73.0,
+            offered: 75,
+            offered_pct: 7.5,
+            rate_per_second: Some(25.0),
+            eta_seconds: Some(10.8),
+            progress: progress(1000, 730, 75),
+        };
+        let queue = QueueDepths {
+            queue: "docket.review".into(),
+            ready: Some(270),
+            dead_letters: Some(0),
+            error: None,
+        };
+        let text = render_views(&[view], &queue);
+        assert!(text.contains("73.0% reviewed, 7.5% offered"), "{text}");
+        assert!(text.contains("rate 25.0 cases/s · eta 11s"), "{text}");
+        assert!(text.contains(&format!("[{}{}]", "#".repeat(22), ".".repeat(8))));
+        assert!(text.contains("offers: offered 75"), "{text}");
+        assert!(text.contains("notices: 150 sent · 0 pending"), "{text}");
+        assert!(text.contains("270 ready"), "{text}");
+    }
+
+    #[test]
+    fn durations_read_like_a_clock() {
+        assert_eq!(duration(12.2), "12s");
+        assert_eq!(duration(245.0), "4m 05s");
+        assert_eq!(duration(3720.0), "1h 02m");
+    }
+}

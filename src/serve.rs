@@ -1,0 +1,69 @@
+//! `docket serve`: the one process that exports run progress (read from the database at scrape
+//! time), with `/healthz` and `/readyz`, and the HTTP API merged into [`ops_router`]'s router.
+//!
+//! Run progress is exported here and nowhere else, so its series exist once whatever the number
+//! of worker replicas, and `sum()` over them is right.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+
+use crate::api::{ApiState, Tokens};
+use crate::config::Settings;
+use crate::telemetry::progress::ProgressMetrics;
+use crate::telemetry::server::{Exported, Readiness, listen, router};
+
+/// Shortest time between two reads of run progress, whatever the number of scrapers.
+pub const PROGRESS_MIN_INTERVAL: Duration = Duration::from_secs(1);
+
+/// `/metrics` (run progress), `/healthz` and `/readyz` of `docket serve`, as a router to merge
+/// other routes into. `ready` is the process's readiness: its pool is the database progress is read
+/// from (see [`readiness`]); set its `draining` on shutdown.
+pub fn ops_router(ready: Arc<Readiness>) -> Router {
+    let progress = Arc::new(ProgressMetrics::new(PROGRESS_MIN_INTERVAL));
+    router(Exported::Progress(progress), ready)
+}
+
+/// The readiness of a process that only needs its database.
+pub fn readiness(pool: PgPool) -> Arc<Readiness> {
+    Arc::new(Readiness {
+        pool,
+        consumers_connected: None,
+        draining: AtomicBool::new(false),
+    })
+}
+
+/// Runs `docket serve` on `addr` until `token` is cancelled: the operations endpoints and the
+/// HTTP API ([`crate::api`]). Readiness drops as soon as the token is cancelled, so a load
+/// balancer stops sending before the listener closes.
+pub async fn run(
+    settings: &Settings,
+    pool: PgPool,
+    addr: SocketAddr,
+    token: CancellationToken,
+) -> anyhow::Result<()> {
+    let ready = readiness(pool.clone());
+    let tokens = Tokens::new(&settings.api.read_tokens, &settings.api.write_tokens);
+    let api = crate::api::router(ApiState {
+        pool: pool.clone(),
+        tokens,
+    });
+    let app = ops_router(ready.clone()).merge(api);
+    let server_token = CancellationToken::new();
+    let (bound, task) = listen(addr, app, server_token.clone())
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    tracing::info!(listen = %bound, "Serving run progress and health.");
+    token.cancelled().await;
+    ready.draining.store(true, Ordering::Relaxed);
+    server_token.cancel();
+    task.await.ok();
+    pool.close().await;
+    tracing::info!("Serve stopped.");
+    Ok(())
+}
