@@ -8,6 +8,7 @@
 //! - `rules`: the policy as data and its pure evaluator;
 //! - `enqueue`, `queue`: publishing jobs to RabbitMQ, topology, dead letters;
 //! - `worker`: consuming, reviewing in batches, recording outcomes;
+//! - `policy`: what-if simulation of a rule set, audit reports and plots;
 //! - `store`: PostgreSQL repositories (cases, runs, outcomes, progress);
 //! - `config`, `telemetry`, `retry`, `shutdown`: settings, logging, backoff, signals;
 //! - `cli`, `commands`: the command line.
@@ -19,6 +20,7 @@ pub mod domain;
 pub mod enqueue;
 pub mod generate;
 pub mod import;
+pub mod policy;
 pub mod queue;
 pub mod retry;
 pub mod rules;
