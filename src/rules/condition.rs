@@ -163,6 +163,12 @@ impl Condition {
                 format!("unknown operator `{token}`: use one of ==, !=, >=, <=, >, <")
             })?;
         let raw = rest[op.symbol().len()..].trim();
+        if raw.starts_with(['<', '>', '=', '!']) {
+            let token = rest.split_whitespace().next().unwrap_or(rest);
+            return Err(format!(
+                "unknown operator `{token}`: use one of ==, !=, >=, <=, >, <"
+            ));
+        }
         let value = match raw {
             "" => return Err(format!("nothing to compare with after `{}`", op.symbol())),
             _ if fact.kind() == FactKind::Date => Value::Day(

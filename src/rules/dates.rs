@@ -29,7 +29,7 @@ pub fn overlaps(sets: &[&RuleSet]) -> Vec<(usize, RulesError)> {
                 continue;
             }
             let message = format!(
-                "effective dates overlap {}@{} ({}) from {start} to {}: set `to` in [effective] of \
+                "dates overlap {}@{} ({}) from {start} to {}: set `to` in [effective] of \
                  the earlier policy, or `superseded_by`, so that one policy applies on each day",
                 first.name(),
                 first.version(),

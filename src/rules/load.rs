@@ -124,12 +124,21 @@ impl Loader<'_> {
         Some(set)
     }
 
+    /// Whether every rule compiled (so that checks over all of them mean something).
+    pub(super) fn rules_loaded(&self) -> bool {
+        let sections = ["gates", "relief", "qualifying", "points"];
+        !self
+            .errors
+            .iter()
+            .any(|e| sections.iter().any(|s| e.path.starts_with(s)))
+    }
+
     /// Records an error when the file scores cases but no case could ever reach the threshold. (A
     /// file with no points rules at all, e.g. gates only, may keep every case below it on purpose.)
     fn reachable(&mut self, set: &RuleSet) {
         let best: i64 = set.points.iter().map(|r| i64::from(r.points.max(0))).sum();
         let scores = !set.points.is_empty();
-        if scores && i64::from(set.threshold) > best && self.errors.is_empty() {
+        if scores && i64::from(set.threshold) > best && self.rules_loaded() {
             let err = RulesError::new(
                 "threshold",
                 format!(
