@@ -90,3 +90,6 @@ pub fn pct(part: u64, whole: u64) -> f64 {
         part as f64 * 100.0 / whole as f64
     }
 }
+
+#[cfg(test)]
+mod tests;

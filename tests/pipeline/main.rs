@@ -2,6 +2,7 @@
 //! Each test uses its own database and its own queue names.
 
 mod helpers;
+mod policy;
 
 use std::collections::HashMap;
 use std::io::Cursor;
