@@ -67,10 +67,10 @@ pub fn svg(title: &str, x_label: &str, bars: &[Bar], overall: f64) -> String {
     let yo = y(overall);
     let _ = writeln!(
         s,
-        r##"<line x1="{left}" y1="{yo:.1}" x2="{:.1}" y2="{yo:.1}" stroke="#c0392b" stroke-dasharray="6 4"/><text x="{:.1}" y="{:.1}" text-anchor="end" fill="#c0392b">all: {overall:.1}%</text>"##,
+        r##"<line x1="{left}" y1="{yo:.1}" x2="{:.1}" y2="{yo:.1}" stroke="#c0392b" stroke-dasharray="6 4"/><text x="{:.1}" y="{:.1}" text-anchor="end" fill="#c0392b">dashed line: all cases, {overall:.1}%</text>"##,
         width - right,
         width - right,
-        yo - 4.0
+        top - 10.0
     );
     let _ = writeln!(
         s,

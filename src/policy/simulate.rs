@@ -2,8 +2,8 @@
 //!
 //! Input is a list of case records (contract JSON), each with the decision a run recorded for it, if
 //! any. The records are parsed and evaluated on every core (parsing dominates: see README), each
-//! thread tallying its own contiguous slice; the tallies are merged in input order, so the result —
-//! sample case ids included — is the same whatever the number of threads.
+//! thread tallying its own contiguous slice; the tallies are then merged. Sample case ids are the
+//! smallest of each cell, so the result is the same whatever the input order or number of threads.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -35,7 +35,7 @@ pub struct Transition {
     pub to: Decision,
     /// Number of cases.
     pub count: u64,
-    /// Up to [`SAMPLES`] case ids, first in input order.
+    /// Up to [`SAMPLES`] case ids: the smallest, sorted.
     pub samples: Vec<String>,
 }
 
@@ -132,9 +132,7 @@ impl Tally {
             let from = input.recorded.map_or(5, index);
             let cell = self.cells.entry((from, to)).or_default();
             cell.0 += 1;
-            if cell.1.len() < SAMPLES {
-                cell.1.push(case.case_id.as_str().to_string());
-            }
+            keep_smallest(&mut cell.1, case.case_id.as_str());
         }
     }
 
@@ -147,8 +145,9 @@ impl Tally {
         for (key, (n, samples)) in other.cells {
             let cell = self.cells.entry(key).or_default();
             cell.0 += n;
-            let room = SAMPLES - cell.1.len();
-            cell.1.extend(samples.into_iter().take(room));
+            for id in &samples {
+                keep_smallest(&mut cell.1, id);
+            }
         }
         for (mine, theirs) in self.groups.iter_mut().zip(other.groups) {
             for (group, (n, offers)) in theirs {
@@ -156,6 +155,18 @@ impl Tally {
                 *counts = (counts.0 + n, counts.1 + offers);
             }
         }
+    }
+}
+
+/// Keeps in `samples` the [`SAMPLES`] smallest case ids seen, sorted: the same samples whatever the
+/// order of the input or the number of threads.
+fn keep_smallest(samples: &mut Vec<String>, id: &str) {
+    if samples.len() == SAMPLES && samples.last().is_some_and(|last| id >= last.as_str()) {
+        return;
+    }
+    if let Err(at) = samples.binary_search_by(|s| s.as_str().cmp(id)) {
+        samples.insert(at, id.to_string());
+        samples.truncate(SAMPLES);
     }
 }
 

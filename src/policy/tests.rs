@@ -81,7 +81,18 @@ fn the_transition_matrix_counts_changes_with_sample_ids_and_never_prints_names()
     );
     for c in cells {
         assert!(c.samples.len() <= 3 && !c.samples.is_empty());
+        assert!(
+            c.samples.windows(2).all(|w| w[0] < w[1]),
+            "smallest ids, sorted"
+        );
     }
+    let mut reversed = inputs.clone();
+    reversed.reverse();
+    assert_eq!(
+        simulate(&rules, &ctx, &reversed, true, 3),
+        sim,
+        "order does not matter"
+    );
     let text = render::text(&sim);
     let json = serde_json::to_string(&sim).expect("serializes");
     for case in &cases {
