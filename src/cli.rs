@@ -103,6 +103,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check rule-set files, or run the example cases they carry.
+    #[command(subcommand)]
+    Rules(crate::commands::RulesCommand),
+    /// Evaluate a rule set over a whole backlog without writing anything (what-if).
+    Simulate(crate::commands::SimulateArgs),
+    /// Audit a run by court, nationality, language, representation or custody.
+    Report(crate::commands::ReportArgs),
     /// The main job end to end: migrate, generate, import, create a run, enqueue, review, report.
     Demo(DemoArgs),
     /// Measure the real pipeline end to end in a fresh database and fresh queues, next to the

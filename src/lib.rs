@@ -9,6 +9,7 @@
 //! - `enqueue`, `queue`: publishing jobs to RabbitMQ, topology, dead letters;
 //! - `worker`: consuming, reviewing in batches, recording outcomes;
 //! - `notify`: notice templates, email and letter channels, the outbox relay;
+//! - `policy`: what-if simulation of a rule set, audit reports and plots;
 //! - `store`: PostgreSQL repositories (cases, runs, outcomes, progress);
 //! - `config`, `telemetry`, `retry`, `shutdown`: settings, logging, backoff, signals;
 //! - `probe`: a tiny HTTP GET for container health checks;
@@ -26,6 +27,7 @@ pub mod generate;
 pub mod import;
 pub mod notify;
 pub mod offers;
+pub mod policy;
 pub mod probe;
 pub mod queue;
 pub mod retry;

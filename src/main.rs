@@ -93,6 +93,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             commands::show(&pool, &run, &case_id, json).await?;
         }
         Command::Demo(args) => commands::demo(settings, &args).await?,
+        Command::Rules(commands::RulesCommand::Check { files }) => commands::rules_check(&files)?,
+        Command::Rules(commands::RulesCommand::Test { files }) => commands::rules_test(&files)?,
+        Command::Simulate(args) => {
+            commands::simulate(&settings, &args).await?;
+        }
+        Command::Report(args) => {
+            commands::report(&settings, &args).await?;
+        }
         Command::Notify {
             once,
             metrics_listen,

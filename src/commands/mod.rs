@@ -6,6 +6,7 @@ mod lifecycle;
 mod look;
 mod notify;
 mod pipeline;
+mod policy;
 mod setup;
 mod status;
 mod status_render;
@@ -15,6 +16,10 @@ pub use lifecycle::{act, expire, print_report};
 pub use look::{QueueDepths, queue_depths, show};
 pub use notify::notify;
 pub use pipeline::{enqueue, worker};
+pub use policy::{
+    ReportArgs, ReportFormat, RulesCommand, SimulateArgs, report, rules_check, rules_test,
+    simulate, write_plot,
+};
 pub use setup::{generate, import, migrate, run_create};
 pub use status::{RunView, Sample, StatusOptions, StatusReport, status};
 pub use status_render::{render_status, render_views};

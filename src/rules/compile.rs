@@ -3,7 +3,6 @@
 
 use toml::Spanned;
 
-use super::RulesError;
 use super::condition::{Condition, Value};
 use super::format::{RawPointsRule, RawRule};
 use super::load::Loader;
@@ -15,37 +14,49 @@ const MAX_POINTS: i32 = 1000;
 
 impl Loader<'_> {
     /// The gate, relief or qualifying rules of `section`.
+    /// Rules that did not deserialize (`None`) or do not compile are left out, their errors recorded.
     pub(super) fn stage(
         &mut self,
-        raw: Vec<RawRule>,
+        raw: Vec<Option<RawRule>>,
         section: &str,
         kind: RuleKind,
-    ) -> Result<Vec<Rule>, RulesError> {
-        raw.into_iter()
-            .enumerate()
-            .map(|(i, r)| self.rule(r, &format!("{section}[{i}]"), kind))
-            .collect()
+    ) -> Vec<Rule> {
+        let mut rules = Vec::with_capacity(raw.len());
+        for (i, r) in raw.into_iter().enumerate() {
+            if let Some(rule) = r.and_then(|r| self.rule(r, &format!("{section}[{i}]"), kind)) {
+                rules.push(rule);
+            }
+        }
+        rules
     }
 
     /// The points rules.
-    pub(super) fn points(&mut self, raw: Vec<RawPointsRule>) -> Result<Vec<Rule>, RulesError> {
+    pub(super) fn points(&mut self, raw: Vec<Option<RawPointsRule>>) -> Vec<Rule> {
         let mut rules = Vec::with_capacity(raw.len());
         for (i, raw_rule) in raw.into_iter().enumerate() {
+            let Some(raw_rule) = raw_rule else { continue };
             let path = format!("points[{i}]");
             let (rule, value) = raw_rule.split();
-            let mut rule = self.rule(rule, &path, RuleKind::Points)?;
+            let rule = self.rule(rule, &path, RuleKind::Points);
             let points = i32::try_from(*value.get_ref()).unwrap_or(i32::MAX);
             let path = format!("{path}.points");
-            self.ensure(points != 0, &path, &value, "must not be 0")?;
-            let ok = points.abs() <= MAX_POINTS;
-            self.ensure(ok, &path, &value, "must be between -1000 and 1000")?;
-            rule.points = points;
-            rules.push(rule);
+            let ok = self.ensure(points != 0, &path, &value, "must not be 0")
+                && self.ensure(
+                    points.abs() <= MAX_POINTS,
+                    &path,
+                    &value,
+                    "must be between -1000 and 1000",
+                );
+            if let (Some(mut rule), true) = (rule, ok) {
+                rule.points = points;
+                rules.push(rule);
+            }
         }
-        Ok(rules)
+        rules
     }
 
-    fn rule(&mut self, raw: RawRule, path: &str, kind: RuleKind) -> Result<Rule, RulesError> {
+    fn rule(&mut self, raw: RawRule, path: &str, kind: RuleKind) -> Option<Rule> {
+        let before = self.errors.len();
         let id = raw.id.get_ref().trim();
         let id_path = format!("{path}.id");
         let well_formed = id.len() <= 64
@@ -54,27 +65,34 @@ impl Loader<'_> {
                 .chars()
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
         let msg = "must be 1 to 64 capital letters, digits or '_', starting with a letter (e.g. G_FELONY)";
-        self.ensure(well_formed, &id_path, &raw.id, msg)?;
+        self.ensure(well_formed, &id_path, &raw.id, msg);
         if let Some(first) = self.ids.get(id) {
             let msg = format!("duplicate id `{id}` (first used at {first})");
-            return Err(self.err(id_path, &raw.id, msg));
+            let err = self.err(id_path, &raw.id, msg);
+            self.errors.push(err);
+        } else {
+            self.ids.insert(id.to_string(), id_path);
         }
-        self.ids.insert(id.to_string(), id_path);
 
-        let reason = self.words(&raw.reason, &format!("{path}.reason"))?;
-        let all = self.conditions(&raw.all, &format!("{path}.all"))?;
+        let reason = self.words(&raw.reason, &format!("{path}.reason"));
+        let all = self.conditions(&raw.all, &format!("{path}.all"));
         let any = match &raw.any {
             Some(list) => {
                 let any_path = format!("{path}.any");
                 let msg = "must list at least one condition, or be left out";
-                self.ensure(!list.get_ref().is_empty(), &any_path, list, msg)?;
-                self.conditions(list.get_ref(), &any_path)?
+                self.ensure(!list.get_ref().is_empty(), &any_path, list, msg);
+                self.conditions(list.get_ref(), &any_path)
             }
             None => Vec::new(),
         };
+        let written = !raw.all.is_empty() || raw.any.is_some();
         let msg = "needs at least one condition in `all` or `any`";
-        self.ensure(!all.is_empty() || !any.is_empty(), path, &raw.id, msg)?;
-        Ok(Rule {
+        self.ensure(written, path, &raw.id, msg);
+        let reason = reason.ok()?;
+        if self.errors.len() > before {
+            return None;
+        }
+        Some(Rule {
             id: id.to_string(),
             kind,
             reason,
@@ -84,11 +102,7 @@ impl Loader<'_> {
         })
     }
 
-    fn conditions(
-        &mut self,
-        raw: &[Spanned<String>],
-        path: &str,
-    ) -> Result<Vec<Condition>, RulesError> {
+    fn conditions(&mut self, raw: &[Spanned<String>], path: &str) -> Vec<Condition> {
         let mut out = Vec::with_capacity(raw.len());
         for (i, text) in raw.iter().enumerate() {
             let (params, used) = (self.params, &mut self.used);
@@ -97,10 +111,14 @@ impl Loader<'_> {
                 used.insert(name.to_string());
                 Some(Value::Number(value))
             };
-            let condition = Condition::parse(text.get_ref(), lookup)
-                .map_err(|msg| self.err(format!("{path}[{i}]"), text, msg))?;
-            out.push(condition);
+            match Condition::parse(text.get_ref(), lookup) {
+                Ok(condition) => out.push(condition),
+                Err(msg) => {
+                    let err = self.err(format!("{path}[{i}]"), text, msg);
+                    self.errors.push(err);
+                }
+            }
         }
-        Ok(out)
+        out
     }
 }

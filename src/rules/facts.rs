@@ -19,10 +19,14 @@
 //! | `months_present` | number | full months since the date of entry; unknown if no entry date |
 //! | `lpr_years` | number | full years as a lawful permanent resident; unknown if never an LPR |
 //! | `years_since_last_conviction` | number | full years since the latest conviction; unknown if none |
+//! | `entry_date` | date | the date of entry; unknown if not recorded |
+//! | `last_conviction_date` | date | the date of the latest conviction; unknown if none |
 //! | `convictions` | number | all convictions on the record |
 //! | `felony_convictions` | number | felony and aggravated-felony convictions |
 //! | `aggravated_felony_convictions` | number | aggravated-felony convictions (INA 101(a)(43)) |
 //! | `misdemeanor_convictions` | number | misdemeanor convictions |
+//! | `misdemeanors_traffic` | number | traffic misdemeanors |
+//! | `misdemeanors_immigration` | number | immigration-status misdemeanors (e.g. illegal entry) |
 //! | `nonviolent_misdemeanors` | number | misdemeanors not for violence, sex, DUI, hit-and-run or drug distribution |
 //! | `convictions_violence` | number | convictions for violence, threats or assault (any level) |
 //! | `convictions_sex` | number | convictions for sexual abuse or exploitation |
@@ -66,6 +70,8 @@ pub enum FactKind {
     YesNo,
     /// A whole number; time facts may be unknown.
     Number,
+    /// A calendar date, compared with dates written `YYYY-MM-DD`; may be unknown.
+    Date,
 }
 
 /// Declares the [`Fact`] enum with its file name, kind and plain-words meaning.
@@ -105,10 +111,14 @@ facts! {
     MonthsPresent = "months_present", Number, "Full months since the date of entry.";
     LprYears = "lpr_years", Number, "Full years as a lawful permanent resident.";
     YearsSinceLastConviction = "years_since_last_conviction", Number, "Full years since the latest conviction.";
+    EntryDate = "entry_date", Date, "The date of entry.";
+    LastConvictionDate = "last_conviction_date", Date, "The date of the latest conviction.";
     Convictions = "convictions", Number, "All convictions on the record.";
     FelonyConvictions = "felony_convictions", Number, "Felony and aggravated-felony convictions.";
     AggravatedFelonyConvictions = "aggravated_felony_convictions", Number, "Aggravated-felony convictions.";
     MisdemeanorConvictions = "misdemeanor_convictions", Number, "Misdemeanor convictions.";
+    MisdemeanorsTraffic = "misdemeanors_traffic", Number, "Traffic misdemeanors.";
+    MisdemeanorsImmigration = "misdemeanors_immigration", Number, "Immigration-status misdemeanors.";
     NonviolentMisdemeanors = "nonviolent_misdemeanors", Number, "Misdemeanors outside the significant categories.";
     ConvictionsViolence = "convictions_violence", Number, "Convictions for violence, threats or assault.";
     ConvictionsSex = "convictions_sex", Number, "Convictions for sexual abuse or exploitation.";
@@ -191,6 +201,14 @@ impl Facts {
         facts.set(Fact::LprYears, years(case.factors.lpr_since));
         let last = case.convictions.iter().map(|c| c.convicted_on).max();
         facts.set(Fact::YearsSinceLastConviction, years(last));
+        facts.set(
+            Fact::EntryDate,
+            case.entry_date.map(|d| day_number(d.naive())),
+        );
+        facts.set(
+            Fact::LastConvictionDate,
+            last.map(|d| day_number(d.naive())),
+        );
 
         for c in &case.convictions {
             facts.add(Fact::Convictions);
@@ -203,6 +221,11 @@ impl Facts {
                 OffenseLevel::Felony => facts.add(Fact::FelonyConvictions),
                 OffenseLevel::Misdemeanor => {
                     facts.add(Fact::MisdemeanorConvictions);
+                    match c.category {
+                        OffenseCategory::Traffic => facts.add(Fact::MisdemeanorsTraffic),
+                        OffenseCategory::Immigration => facts.add(Fact::MisdemeanorsImmigration),
+                        _ => {}
+                    }
                     if !is_significant(c.category) {
                         facts.add(Fact::NonviolentMisdemeanors);
                     }
@@ -271,6 +294,11 @@ impl Facts {
         let slot = &mut self.values[fact as usize];
         *slot = Some(slot.unwrap_or(0).saturating_add(1));
     }
+}
+
+/// The number a date fact holds: days since 1 January of year 1 (chrono's `num_days_from_ce`).
+pub fn day_number(date: NaiveDate) -> i32 {
+    date.num_days_from_ce()
 }
 
 /// Categories whose misdemeanors are "significant" (Nov-2011 Guidance §II), hence not non-violent.

@@ -11,7 +11,42 @@ use toml::Spanned;
 use super::ruleset::{ClosureMechanism, Status};
 use crate::domain::{CaseType, Custody};
 
-/// The whole file.
+/// The sections read one element at a time, so that a mistake in one rule does not hide the others.
+pub(super) const RULE_SECTIONS: [&str; 5] = ["gates", "relief", "qualifying", "points", "examples"];
+
+/// The file, section by section: the header (`None` when it did not deserialize), the parameters,
+/// and each element of each rule section (`None` for one that did not deserialize).
+#[derive(Debug, Default)]
+pub(super) struct RawDocument {
+    pub header: Option<RawRuleSet>,
+    pub params: BTreeMap<String, Spanned<i64>>,
+    pub gates: Vec<Option<RawRule>>,
+    pub relief: Vec<Option<RawRule>>,
+    pub qualifying: Vec<Option<RawRule>>,
+    pub points: Vec<Option<RawPointsRule>>,
+    pub examples: Vec<Option<RawExample>>,
+}
+
+/// An example case with the decision the rule set must reach (`[[examples]]`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawExample {
+    pub name: Spanned<String>,
+    /// Review date; default: `effective.from`.
+    #[serde(default)]
+    pub as_of: Option<Spanned<toml::Value>>,
+    /// Changes to the neutral example case, merged into it (tables merge, other values replace).
+    #[serde(default)]
+    pub case: Option<Spanned<toml::Value>>,
+    pub decision: Spanned<String>,
+    /// Ids of every rule expected to fire (order does not matter; `THRESHOLD` is left out).
+    #[serde(default)]
+    pub fired: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub score: Option<Spanned<i64>>,
+}
+
+/// The header of the file: everything but the parameters and the rule sections.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawRuleSet {
@@ -22,18 +57,8 @@ pub(super) struct RawRuleSet {
     pub sources: Spanned<Vec<String>>,
     #[serde(default)]
     pub superseded_by: Option<String>,
-    pub effective: RawEffective,
+    pub effective: Spanned<RawEffective>,
     pub scope: RawScope,
-    #[serde(default)]
-    pub params: BTreeMap<String, Spanned<i64>>,
-    #[serde(default)]
-    pub gates: Vec<RawRule>,
-    #[serde(default)]
-    pub relief: Vec<RawRule>,
-    #[serde(default)]
-    pub qualifying: Vec<RawRule>,
-    #[serde(default)]
-    pub points: Vec<RawPointsRule>,
     pub threshold: Spanned<i64>,
     pub offer: RawOffer,
 }

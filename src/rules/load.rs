@@ -1,34 +1,45 @@
-//! Loading a rule-set file: TOML → [`RawRuleSet`] → checked, resolved [`RuleSet`].
+//! Loading a rule-set file: TOML → [`RawDocument`] → checked, resolved [`RuleSet`].
 //!
 //! Every error names the key path (`gates[3].any[1]`) and, when the TOML parser or a span knows it,
-//! the line. This file checks the header sections; [`super::compile`] compiles the rules.
+//! the line. Checking goes on after a mistake, so that [`RuleSet::check`] can report them all. This
+//! file checks the header sections; [`super::compile`] compiles the rules and [`super::examples`]
+//! the examples.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 use toml::Spanned;
 
-use super::format::RawRuleSet;
+use super::format::{RawDocument, RawRuleSet};
 use super::ruleset::{Effective, OfferSettings, RuleSet, Scope};
-use super::{RulesError, content_hash};
+use super::{RulesError, content_hash, document};
 use crate::domain::{Date, RuleKind};
-
-/// The segment serde uses inside [`Spanned`]; it means nothing to a reader of the file.
-const SPANNED_SEGMENT: &str = "$__serde_spanned_private_value";
 
 impl RuleSet {
     /// Parses and checks a rule-set file. Unknown keys, unknown facts or parameters, bad operators,
     /// duplicate ids, missing reasons, impossible dates and the like are refused with their key path.
+    /// When there are several mistakes this is the first one in the file; [`RuleSet::check`] gives
+    /// them all.
     pub fn from_toml(text: &str) -> Result<RuleSet, RulesError> {
-        let raw = parse(text)?;
+        Self::check(text).map_err(|mut errors| errors.swap_remove(0))
+    }
+
+    /// Like [`RuleSet::from_toml`], but on failure gives every mistake found, in file order.
+    pub fn check(text: &str) -> Result<RuleSet, Vec<RulesError>> {
+        let mut errors = Vec::new();
+        let doc = document::read(text, &mut errors);
         let mut params = BTreeMap::new();
         let mut starts = BTreeMap::new();
-        for (name, value) in &raw.params {
+        for (name, value) in &doc.params {
             let start = value.span().start;
-            let value = i32::try_from(*value.get_ref()).map_err(|_| {
-                RulesError::new(format!("params.{name}"), "is too large").at(text, start)
-            })?;
-            params.insert(name.clone(), value);
+            match i32::try_from(*value.get_ref()) {
+                Ok(v) => {
+                    params.insert(name.clone(), v);
+                }
+                Err(_) => errors.push(
+                    RulesError::new(format!("params.{name}"), "is too large").at(text, start),
+                ),
+            }
             starts.insert(name.clone(), start);
         }
         let mut loader = Loader {
@@ -36,56 +47,40 @@ impl RuleSet {
             params: &params,
             used: BTreeSet::new(),
             ids: HashMap::new(),
+            errors,
+            threshold_line: None,
         };
-        let mut set = loader.build(raw)?;
-        if let Some((name, start)) = starts.iter().find(|(n, _)| !loader.used.contains(*n)) {
+        let set = loader.build(doc);
+        for (name, start) in starts.iter().filter(|(n, _)| !loader.used.contains(*n)) {
             let err = RulesError::new(format!("params.{name}"), "is never used by any rule");
-            return Err(err.at(text, *start));
+            loader.errors.push(err.at(text, *start));
         }
-        set.params = params;
-        Ok(set)
+        let mut errors = loader.errors;
+        match set {
+            Some(mut set) if errors.is_empty() => {
+                set.params = params;
+                Ok(set)
+            }
+            _ => {
+                if errors.is_empty() {
+                    errors.push(RulesError::new(".", "the file does not load"));
+                }
+                errors.sort_by_key(|e| e.line.unwrap_or(usize::MAX));
+                Err(errors)
+            }
+        }
     }
 }
 
-/// Deserializes the file strictly, turning TOML and serde errors into [`RulesError`].
-fn parse(text: &str) -> Result<RawRuleSet, RulesError> {
-    let de = toml::Deserializer::parse(text).map_err(|e| from_toml_error(text, ".", &e))?;
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e
-            .path()
-            .to_string()
-            .replace(&format!(".{SPANNED_SEGMENT}"), "");
-        from_toml_error(text, &path, e.inner())
-    })
-}
-
-fn from_toml_error(text: &str, path: &str, e: &toml::de::Error) -> RulesError {
-    let message = e
-        .message()
-        .trim()
-        .replace("expected i64", "expected a whole number")
-        .replace("expected u32", "expected a whole number of 0 or more");
-    let err = match message
-        .strip_prefix("missing field `")
-        .and_then(|m| m.strip_suffix('`'))
-    {
-        Some(field) if path == "." => RulesError::new(field, "is required"),
-        Some(field) => RulesError::new(format!("{path}.{field}"), "is required"),
-        None => RulesError::new(path, message),
-    };
-    match e.span() {
-        Some(span) if span.end > 0 => err.at(text, span.start),
-        _ => err,
-    }
-}
-
-/// State of one load: the file text, the parameters, which of them rules use, and the ids seen so far
-/// (with the key path of their first use).
+/// State of one load: the file text, the parameters, which of them rules use, the ids seen so far
+/// (with the key path of their first use) and the mistakes found.
 pub(super) struct Loader<'a> {
     pub(super) text: &'a str,
     pub(super) params: &'a BTreeMap<String, i32>,
     pub(super) used: BTreeSet<String>,
     pub(super) ids: HashMap<String, String>,
+    pub(super) errors: Vec<RulesError>,
+    pub(super) threshold_line: Option<usize>,
 }
 
 impl Loader<'_> {
@@ -99,79 +94,130 @@ impl Loader<'_> {
         RulesError::new(path, msg).at(self.text, span.span().start)
     }
 
-    /// `Err` at `path` (with the line of `span`) unless `ok`.
-    pub(super) fn ensure<T>(
-        &self,
-        ok: bool,
-        path: &str,
-        span: &Spanned<T>,
-        msg: &str,
-    ) -> Result<(), RulesError> {
-        if ok {
-            Ok(())
-        } else {
-            Err(self.err(path, span, msg))
+    /// Records an error at `path` (with the line of `span`) unless `ok`; returns `ok`.
+    pub(super) fn ensure<T>(&mut self, ok: bool, path: &str, span: &Spanned<T>, msg: &str) -> bool {
+        if !ok {
+            let err = self.err(path, span, msg);
+            self.errors.push(err);
+        }
+        ok
+    }
+
+    /// The value of `result`, or `None` with its error recorded.
+    pub(super) fn keep<T>(&mut self, result: Result<T, RulesError>) -> Option<T> {
+        result.map_err(|e| self.errors.push(e)).ok()
+    }
+
+    fn build(&mut self, doc: RawDocument) -> Option<RuleSet> {
+        let gates = self.stage(doc.gates, "gates", RuleKind::Gate);
+        let relief = self.stage(doc.relief, "relief", RuleKind::Relief);
+        let qualifying = self.stage(doc.qualifying, "qualifying", RuleKind::Qualifying);
+        let points = self.points(doc.points);
+        let raw = doc.header?;
+        let mut set = self.header(raw)?;
+        set.gates = gates;
+        set.relief = relief;
+        set.qualifying = qualifying;
+        set.points = points;
+        self.reachable(&set);
+        set.examples = self.examples(doc.examples, set.effective.from);
+        Some(set)
+    }
+
+    /// Whether every rule compiled (so that checks over all of them mean something).
+    pub(super) fn rules_loaded(&self) -> bool {
+        let sections = ["gates", "relief", "qualifying", "points"];
+        !self
+            .errors
+            .iter()
+            .any(|e| sections.iter().any(|s| e.path.starts_with(s)))
+    }
+
+    /// Records an error when the file scores cases but no case could ever reach the threshold. (A
+    /// file with no points rules at all, e.g. gates only, may keep every case below it on purpose.)
+    fn reachable(&mut self, set: &RuleSet) {
+        let best: i64 = set.points.iter().map(|r| i64::from(r.points.max(0))).sum();
+        let scores = !set.points.is_empty();
+        if scores && i64::from(set.threshold) > best && self.rules_loaded() {
+            let err = RulesError::new(
+                "threshold",
+                format!(
+                    "{} can never be reached: the positive points add up to at most {best}, so \
+                     no case could be recommended for an offer",
+                    set.threshold
+                ),
+            );
+            self.errors.push(match self.threshold_line {
+                Some(line) => RulesError {
+                    line: Some(line),
+                    ..err
+                },
+                None => err,
+            });
         }
     }
 
-    fn build(&mut self, raw: RawRuleSet) -> Result<RuleSet, RulesError> {
-        let name = self.token(&raw.name, "name")?;
-        let version = self.token(&raw.version, "version")?;
-        let title = self.words(&raw.title, "title")?;
+    fn header(&mut self, raw: RawRuleSet) -> Option<RuleSet> {
+        let before = self.errors.len();
+        let name = self.token(&raw.name, "name");
+        let version = self.token(&raw.version, "version");
+        let title = self.words(&raw.title, "title");
         let sources = raw.sources.get_ref();
         let sources_ok = !sources.is_empty() && sources.iter().all(|s| !s.trim().is_empty());
-        self.ensure(
-            sources_ok,
-            "sources",
-            &raw.sources,
-            "must list at least one source, none empty",
-        )?;
+        let msg = "must list at least one source, none empty";
+        self.ensure(sources_ok, "sources", &raw.sources, msg);
 
-        let effective = &raw.effective;
-        let from = self.date(&effective.from, "effective.from")?;
-        let from =
-            from.ok_or_else(|| self.err("effective.from", &effective.from, "is required"))?;
+        let effective = raw.effective.get_ref();
+        let from = self.date(&effective.from, "effective.from");
+        let from = match from {
+            Ok(Some(from)) => Some(from),
+            Ok(None) => {
+                let err = self.err("effective.from", &effective.from, "is required");
+                self.errors.push(err);
+                None
+            }
+            Err(e) => {
+                self.errors.push(e);
+                None
+            }
+        };
         let mut to = None;
         if let Some(span) = &effective.to {
-            to = self.date(span, "effective.to")?;
-            let ok = to.is_none_or(|to| to >= from);
-            self.ensure(ok, "effective.to", span, "is before effective.from")?;
+            to = self.keep(self.date(span, "effective.to")).flatten();
+            let ok = to.is_none_or(|to| from.is_none_or(|from| to >= from));
+            self.ensure(ok, "effective.to", span, "is before effective.from");
         }
 
         let scope = &raw.scope;
         let (types, custody) = (&scope.case_types, &scope.custody);
-        self.ensure(
-            !types.get_ref().is_empty(),
-            "scope.case_types",
-            types,
-            "must list at least one case type",
-        )?;
-        self.ensure(
-            !custody.get_ref().is_empty(),
-            "scope.custody",
-            custody,
-            "must list at least one custody status",
-        )?;
+        let msg = "must list at least one case type";
+        self.ensure(!types.get_ref().is_empty(), "scope.case_types", types, msg);
+        let msg = "must list at least one custody status";
+        self.ensure(!custody.get_ref().is_empty(), "scope.custody", custody, msg);
 
-        let threshold = i32::try_from(*raw.threshold.get_ref())
-            .map_err(|_| self.err("threshold", &raw.threshold, "is too large"))?;
+        self.threshold_line = Some(super::line_of(self.text, raw.threshold.span().start));
+        let threshold = i32::try_from(*raw.threshold.get_ref());
+        let threshold = match threshold {
+            Ok(t) => t,
+            Err(_) => {
+                let err = self.err("threshold", &raw.threshold, "is too large");
+                self.errors.push(err);
+                0
+            }
+        };
 
         let offer = &raw.offer;
         let (deadline, reminder) = (&offer.deadline_days, &offer.reminder_days);
         let (deadline_days, reminder_days) = (*deadline.get_ref(), *reminder.get_ref());
+        let msg = "must be at least 1";
+        self.ensure(deadline_days >= 1, "offer.deadline_days", deadline, msg);
+        let msg = "must be less than offer.deadline_days";
         self.ensure(
-            deadline_days >= 1,
-            "offer.deadline_days",
-            deadline,
-            "must be at least 1",
-        )?;
-        let ok = reminder_days < deadline_days;
-        self.ensure(
-            ok,
+            reminder_days < deadline_days,
             "offer.reminder_days",
             reminder,
-            "must be less than offer.deadline_days",
-        )?;
+            msg,
+        );
         let offer = OfferSettings {
             deadline_days,
             reminder_days,
@@ -179,8 +225,11 @@ impl Loader<'_> {
             requires_background_check: offer.requires_background_check,
             closure_mechanism: offer.closure_mechanism,
         };
-
-        Ok(RuleSet {
+        let (name, version, title, from) = (name.ok()?, version.ok()?, title.ok()?, from?);
+        if self.errors.len() > before {
+            return None;
+        }
+        Some(RuleSet {
             name,
             version,
             status: raw.status,
@@ -188,50 +237,50 @@ impl Loader<'_> {
             sources: sources.iter().map(|s| s.trim().to_string()).collect(),
             superseded_by: raw.superseded_by.filter(|s| !s.trim().is_empty()),
             effective: Effective { from, to },
+            effective_line: super::line_of(self.text, raw.effective.span().start),
             scope: Scope {
                 case_types: raw.scope.case_types.into_inner(),
                 custody: raw.scope.custody.into_inner(),
                 exclude_final_order: raw.scope.exclude_final_order,
             },
             params: BTreeMap::new(),
-            gates: self.stage(raw.gates, "gates", RuleKind::Gate)?,
-            relief: self.stage(raw.relief, "relief", RuleKind::Relief)?,
-            qualifying: self.stage(raw.qualifying, "qualifying", RuleKind::Qualifying)?,
-            points: self.points(raw.points)?,
+            gates: Vec::new(),
+            relief: Vec::new(),
+            qualifying: Vec::new(),
+            points: Vec::new(),
             threshold,
             offer,
+            examples: Vec::new(),
             content_hash: content_hash(self.text),
         })
     }
 
     /// A short name or version: 1–64 of letters, digits, `.`, `_`, `-`.
-    fn token(&self, value: &Spanned<String>, path: &str) -> Result<String, RulesError> {
+    fn token(&mut self, value: &Spanned<String>, path: &str) -> Result<String, ()> {
         let v = value.get_ref();
         let ok = (1..=64).contains(&v.len())
             && v.chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-        if ok {
+        let msg = "must be 1 to 64 letters, digits, '.', '_' or '-'";
+        if self.ensure(ok, path, value, msg) {
             Ok(v.clone())
         } else {
-            Err(self.err(
-                path,
-                value,
-                "must be 1 to 64 letters, digits, '.', '_' or '-'",
-            ))
+            Err(())
         }
     }
 
     /// Plain words that must not be empty.
-    pub(super) fn words(&self, value: &Spanned<String>, path: &str) -> Result<String, RulesError> {
+    pub(super) fn words(&mut self, value: &Spanned<String>, path: &str) -> Result<String, ()> {
         let v = value.get_ref().trim();
-        if v.is_empty() {
-            return Err(self.err(path, value, "must not be empty"));
+        if self.ensure(!v.is_empty(), path, value, "must not be empty") {
+            Ok(v.to_string())
+        } else {
+            Err(())
         }
-        Ok(v.to_string())
     }
 
     /// A TOML date or a `YYYY-MM-DD` string; `""` is no date.
-    fn date(
+    pub(super) fn date(
         &self,
         value: &Spanned<toml::Value>,
         path: &str,

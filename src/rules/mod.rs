@@ -8,7 +8,10 @@
 //! # Public API
 //!
 //! ```text
-//! RuleSet::from_toml(text: &str) -> Result<RuleSet, RulesError>
+//! RuleSet::from_toml(text: &str) -> Result<RuleSet, RulesError>       the first mistake
+//! RuleSet::check(text: &str) -> Result<RuleSet, Vec<RulesError>>     every mistake, in file order
+//! RuleSet::run_examples(&self) -> Vec<ExampleResult>                  the file's [[examples]]
+//! overlaps(&[&RuleSet]) -> Vec<(usize, RulesError)>                   effective dates that overlap
 //! RuleSet::evaluate(&self, case: &Case, ctx: &EvalContext) -> Evaluation
 //! RuleSet::{name, version, status, title, sources, superseded_by, effective, scope, params,
 //!           threshold, offer, content_hash, rules(RuleKind)}
@@ -39,20 +42,25 @@
 //! See `config/rules/morton-2011.toml`, whose comments explain each section. In short: top-level
 //! `name`, `version`, `status`, `title`, `sources`, optional `superseded_by`; tables `[effective]`,
 //! `[scope]`, `[params]`, `[offer]`; arrays of tables `[[gates]]`, `[[relief]]`, `[[qualifying]]`,
-//! `[[points]]` (each with `id`, `reason`, `all` and/or `any`, and `points` for points rules); and
-//! `threshold`. Conditions are `"fact op value"` strings, see [`Condition`]; the facts a condition
+//! `[[points]]` (each with `id`, `reason`, `all` and/or `any`, and `points` for points rules);
+//! `threshold`; and `[[examples]]`, table tests run by `docket rules test` (see [`Example`]). Conditions are `"fact op value"` strings, see [`Condition`]; the facts a condition
 //! can name are listed, in plain words, in the table of the [`facts`] module.
 
 mod compile;
 mod condition;
+mod dates;
+mod document;
 mod eval;
+mod examples;
 pub mod facts;
 mod format;
 mod load;
 mod ruleset;
 
 pub use condition::{Condition, Op};
+pub use dates::overlaps;
 pub use eval::EvalContext;
+pub use examples::{Example, ExampleResult};
 pub use facts::{Fact, FactKind, Facts};
 pub use ruleset::{ClosureMechanism, Effective, OfferSettings, Rule, RuleSet, Scope, Status};
 

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::condition::Condition;
+use super::examples::Example;
 use crate::domain::{CaseType, Custody, RuleKind};
 
 /// Legal status of a policy (POLICY.md §4: policies were rescinded, enjoined, vacated, reinstated).
@@ -139,7 +140,7 @@ impl Rule {
 }
 
 /// A loaded, validated policy. Build one with [`RuleSet::from_toml`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RuleSet {
     pub(super) name: String,
     pub(super) version: String,
@@ -148,6 +149,8 @@ pub struct RuleSet {
     pub(super) sources: Vec<String>,
     pub(super) superseded_by: Option<String>,
     pub(super) effective: Effective,
+    /// Line of the `[effective]` table, for errors about dates that overlap another file's.
+    pub(super) effective_line: usize,
     pub(super) scope: Scope,
     pub(super) params: BTreeMap<String, i32>,
     pub(super) gates: Vec<Rule>,
@@ -156,6 +159,7 @@ pub struct RuleSet {
     pub(super) points: Vec<Rule>,
     pub(super) threshold: i32,
     pub(super) offer: OfferSettings,
+    pub(super) examples: Vec<Example>,
     pub(super) content_hash: String,
 }
 
@@ -213,6 +217,16 @@ impl RuleSet {
     /// Offer settings.
     pub fn offer(&self) -> OfferSettings {
         self.offer
+    }
+
+    /// The example cases the file carries, with their expected outcomes (see [`RuleSet::run_examples`]).
+    pub fn examples(&self) -> &[Example] {
+        &self.examples
+    }
+
+    /// Line of the `[effective]` table in the file.
+    pub fn effective_line(&self) -> usize {
+        self.effective_line
     }
 
     /// Lowercase hex SHA-256 of the file text it was loaded from (see [`super::content_hash`]).

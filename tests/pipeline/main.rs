@@ -4,6 +4,7 @@
 mod api;
 mod helpers;
 mod offers;
+mod policy;
 
 use std::collections::HashMap;
 use std::io::Cursor;

@@ -140,6 +140,7 @@ fn every_fact_has_a_unique_name_and_a_row_in_the_documented_table() {
         let kind = match fact.kind() {
             FactKind::YesNo => "yes/no",
             FactKind::Number => "number",
+            FactKind::Date => "date",
         };
         assert!(source.contains(&format!("{row}{kind} |")), "{row}");
         assert_eq!(Fact::from_name(fact.name()), Some(*fact));

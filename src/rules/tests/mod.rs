@@ -2,10 +2,12 @@
 //!
 //! Cases are built from the contract example (`tests/fixtures/case.json`) and changed per test.
 
+mod check;
 mod facts;
 mod gates;
 mod load;
 mod qualifying;
+mod shipped;
 
 use std::sync::LazyLock;
 

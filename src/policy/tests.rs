@@ -1,0 +1,194 @@
+//! Unit tests of the policy tools: simulation tallies, report sums, the plot, and no PII in output.
+
+use super::report::{self, Count};
+use super::simulate::{Input, ndjson_inputs, simulate};
+use super::{Dimension, plot, render};
+use crate::domain::{Case, Decision};
+use crate::rules::{EvalContext, RuleSet};
+
+const MORTON: &str = include_str!("../../config/rules/morton-2011.toml");
+
+fn backlog(n: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    crate::generate::write_ndjson(&mut out, n, 5).expect("generates");
+    out
+}
+
+#[test]
+fn simulation_equals_case_by_case_evaluation_on_any_number_of_threads() {
+    let rules = RuleSet::from_toml(MORTON).expect("loads");
+    let ctx = EvalContext::new(rules.effective().from);
+    let mut bytes = backlog(3000);
+    bytes.extend_from_slice(b"{\"not\": \"a case\"}\n\n");
+    let inputs = ndjson_inputs(&bytes);
+    let one = simulate(&rules, &ctx, &inputs, false, 1);
+    let two = simulate(&rules, &ctx, &inputs, false, 2);
+    assert_eq!(one, two);
+    assert_eq!((one.cases, one.rejected), (3000, 1));
+    let mut expected = [0u64; 5];
+    for line in bytes.split(|b| *b == b'\n').take(3000) {
+        let case = Case::from_json(line).expect("a generated case");
+        let d = rules.evaluate(&case, &ctx).decision;
+        expected[Decision::ALL.iter().position(|x| *x == d).expect("listed")] += 1;
+    }
+    let got: Vec<u64> = Decision::ALL.iter().map(|d| one.decisions[d]).collect();
+    assert_eq!(got, expected);
+    for dim in Dimension::ALL {
+        let rates = &one.by[&dim];
+        assert_eq!(rates.iter().map(|r| r.cases).sum::<u64>(), 3000, "{dim:?}");
+        let offers: u64 = rates.iter().map(|r| r.offers).sum();
+        assert_eq!(
+            offers,
+            one.decisions[&Decision::OfferRecommended],
+            "{dim:?}"
+        );
+    }
+}
+
+#[test]
+fn the_transition_matrix_counts_changes_with_sample_ids_and_never_prints_names() {
+    let rules = RuleSet::from_toml(MORTON).expect("loads");
+    let ctx = EvalContext::new(rules.effective().from);
+    let bytes = backlog(400);
+    let cases: Vec<Case> = bytes
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| Case::from_json(l).expect("a generated case"))
+        .collect();
+    // Pretend the run recorded "not_amenable" for everything, and had not reviewed the first case.
+    let inputs: Vec<Input<'_>> = ndjson_inputs(&bytes)
+        .into_iter()
+        .enumerate()
+        .map(|(i, input)| Input {
+            recorded: (i > 0).then_some(Decision::NotAmenable),
+            ..input
+        })
+        .collect();
+    let sim = simulate(&rules, &ctx, &inputs, true, 2);
+    let cells = sim.transitions.as_ref().expect("a matrix");
+    assert_eq!(cells.iter().map(|c| c.count).sum::<u64>(), 400);
+    let unchanged = sim.decisions[&Decision::NotAmenable]
+        - u64::from(rules.evaluate(&cases[0], &ctx).decision == Decision::NotAmenable);
+    // A case the run did not review counts as changed: the two paths disagree about it.
+    assert_eq!(sim.changed(), 400 - unchanged);
+    let first = cells
+        .iter()
+        .find(|c| c.from == "not_reviewed")
+        .expect("the first case");
+    assert_eq!(
+        (first.count, first.samples.clone()),
+        (1, vec![cases[0].case_id.as_str().to_string()])
+    );
+    for c in cells {
+        assert!(c.samples.len() <= 3 && !c.samples.is_empty());
+        assert!(
+            c.samples.windows(2).all(|w| w[0] < w[1]),
+            "smallest ids, sorted"
+        );
+    }
+    let mut reversed = inputs.clone();
+    reversed.reverse();
+    assert_eq!(
+        simulate(&rules, &ctx, &reversed, true, 3),
+        sim,
+        "order does not matter"
+    );
+    let text = render::text(&sim);
+    let json = serde_json::to_string(&sim).expect("serializes");
+    for case in &cases {
+        for pii in [case.respondent.family_name.as_str(), case.a_number.as_str()] {
+            assert!(
+                !text.contains(pii) && !json.contains(pii),
+                "PII in simulate output"
+            );
+        }
+    }
+}
+
+fn counts() -> Vec<Count> {
+    let c = |g: &str, d: Option<&str>, s: Option<&str>, n| {
+        (
+            g.to_string(),
+            d.map(str::to_string),
+            s.map(str::to_string),
+            n,
+        )
+    };
+    vec![
+        c("DEN", Some("offer_recommended"), Some("offered"), 5),
+        c("DEN", Some("offer_recommended"), Some("closed"), 3),
+        c("DEN", Some("offer_recommended"), Some("declined"), 2),
+        c("DEN", Some("offer_recommended"), None, 10),
+        c("DEN", Some("enforcement_priority"), None, 30),
+        c("DEN", None, None, 4),
+        c("BAL", Some("not_amenable"), None, 40),
+        c("BAL", Some("offer_recommended"), Some("accepted"), 6),
+        c("BAL", Some("out_of_scope"), None, 1),
+    ]
+}
+
+#[test]
+fn report_rows_and_decisions_sum_to_the_totals() {
+    let rep = report::aggregate("r", Dimension::Court, &counts());
+    let sum = |f: fn(&report::Row) -> u64| rep.rows.iter().map(f).sum::<u64>();
+    assert_eq!(sum(|r| r.cases), rep.total.cases);
+    assert_eq!(sum(|r| r.reviewed), rep.total.reviewed);
+    assert_eq!(sum(|r| r.offered), rep.total.offered);
+    assert_eq!(sum(|r| r.closed), rep.total.closed);
+    for r in rep.rows.iter().chain([&rep.total]) {
+        assert_eq!(r.decisions.values().sum::<u64>(), r.reviewed, "{}", r.group);
+    }
+    let den = rep.rows.iter().find(|r| r.group == "DEN").expect("DEN");
+    assert_eq!((den.cases, den.reviewed), (54, 50));
+    assert_eq!(
+        (den.offered, den.accepted, den.declined, den.closed),
+        (10, 3, 2, 3)
+    );
+    assert!((den.offer_rate - 40.0).abs() < 1e-9);
+    assert_eq!(
+        (rep.total.cases, rep.total.reviewed, rep.total.offered),
+        (101, 97, 16)
+    );
+    let csv = report::csv(&rep);
+    assert_eq!(csv.lines().count(), 4);
+    assert!(
+        csv.lines()
+            .last()
+            .expect("totals")
+            .starts_with("total,101,97,")
+    );
+}
+
+#[test]
+fn a_report_without_offers_shows_zeros() {
+    let only: Vec<Count> = counts().into_iter().filter(|c| c.2.is_none()).collect();
+    let rep = report::aggregate("r", Dimension::Court, &only);
+    assert_eq!(
+        (rep.total.offered, rep.total.accepted, rep.total.closed),
+        (0, 0, 0)
+    );
+    assert_eq!(rep.total.acceptance_rate, 0.0);
+    assert!(report::table(&rep).contains("total"));
+}
+
+#[test]
+fn the_plot_has_one_labelled_bar_per_group_and_axis_labels() {
+    let bars = vec![
+        ("DEN".to_string(), 16.4),
+        ("BAL".to_string(), 9.7),
+        ("A&B".to_string(), 0.0),
+    ];
+    let svg = plot::svg("Offer rate by court", "court", &bars, 12.0);
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    assert_eq!(svg.matches("fill=\"#3b6ea8\"").count(), 3);
+    for text in [
+        ">DEN<",
+        ">BAL<",
+        ">A&amp;B<",
+        ">16.4<",
+        "offer rate (% of reviewed cases)",
+        ">court<",
+    ] {
+        assert!(svg.contains(text), "{text}");
+    }
+}
