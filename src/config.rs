@@ -122,8 +122,11 @@ pub struct AmqpSettings {
 pub struct WorkerSettings {
     /// Consumers (channels) per process.
     pub consumers: usize,
-    /// Prefetch per consumer, in messages.
+    /// Most prefetch per consumer, in messages (a consumer starts at 1 and resizes by `prefetch_cases`).
     pub prefetch: u16,
+    /// Cases a consumer may hold unacknowledged: the prefetch is lowered to about this many
+    /// cases when messages carry batches.
+    pub prefetch_cases: usize,
     /// Cases per database transaction.
     pub batch_cases: usize,
     /// Longest wait for a batch to fill, in milliseconds.
