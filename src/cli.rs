@@ -118,9 +118,9 @@ pub enum Command {
         /// Cases in the generated backlog.
         #[arg(long, default_value_t = 300_000)]
         cases: usize,
-        /// Consumers per worker process.
-        #[arg(long, default_value_t = 2)]
-        consumers: usize,
+        /// Consumers per worker process (default: worker.consumers).
+        #[arg(long)]
+        consumers: Option<usize>,
         /// Worker processes.
         #[arg(long, default_value_t = 1)]
         processes: usize,

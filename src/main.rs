@@ -147,7 +147,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let opt = docket::bench::BenchOptions {
                 cases,
-                consumers: consumers.max(1),
+                consumers: consumers.unwrap_or(settings.worker.consumers).max(1),
                 processes: processes.max(1),
                 batch: batch.unwrap_or(settings.worker.batch_cases),
                 prefetch: prefetch.unwrap_or(settings.worker.prefetch),
