@@ -33,8 +33,8 @@ pub enum StoreError {
     /// A migration failed.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    /// A query failed.
-    #[error("database: {0}")]
+    /// A query failed. Shown without any value the server may quote (see [`describe`]).
+    #[error("database: {}", describe(.0))]
     Query(#[from] sqlx::Error),
     /// The URL does not parse.
     #[error("database.url is not a valid PostgreSQL URL")]
@@ -45,6 +45,54 @@ pub enum StoreError {
     /// A run with that name exists already.
     #[error("a run named {0:?} exists already")]
     RunExists(String),
+}
+
+impl StoreError {
+    /// Whether trying again later may succeed: the server is unreachable, restarting or out of
+    /// connections, or the transaction lost a serialization or deadlock race.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StoreError::Unreachable { .. } => true,
+            StoreError::Query(e) => match e {
+                sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::Protocol(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::WorkerCrashed => true,
+                sqlx::Error::Database(d) => d.code().is_some_and(|c| transient_code(&c)),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+}
+
+/// SQLSTATE classes and codes worth a retry: connection exceptions (08), insufficient resources
+/// (53), operator intervention such as a shutdown or restart (57P), serialization failure and
+/// deadlock.
+fn transient_code(code: &str) -> bool {
+    code.starts_with("08")
+        || code.starts_with("53")
+        || code.starts_with("57P")
+        || code == "40001"
+        || code == "40P01"
+}
+
+/// A database error as text safe to log: data exceptions (SQLSTATE class 22) quote the refused
+/// value in their message, so only their code is shown; others keep the server's message, which
+/// names constraints and relations but not values (sqlx never prints the DETAIL line).
+pub fn describe(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Database(d) => {
+            let code = d.code().map(|c| c.to_string()).unwrap_or_default();
+            if code.starts_with("22") {
+                format!("SQLSTATE {code}: a value was refused (not shown)")
+            } else {
+                format!("SQLSTATE {code}: {}", d.message())
+            }
+        }
+        other => other.to_string(),
+    }
 }
 
 fn options(settings: &DatabaseSettings) -> Result<PgConnectOptions, StoreError> {
