@@ -131,6 +131,20 @@ pub struct WorkerSettings {
     pub batch_cases: usize,
     /// Longest wait for a batch to fill, in milliseconds.
     pub batch_linger_ms: u64,
+    /// Seconds a SIGTERM or SIGINT leaves the worker to commit and ack what is in flight.
+    #[serde(default = "default_shutdown_grace")]
+    pub shutdown_grace_secs: u64,
+    /// Largest message body accepted, in bytes; a bigger one is dead-lettered unread.
+    #[serde(default = "default_max_message_bytes")]
+    pub max_message_bytes: usize,
+}
+
+fn default_shutdown_grace() -> u64 {
+    25
+}
+
+fn default_max_message_bytes() -> usize {
+    4 * 1024 * 1024
 }
 
 /// Enqueue settings.
@@ -206,6 +220,9 @@ impl Settings {
         }
         if self.worker.batch_cases == 0 {
             return bad("worker.batch_cases", "must be at least 1");
+        }
+        if self.worker.max_message_bytes < 1024 {
+            return bad("worker.max_message_bytes", "must be at least 1024");
         }
         if self.worker.prefetch == 0 {
             return bad("worker.prefetch", "must be at least 1");

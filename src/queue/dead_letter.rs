@@ -11,6 +11,8 @@ pub const FIELD_HEADER: &str = "x-docket-field";
 pub const REASON_HEADER: &str = "x-docket-reason";
 /// Header carrying the run named by the message, when known.
 pub const RUN_HEADER: &str = "x-docket-run";
+/// Header with the times the broker had delivered the message before it was dead-lettered.
+pub const DELIVERIES_HEADER: &str = "x-docket-deliveries";
 /// Header with a coarse, low-cardinality category of the refusal (for metrics and filters).
 pub const KIND_HEADER: &str = "x-docket-kind";
 
@@ -19,7 +21,7 @@ pub const KIND_HEADER: &str = "x-docket-kind";
 pub struct DeadLetter {
     /// The body to preserve (the original message, or one job re-wrapped as a single-case message).
     pub body: Vec<u8>,
-    /// Category: `decode`, `validation`, `unknown_run`.
+    /// Category: `decode`, `validation`, `unknown_run`, `too_large`, `delivery_limit`.
     pub kind: &'static str,
     /// Field path that was refused.
     pub field: String,
@@ -27,6 +29,8 @@ pub struct DeadLetter {
     pub reason: String,
     /// Run named by the message, if it could be read.
     pub run_id: Option<String>,
+    /// Times the broker had delivered the message before (`x-delivery-count`).
+    pub deliveries: u64,
 }
 
 /// Publishes every dead letter, then waits for all their confirms.
@@ -45,6 +49,10 @@ pub async fn publish_all(publisher: &Publisher, letters: &[DeadLetter]) -> Resul
         headers.insert(
             KIND_HEADER.into(),
             AMQPValue::LongString(letter.kind.into()),
+        );
+        headers.insert(
+            DELIVERIES_HEADER.into(),
+            AMQPValue::LongLongInt(i64::try_from(letter.deliveries).unwrap_or(i64::MAX)),
         );
         if let Some(run) = &letter.run_id {
             headers.insert(

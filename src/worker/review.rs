@@ -21,13 +21,34 @@ pub struct Received {
     pub decoded: Result<JobMessage, FieldError>,
     /// The body (kept to dead-letter it whole if needed).
     pub body: Vec<u8>,
+    /// Times the broker had delivered the message before (its `x-delivery-count`).
+    pub deliveries: u64,
+    /// The dead-letter kind when the message was refused unread (too large, delivered too often).
+    pub refused_as: Option<&'static str>,
 }
 
 impl Received {
     /// Decodes a delivery's body.
     pub fn decode(tag: u64, body: Vec<u8>) -> Self {
         let decoded = decode_message(&body);
-        Self { tag, decoded, body }
+        Self {
+            tag,
+            decoded,
+            body,
+            deliveries: 0,
+            refused_as: None,
+        }
+    }
+
+    /// A message refused without reading it: dead-lettered whole as `kind` with `reason`.
+    pub fn refuse(tag: u64, body: Vec<u8>, kind: &'static str, reason: String) -> Self {
+        Self {
+            tag,
+            decoded: Err(FieldError::new(".", reason)),
+            body,
+            deliveries: 0,
+            refused_as: Some(kind),
+        }
     }
 
     /// Jobs this message carries (1 when refused whole).
@@ -61,7 +82,8 @@ pub fn plan(batch: &[Received], runs: &HashMap<String, Result<Arc<LoadedRun>, Ru
         let m = match &msg.decoded {
             Ok(m) => m,
             Err(e) => {
-                plan.dead_letters.push(whole(msg, None, kind_of(e), e));
+                let kind = msg.refused_as.unwrap_or_else(|| kind_of(e));
+                plan.dead_letters.push(whole(msg, None, kind, e));
                 continue;
             }
         };
@@ -109,7 +131,11 @@ pub fn plan(batch: &[Received], runs: &HashMap<String, Result<Arc<LoadedRun>, Ru
                     plan.dead_letters
                         .push(whole(msg, Some(&m.run_id), "validation", e));
                 }
-                Err(e) => plan.dead_letters.push(one_job(&m.run_id, job, e)),
+                Err(e) => {
+                    let mut letter = one_job(&m.run_id, job, e);
+                    letter.deliveries = msg.deliveries;
+                    plan.dead_letters.push(letter);
+                }
             }
         }
     }
@@ -131,6 +157,7 @@ fn whole(msg: &Received, run: Option<&str>, kind: &'static str, e: &FieldError) 
         field: e.field.clone(),
         reason: e.reason.clone(),
         run_id: run.map(str::to_string),
+        deliveries: msg.deliveries,
     }
 }
 
@@ -153,6 +180,7 @@ fn one_job(run_id: &str, job: &DecodedJob, e: &FieldError) -> DeadLetter {
         field: e.field.clone(),
         reason: e.reason.clone(),
         run_id: Some(run_id.to_string()),
+        deliveries: 0,
     }
 }
 
