@@ -11,20 +11,23 @@ use lapin::{Channel, Connection};
 use tokio::time::{Instant, sleep_until};
 use tokio_util::sync::CancellationToken;
 
+use super::intake::receive;
 use super::review::{self, Received};
 use super::runs::RunCache;
 use super::{Fault, Shared, WorkerError};
 use crate::queue::dead_letter;
 use crate::queue::publish::Publisher;
 use crate::retry::Backoff;
-use crate::store::outcomes;
+use crate::store::{StoreError, outcomes};
 
 /// Consumes until cancelled (returns `Ok`) or until the channel or connection fails (`Err`).
+/// Sets `connected` once the broker has accepted the consumer.
 pub async fn consume(
     shared: &Shared,
     conn: &Connection,
     index: usize,
     token: &CancellationToken,
+    connected: &mut bool,
 ) -> Result<(), WorkerError> {
     let ws = &shared.settings.worker;
     let amqp = &shared.settings.amqp;
@@ -41,6 +44,7 @@ pub async fn consume(
         )
         .await?;
     tracing::info!(consumer = %tag, queue = %amqp.queue, "Consuming.");
+    *connected = true;
     let m = &shared.metrics;
     m.consumers_connected.inc();
     let _connected = scopeguard(|| m.consumers_connected.dec());
@@ -58,7 +62,7 @@ pub async fn consume(
         };
         let first = first.ok_or(WorkerError::ConsumerCancelled)??;
         let batch_started = std::time::Instant::now();
-        let mut batch = vec![Received::decode(first.delivery_tag, first.data)];
+        let mut batch = vec![receive(first, &shared.settings)];
         let mut jobs = batch[0].job_count();
         // When each message arrived and how many jobs it carries, for the job latency histogram.
         let mut arrivals = vec![(batch_started, jobs)];
@@ -71,7 +75,7 @@ pub async fn consume(
                 _ = sleep_until(deadline) => break,
                 d = consumer.next() => match d {
                     Some(Ok(d)) => {
-                        let r = Received::decode(d.delivery_tag, d.data);
+                        let r = receive(d, &shared.settings);
                         jobs += r.job_count();
                         arrivals.push((std::time::Instant::now(), r.job_count()));
                         m.jobs_in_flight.add(r.job_count() as i64);
@@ -83,7 +87,22 @@ pub async fn consume(
             }
         }
         let messages = batch.len();
-        let result = process(shared, &channel, &dead, &mut runs, batch).await;
+        // A database that is down or restarting: keep the batch (unacknowledged, so a return
+        // does not count towards the delivery limit) and retry it in place with backoff.
+        let result = loop {
+            match process(shared, &channel, &dead, &mut runs, &batch).await {
+                Err(WorkerError::Store(e)) if e.is_transient() => {
+                    m.batches_failed.with_label_values(&["database"]).inc();
+                    let wait = db_backoff.next_delay();
+                    tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "Database unavailable; retrying the batch.");
+                    tokio::select! {
+                        _ = token.cancelled() => break Err(WorkerError::Store(e)),
+                        _ = tokio::time::sleep(wait) => {}
+                    }
+                }
+                other => break other,
+            }
+        };
         m.jobs_in_flight.sub(jobs as i64);
         let want = prefetch_for(ws.prefetch, ws.prefetch_cases, jobs, messages);
         if want != prefetch {
@@ -100,6 +119,8 @@ pub async fn consume(
                     (0..n).for_each(|_| m.job_seconds.observe(seconds));
                 }
             }
+            // Cancelled while the database was down: the batch goes back with the channel.
+            Err(WorkerError::Store(_)) if token.is_cancelled() => break,
             Err(WorkerError::Store(e)) => {
                 m.batches_failed.with_label_values(&["database"]).inc();
                 m.jobs_failed
@@ -128,21 +149,24 @@ pub async fn consume(
 }
 
 /// Reviews one batch: commit outcomes, publish dead letters, then ack everything at once.
-/// On a database error the whole batch is requeued.
+/// On a database error that is not transient the whole batch is requeued (which counts towards
+/// the delivery limit); a transient one leaves it unacknowledged for the caller to retry.
 async fn process(
     shared: &Shared,
     channel: &Channel,
     dead: &Publisher,
     runs: &mut RunCache,
-    batch: Vec<Received>,
+    batch: &[Received],
 ) -> Result<(), WorkerError> {
     let last_tag = batch
         .iter()
         .map(|r| r.tag)
         .max()
         .expect("a batch is never empty");
-    let result = record(shared, dead, runs, &batch).await;
-    if let Err(WorkerError::Store(_)) = &result {
+    let result = record(shared, dead, runs, batch).await;
+    if let Err(WorkerError::Store(e)) = &result
+        && !e.is_transient()
+    {
         channel
             .basic_nack(
                 last_tag,
@@ -185,14 +209,10 @@ async fn record(
     let inserted = if plan.outcomes.is_empty() {
         Vec::new()
     } else {
-        let mut tx = shared
-            .pool
-            .begin()
-            .await
-            .map_err(crate::store::StoreError::from)?;
+        let mut tx = shared.pool.begin().await.map_err(StoreError::from)?;
         let inserted = outcomes::insert_batch(&mut tx, &plan.outcomes, &shared.name).await?;
         super::offers::open(&mut tx, &plan, &inserted, &shared.name).await?;
-        tx.commit().await.map_err(crate::store::StoreError::from)?;
+        tx.commit().await.map_err(StoreError::from)?;
         inserted
     };
     let commit_seconds = started.elapsed().as_secs_f64();

@@ -1,6 +1,7 @@
 //! The worker: consumers that review jobs and record outcomes, supervised and restarted with backoff.
 
 mod consumer;
+pub mod intake;
 mod offers;
 pub mod review;
 pub mod runs;
@@ -99,12 +100,30 @@ impl Worker {
         conn.close(200, "declared".into()).await.ok();
 
         let mut tasks = JoinSet::new();
-        for index in 0..self.shared.settings.worker.consumers {
+        let mut indexes = std::collections::HashMap::new();
+        let spawn = |tasks: &mut JoinSet<()>, index: usize| {
             let shared = self.shared.clone();
             let token = token.clone();
-            tasks.spawn(async move { supervise(shared, index, token).await });
+            tasks
+                .spawn(async move { supervise(shared, index, token).await })
+                .id()
+        };
+        for index in 0..self.shared.settings.worker.consumers {
+            indexes.insert(spawn(&mut tasks, index), index);
         }
-        while tasks.join_next().await.is_some() {}
+        // A consumer that panicked is started again: its unacknowledged jobs went back to the
+        // queue with its channel, and a message that keeps doing it reaches the delivery limit.
+        while let Some(done) = tasks.join_next_with_id().await {
+            if let Err(e) = done
+                && e.is_panic()
+                && !token.is_cancelled()
+                && let Some(index) = indexes.remove(&e.id())
+            {
+                tracing::error!(consumer = index, "Consumer panicked; starting it again.");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                indexes.insert(spawn(&mut tasks, index), index);
+            }
+        }
         Ok(())
     }
 }
@@ -113,14 +132,21 @@ impl Worker {
 async fn supervise(shared: Arc<Shared>, index: usize, token: CancellationToken) {
     let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(30));
     while !token.is_cancelled() {
-        let outcome = match queue::connect(&shared.settings.amqp, "worker").await {
+        let mut connected = false;
+        // Named after the worker (host:pid), so an operator can tell its connections apart.
+        let role = format!("worker {}", shared.name);
+        let outcome = match queue::connect(&shared.settings.amqp, &role).await {
             Ok(conn) => {
-                let r = consumer::consume(&shared, &conn, index, &token).await;
+                let r = consumer::consume(&shared, &conn, index, &token, &mut connected).await;
                 conn.close(200, "bye".into()).await.ok();
                 r
             }
             Err(e) => Err(e.into()),
         };
+        if connected {
+            // It worked for a while: the next failure starts from a short delay again.
+            backoff.reset();
+        }
         match outcome {
             Ok(()) => break,
             Err(e) => {
