@@ -101,7 +101,23 @@ pub async fn worker(
         drain_token.cancelled().await;
         draining.draining.store(true, Ordering::Relaxed);
     });
-    worker.run(token).await?;
+    let grace = std::time::Duration::from_secs(settings.worker.shutdown_grace_secs);
+    let run = worker.run(token.clone());
+    tokio::pin!(run);
+    // After the first signal the batch in flight has `grace` to commit and be acked.
+    let overdue = async {
+        token.cancelled().await;
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        r = &mut run => r?,
+        _ = overdue => {
+            anyhow::bail!(
+                "the batch in flight did not finish within worker.shutdown_grace_secs ({} s); its jobs go back to the queue",
+                grace.as_secs()
+            );
+        }
+    }
     server_token.cancel();
     server.await.ok();
     pool.close().await;
