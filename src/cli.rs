@@ -66,6 +66,9 @@ pub enum Command {
         #[arg(long)]
         metrics_listen: Option<std::net::SocketAddr>,
     },
+    /// The dead-letter queue: list refused messages, replay the ones that validate again.
+    #[command(subcommand)]
+    Dlq(crate::commands::DlqCommand),
     /// Progress of each run: bars, rate, ETA, decisions, offers, queue depth, dead letters.
     Status {
         /// Only this run.

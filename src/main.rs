@@ -92,6 +92,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let pool = store::connect(&settings.database).await?;
             commands::show(&pool, &run, &case_id, json).await?;
         }
+        Command::Dlq(cmd) => commands::dlq(&settings, &cmd).await?,
         Command::Demo(args) => commands::demo(settings, &args).await?,
         Command::Rules(commands::RulesCommand::Check { files }) => commands::rules_check(&files)?,
         Command::Rules(commands::RulesCommand::Test { files }) => commands::rules_test(&files)?,

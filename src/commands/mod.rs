@@ -2,6 +2,7 @@
 
 mod demo;
 mod demo_offers;
+mod dlq;
 mod lifecycle;
 mod look;
 mod notify;
@@ -12,6 +13,7 @@ mod status;
 mod status_render;
 
 pub use demo::demo;
+pub use dlq::{DlqCommand, dlq};
 pub use lifecycle::{act, expire, print_report};
 pub use look::{QueueDepths, queue_depths, show};
 pub use notify::notify;

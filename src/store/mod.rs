@@ -39,6 +39,11 @@ pub enum StoreError {
     /// The URL does not parse.
     #[error("database.url is not a valid PostgreSQL URL")]
     BadUrl,
+    /// The database named in the URL is not one docket will create.
+    #[error(
+        "database.url names a database docket will not create: use 1-63 letters, digits, '_' or '-'"
+    )]
+    BadDatabaseName,
     /// A named run does not exist.
     #[error("no run named {0:?}")]
     UnknownRun(String),
@@ -145,6 +150,10 @@ pub async fn ensure_database(settings: &DatabaseSettings) -> Result<(), StoreErr
             .fetch_one(&mut admin)
             .await?;
     if !exists {
+        // CREATE DATABASE takes no bound parameter: the name is checked, then quoted.
+        if !valid_database_name(&name) {
+            return Err(StoreError::BadDatabaseName);
+        }
         let quoted = format!("\"{}\"", name.replace('"', "\"\""));
         // Two processes may race to create it; the loser sees "already exists", which is fine.
         if let Err(e) = sqlx::query(&format!("CREATE DATABASE {quoted}"))
@@ -164,8 +173,45 @@ pub async fn ensure_database(settings: &DatabaseSettings) -> Result<(), StoreErr
     Ok(())
 }
 
+/// A database name docket will create: 1–63 bytes of letters, digits, `_` and `-`.
+pub fn valid_database_name(name: &str) -> bool {
+    (1..=63).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
 /// Applies the embedded migrations; running it again changes nothing.
 pub async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
     sqlx::migrate!("./migrations").run(pool).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_database_names_are_created() {
+        assert!(valid_database_name("docket_test_0123abcd"));
+        assert!(valid_database_name("docket-prod"));
+        for bad in [
+            "",
+            "a\"; DROP DATABASE postgres; --",
+            "x y",
+            &"d".repeat(64),
+        ] {
+            assert!(!valid_database_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn transient_codes_are_connection_restart_and_race_failures() {
+        for c in ["08006", "57P01", "53300", "40001", "40P01"] {
+            assert!(transient_code(c), "{c}");
+        }
+        for c in ["23505", "22P02", "42P01"] {
+            assert!(!transient_code(c), "{c}");
+        }
+    }
 }
