@@ -33,6 +33,7 @@ async fn closing_the_workers_broker_connections_mid_run_loses_and_doubles_nothin
     // Arrange
     let mut env = FaultEnv::new().await;
     env.set("DOCKET_ENQUEUE__CASES_PER_MESSAGE", "5");
+    env.set("DOCKET_WORKER__CONSUMERS", "2");
     let rules = env.rules_without_approval();
     let run_id = env.prepare(20_000, "cut-amqp", &rules).await;
     let mut worker = env.worker("worker.log");
