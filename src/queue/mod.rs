@@ -1,6 +1,7 @@
 //! RabbitMQ: connection, topology, publishing with confirms, dead letters.
 
 pub mod dead_letter;
+pub mod parking;
 pub mod publish;
 pub mod topology;
 

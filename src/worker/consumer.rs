@@ -11,6 +11,7 @@ use lapin::{Channel, Connection};
 use tokio::time::{Instant, sleep_until};
 use tokio_util::sync::CancellationToken;
 
+use super::control;
 use super::review::{self, Received};
 use super::runs::RunCache;
 use super::{Fault, Shared, WorkerError};
@@ -33,6 +34,7 @@ pub async fn consume(
         .basic_qos(ws.prefetch, BasicQosOptions::default())
         .await?;
     let dead = Publisher::open(conn, &amqp.dead_letter_exchange, "").await?;
+    let park = Publisher::open(conn, "", "").await?;
     let tag = format!("{}-{index}", shared.name);
     let mut consumer = channel
         .basic_consume(
@@ -81,7 +83,7 @@ pub async fn consume(
                 },
             }
         }
-        let result = process(shared, &channel, &dead, &mut runs, batch).await;
+        let result = process(shared, &channel, [&dead, &park], &mut runs, batch).await;
         m.jobs_in_flight.sub(jobs as i64);
         match result {
             Ok(()) => {
@@ -117,6 +119,7 @@ pub async fn consume(
     // Unacknowledged deliveries go back to the queue when the channel closes.
     channel.close(200, "shutting down".into()).await.ok();
     dead.channel().close(200, "shutting down".into()).await.ok();
+    park.channel().close(200, "shutting down".into()).await.ok();
     Ok(())
 }
 
@@ -125,7 +128,7 @@ pub async fn consume(
 async fn process(
     shared: &Shared,
     channel: &Channel,
-    dead: &Publisher,
+    [dead, park]: [&Publisher; 2],
     runs: &mut RunCache,
     batch: Vec<Received>,
 ) -> Result<(), WorkerError> {
@@ -134,7 +137,7 @@ async fn process(
         .map(|r| r.tag)
         .max()
         .expect("a batch is never empty");
-    let result = record(shared, dead, runs, &batch).await;
+    let result = record(shared, [dead, park], runs, &batch).await;
     if let Err(WorkerError::Store(_)) = &result {
         channel
             .basic_nack(
@@ -160,10 +163,11 @@ async fn process(
 
 async fn record(
     shared: &Shared,
-    dead: &Publisher,
+    [dead, park]: [&Publisher; 2],
     runs: &mut RunCache,
     batch: &[Received],
 ) -> Result<(), WorkerError> {
+    control::refresh(shared, park, runs).await?;
     let mut loaded = HashMap::new();
     for msg in batch {
         if let Ok(m) = &msg.decoded
@@ -173,7 +177,9 @@ async fn record(
             loaded.insert(m.run_id.clone(), run);
         }
     }
-    let plan = review::plan(batch, &loaded);
+    let plan = review::plan(batch, &loaded, |run| runs.gate(run));
+    control::park(shared, park, runs, &plan, batch).await?;
+    control::throttle(shared, runs, &plan).await?;
     let started = std::time::Instant::now();
     let inserted = if plan.outcomes.is_empty() {
         Vec::new()

@@ -1,6 +1,7 @@
 //! The worker: consumers that review jobs and record outcomes, supervised and restarted with backoff.
 
 mod consumer;
+mod control;
 mod offers;
 pub mod review;
 pub mod runs;
