@@ -56,6 +56,13 @@ pub async fn consume(
             biased;
             _ = token.cancelled() => break,
             d = consumer.next() => d,
+            // Idle: keep run states fresh, so parked jobs of a resumed run are released.
+            _ = tokio::time::sleep(super::runs::STATE_TTL) => {
+                if let Err(e) = control::refresh(shared, &park, &mut runs).await {
+                    tracing::warn!(error = %e, "Run states not refreshed.");
+                }
+                continue;
+            }
         };
         let first = first.ok_or(WorkerError::ConsumerCancelled)??;
         let batch_started = std::time::Instant::now();
@@ -167,34 +174,48 @@ async fn record(
     runs: &mut RunCache,
     batch: &[Received],
 ) -> Result<(), WorkerError> {
-    control::refresh(shared, park, runs).await?;
-    let mut loaded = HashMap::new();
-    for msg in batch {
-        if let Ok(m) = &msg.decoded
-            && !loaded.contains_key(&m.run_id)
-        {
-            let run = runs.get(&shared.pool, &m.run_id).await?;
-            loaded.insert(m.run_id.clone(), run);
+    // The cached run states may be a second old: the commit re-reads them under a share lock, and
+    // if a run of the batch was paused or cancelled meanwhile the batch is planned again.
+    let mut replans = 0;
+    let (plan, inserted, commit_seconds) = loop {
+        control::refresh(shared, park, runs).await?;
+        let mut loaded = HashMap::new();
+        for msg in batch {
+            if let Ok(m) = &msg.decoded
+                && !loaded.contains_key(&m.run_id)
+            {
+                let run = runs.get(&shared.pool, &m.run_id).await?;
+                loaded.insert(m.run_id.clone(), run);
+            }
         }
-    }
-    let plan = review::plan(batch, &loaded, |run| runs.gate(run));
-    control::park(shared, park, runs, &plan, batch).await?;
-    control::throttle(shared, runs, &plan).await?;
-    let started = std::time::Instant::now();
-    let inserted = if plan.outcomes.is_empty() {
-        Vec::new()
-    } else {
+        let plan = review::plan(batch, &loaded, |run| runs.gate(run));
+        control::throttle(shared, runs, &plan).await?;
+        let started = std::time::Instant::now();
+        if plan.outcomes.is_empty() {
+            break (plan, Vec::new(), 0.0);
+        }
         let mut tx = shared
             .pool
             .begin()
             .await
             .map_err(crate::store::StoreError::from)?;
+        if !control::still_reviewable(&mut tx, &plan).await? {
+            tx.rollback().await.ok();
+            runs.invalidate_states();
+            replans += 1;
+            if replans > 3 {
+                return Err(
+                    crate::store::StoreError::Refused("run states keep changing".into()).into(),
+                );
+            }
+            continue;
+        }
         let inserted = outcomes::insert_batch(&mut tx, &plan.outcomes, &shared.name).await?;
         super::offers::open(&mut tx, &plan, &inserted, &shared.name).await?;
         tx.commit().await.map_err(crate::store::StoreError::from)?;
-        inserted
+        break (plan, inserted, started.elapsed().as_secs_f64());
     };
-    let commit_seconds = started.elapsed().as_secs_f64();
+    control::park(shared, park, runs, &plan, batch).await?;
     dead_letter::publish_all(dead, &plan.dead_letters).await?;
     for letter in &plan.dead_letters {
         tracing::debug!(kind = letter.kind, field = %letter.field, reason = %letter.reason, "Dead-lettered.");

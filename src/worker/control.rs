@@ -68,6 +68,27 @@ pub async fn park(
     Ok(())
 }
 
+/// Whether every run with outcomes in the plan is still reviewable, read in the batch's
+/// transaction under a share lock: a pause or cancel committed before this cannot be missed, and
+/// one requested now waits for this commit. One query per batch, not per message.
+pub async fn still_reviewable(
+    tx: &mut sqlx::PgConnection,
+    plan: &Plan,
+) -> Result<bool, WorkerError> {
+    let mut ids: Vec<i64> = plan.outcomes.iter().map(|o| o.run_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let halted: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, state FROM runs WHERE id = ANY($1) ORDER BY id FOR SHARE")
+            .bind(&ids)
+            .fetch_all(tx)
+            .await
+            .map_err(crate::store::StoreError::from)?;
+    Ok(halted
+        .iter()
+        .all(|(_, state)| state != "paused" && state != "cancelled"))
+}
+
 /// Takes the batch's cases of throttled runs from their buckets and sleeps out the longest debt,
 /// so that all workers together stay under each run's rate.
 pub async fn throttle(shared: &Shared, runs: &RunCache, plan: &Plan) -> Result<(), WorkerError> {

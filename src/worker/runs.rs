@@ -88,6 +88,11 @@ impl RunCache {
         Ok(true)
     }
 
+    /// Forgets the cached states, so the next batch reads them again.
+    pub fn invalidate_states(&mut self) {
+        self.states_at = None;
+    }
+
     /// The cached states by run name.
     pub fn states(&self) -> &HashMap<String, RunStateRow> {
         &self.states

@@ -5,6 +5,7 @@ mod api;
 mod helpers;
 mod offers;
 mod policy;
+mod runctl;
 
 use std::collections::HashMap;
 use std::io::Cursor;
