@@ -6,6 +6,7 @@ mod helpers;
 mod offers;
 mod policy;
 mod runctl;
+mod runctl_policy;
 
 use std::collections::HashMap;
 use std::io::Cursor;
