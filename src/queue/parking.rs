@@ -13,6 +13,9 @@ use super::QueueError;
 use super::publish::confirmed;
 use crate::config::AmqpSettings;
 
+/// Parked messages moved back per round of confirms.
+const RELEASE_WINDOW: usize = 200;
+
 /// The parking queue of a run.
 pub fn queue_name(s: &AmqpSettings, run: &str) -> String {
     format!("{}.parked.{run}", s.queue)
@@ -74,29 +77,45 @@ pub async fn release(channel: &Channel, s: &AmqpSettings, run: &str) -> Result<u
     declare(channel, s, run).await?;
     let name = queue_name(s, run);
     let mut moved = 0;
-    while let Some(msg) = channel
-        .basic_get(name.as_str().into(), BasicGetOptions { no_ack: false })
-        .await?
-    {
-        let d = msg.delivery;
-        let options = BasicPublishOptions {
-            mandatory: true,
-            ..BasicPublishOptions::default()
+    loop {
+        // Up to RELEASE_WINDOW at a time: publishes pipelined, then one multiple ack.
+        let mut window = Vec::new();
+        while window.len() < RELEASE_WINDOW {
+            match channel
+                .basic_get(name.as_str().into(), BasicGetOptions { no_ack: false })
+                .await?
+            {
+                Some(msg) => window.push(msg.delivery),
+                None => break,
+            }
+        }
+        let Some(last) = window.last().map(|d| d.delivery_tag) else {
+            break;
         };
-        let c = channel
-            .basic_publish(
-                s.exchange.as_str().into(),
-                s.routing_key.as_str().into(),
-                options,
-                &d.data,
-                persistent(),
-            )
-            .await?;
-        confirmed(c).await?;
+        let mut pending = Vec::with_capacity(window.len());
+        for d in &window {
+            let options = BasicPublishOptions {
+                mandatory: true,
+                ..BasicPublishOptions::default()
+            };
+            let c = channel
+                .basic_publish(
+                    s.exchange.as_str().into(),
+                    s.routing_key.as_str().into(),
+                    options,
+                    &d.data,
+                    persistent(),
+                )
+                .await?;
+            pending.push(c);
+        }
+        for c in pending {
+            confirmed(c).await?;
+        }
         channel
-            .basic_ack(d.delivery_tag, BasicAckOptions::default())
+            .basic_ack(last, BasicAckOptions { multiple: true })
             .await?;
-        moved += 1;
+        moved += window.len() as u64;
     }
     Ok(moved)
 }
