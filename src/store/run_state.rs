@@ -105,6 +105,8 @@ pub async fn set(pool: &PgPool, run: &str, c: &Change<'_>) -> Result<Changed, St
     })
 }
 
+/// Records a change. `at` is the clock when the run's row is locked, not the transaction's start:
+/// a batch that committed while the change waited for the lock is before it, as it should be.
 pub(super) async fn record(
     tx: &mut sqlx::PgConnection,
     run_id: i64,
@@ -115,8 +117,8 @@ pub(super) async fn record(
     reason: &str,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO run_state_changes (run_id, from_state, to_state, rate, actor, reason) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO run_state_changes (run_id, from_state, to_state, rate, actor, reason, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp())",
     )
     .bind(run_id)
     .bind(from)
