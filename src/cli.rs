@@ -222,6 +222,52 @@ pub enum RunCommand {
         #[arg(long)]
         as_of: Option<NaiveDate>,
     },
+    /// Pause a run: workers park its jobs unreviewed and enqueue stops, until `resume`.
+    Pause(RunControl),
+    /// Resume a paused or throttled run: parked jobs go back to the queue.
+    Resume(RunControl),
+    /// Cancel a run for good: its jobs are acknowledged without an outcome.
+    Cancel(RunControl),
+    /// Cap a run's review rate, all workers together.
+    Throttle {
+        /// Who, why, which run.
+        #[command(flatten)]
+        control: RunControl,
+        /// Cases per second.
+        #[arg(long)]
+        rate: f64,
+    },
+    /// Set the legal status of a policy (rule-set name): a halted policy pauses its runs, makes no
+    /// new offer and holds its unsent notices; `active` resumes them.
+    Policy {
+        /// Rule-set name (as in `[policy] name`, shown by `docket status`).
+        rules: String,
+        /// active, enjoined, vacated, rescinded or superseded.
+        #[arg(long, value_parser = ["active", "enjoined", "vacated", "rescinded", "superseded"])]
+        status: Option<String>,
+        /// Cancel the notices held for this policy (never sent).
+        #[arg(long, conflicts_with = "status")]
+        cancel_held: bool,
+        /// Why (recorded).
+        #[arg(long)]
+        reason: String,
+        /// Who (recorded; default: $USER).
+        #[arg(long)]
+        by: Option<String>,
+    },
+}
+
+/// Which run a state change applies to, who makes it and why.
+#[derive(Debug, Args)]
+pub struct RunControl {
+    /// Run name.
+    pub name: String,
+    /// Why (recorded with the change).
+    #[arg(long)]
+    pub reason: String,
+    /// Who (recorded; default: $USER).
+    #[arg(long)]
+    pub by: Option<String>,
 }
 
 /// Which cases a lifecycle command applies to, who does it and why.

@@ -51,6 +51,8 @@ pub struct EnqueueSummary {
     pub already: u64,
     /// Time spent publishing (connect to last confirm).
     pub elapsed: Duration,
+    /// The run's state when publishing stopped early because of it (`paused`, `cancelled`).
+    pub stopped_by: Option<&'static str>,
 }
 
 impl EnqueueSummary {
@@ -97,6 +99,13 @@ pub async fn enqueue_with(
 ) -> Result<EnqueueSummary, EnqueueError> {
     let started = Instant::now();
     let run = store::runs::get(pool, run_name).await?;
+    let mut gate = StateGate::new(run.id);
+    if let Some(state) = gate.check(pool).await? {
+        return Ok(EnqueueSummary {
+            stopped_by: Some(state),
+            ..EnqueueSummary::default()
+        });
+    }
     let (total, already): (i64, i64) =
         sqlx::query_as("SELECT count(*), count(published_at) FROM run_cases WHERE run_id = $1")
             .bind(run.id)
@@ -148,6 +157,11 @@ pub async fn enqueue_with(
             if token.is_cancelled() {
                 break 'pages;
             }
+            if let Some(state) = gate.check(pool).await? {
+                tracing::info!(run = run_name, state, "Run not active: publishing stopped.");
+                settled.summary.stopped_by = Some(state);
+                break 'pages;
+            }
         }
     }
     drop(pages);
@@ -184,6 +198,38 @@ async fn read_pages(
             return;
         }
         after = last;
+    }
+}
+
+/// The run's state, read at most once a second while publishing: paused or cancelled stops it.
+struct StateGate {
+    run_id: i64,
+    at: Option<Instant>,
+}
+
+impl StateGate {
+    fn new(run_id: i64) -> Self {
+        Self { run_id, at: None }
+    }
+
+    /// `Some(state)` when the run is paused or cancelled (checked when a second has passed).
+    async fn check(&mut self, pool: &PgPool) -> Result<Option<&'static str>, StoreError> {
+        if self
+            .at
+            .is_some_and(|t| t.elapsed() < Duration::from_secs(1))
+        {
+            return Ok(None);
+        }
+        self.at = Some(Instant::now());
+        let state: String = sqlx::query_scalar("SELECT state FROM runs WHERE id = $1")
+            .bind(self.run_id)
+            .fetch_one(pool)
+            .await?;
+        Ok(match state.as_str() {
+            "paused" => Some("paused"),
+            "cancelled" => Some("cancelled"),
+            _ => None,
+        })
     }
 }
 

@@ -53,6 +53,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let pool = store::connect(&settings.database).await?;
             commands::run_create(&pool, &name, &rules, &courts, as_of).await?;
         }
+        Command::Run(rc) => {
+            let pool = store::connect(&settings.database).await?;
+            commands::run_control(&pool, rc).await?;
+        }
         Command::Enqueue {
             run,
             quiet,

@@ -59,6 +59,7 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::UnknownRun(r) => Self::not_found(format!("no run named {r:?}")),
+            StoreError::Refused(why) => Self::new(StatusCode::CONFLICT, "refused", why),
             other => {
                 tracing::error!(error = %other, "API request failed.");
                 Self::new(

@@ -1,8 +1,9 @@
-//! The HTTP API of `docket serve`: run progress, a case's outcome and offer history, and the offer
-//! lifecycle's transitions (one case, or in bulk with a dry run). Reads need a read or write token;
-//! changes need a write token. The OpenAPI document is at `/api/v1/openapi.json`.
+//! The HTTP API of `docket serve`: run progress, a case's outcome and offer history, the offer
+//! lifecycle's transitions (one case, or in bulk with a dry run), and run control (a run's state, a
+//! policy's status). Reads need a read or write token; changes need a write token. The OpenAPI document is at `/api/v1/openapi.json`.
 
 mod auth;
+mod control;
 mod error;
 
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -47,6 +48,8 @@ pub fn router(state: ApiState) -> Router {
             post(case_action),
         )
         .route("/api/v1/runs/{run}/actions", post(bulk_action))
+        .route("/api/v1/runs/{run}/state", post(control::set_state))
+        .route("/api/v1/policies/{rules}/status", post(control::set_policy))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }

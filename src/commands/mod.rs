@@ -8,6 +8,7 @@ mod look;
 mod notify;
 mod pipeline;
 mod policy;
+mod runctl;
 mod setup;
 mod status;
 mod status_render;
@@ -22,6 +23,7 @@ pub use policy::{
     ReportArgs, ReportFormat, RulesCommand, SimulateArgs, report, rules_check, rules_test,
     simulate, write_plot,
 };
+pub use runctl::run_control;
 pub use setup::{generate, import, migrate, run_create};
 pub use status::{RunView, Sample, StatusOptions, StatusReport, status};
 pub use status_render::{render_status, render_views};

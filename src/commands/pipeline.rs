@@ -56,10 +56,11 @@ pub async fn enqueue(
         s.elapsed.as_secs_f64(),
         s.cases_per_second(),
         s.already,
-        if token.is_cancelled() {
-            "; interrupted: run again to publish the rest"
-        } else {
-            ""
+        match s.stopped_by {
+            Some(state) =>
+                format!("; stopped: the run is {state}; run again after `docket run resume`"),
+            None if token.is_cancelled() => "; interrupted: run again to publish the rest".into(),
+            None => String::new(),
         }
     );
     Ok(())

@@ -120,6 +120,8 @@ pub async fn status(settings: &Settings, pool: &PgPool, options: &StatusOptions)
     let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
     let mut history: VecDeque<Sample> = VecDeque::new();
     loop {
+        // A run whose every case has an outcome is marked completed (with who/when/why).
+        store::run_state::complete_finished(pool).await?;
         let runs = match &options.run {
             Some(r) => vec![store::progress::for_run(pool, r).await?],
             None => store::progress::all(pool).await?,

@@ -31,6 +31,16 @@ pub fn render_views(runs: &[RunView], queue: &QueueDepths) -> String {
             "run {} ({}): {:.1}% reviewed, {:.1}% offered",
             p.run, p.rules, v.reviewed_pct, v.offered_pct
         );
+        let rate = p
+            .rate
+            .map(|r| format!(" at {r} cases/s"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "  state {}{rate} for {}",
+            p.state,
+            duration(p.state_seconds as f64)
+        );
         let line = |s: &mut String, label: &str, n: i64| {
             let percent = pct(n, p.total);
             let _ = writeln!(
@@ -72,11 +82,12 @@ pub fn render_views(runs: &[RunView], queue: &QueueDepths) -> String {
             let n = |status: &str| p.notifications.get(status).copied().unwrap_or(0);
             let _ = writeln!(
                 s,
-                "  notices: {} sent · {} pending · {} failed · {} held",
+                "  notices: {} sent · {} pending · {} failed · {} held · {} cancelled",
                 n("sent"),
                 n("pending"),
                 n("failed"),
-                n("held")
+                n("held"),
+                n("cancelled")
             );
         }
     }
@@ -131,6 +142,9 @@ mod tests {
                 .map(|s| (s.to_string(), if *s == "offered" { offered } else { 0 }))
                 .collect(),
             notifications: [("sent".to_string(), 150)].into(),
+            state: "paused".into(),
+            rate: None,
+            state_seconds: 245,
         }
     }
 
@@ -153,6 +167,7 @@ mod tests {
         let text = render_views(&[view], &queue);
         assert!(text.contains("73.0% reviewed, 7.5% offered"), "{text}");
         assert!(text.contains("rate 25.0 cases/s · eta 11s"), "{text}");
+        assert!(text.contains("state paused for 4m 05s"), "{text}");
         assert!(text.contains(&format!("[{}{}]", "#".repeat(22), ".".repeat(8))));
         assert!(text.contains("offers: offered 75"), "{text}");
         assert!(text.contains("notices: 150 sent · 0 pending"), "{text}");

@@ -28,11 +28,14 @@ pub struct Claimed {
 }
 
 /// Locks up to `limit` due rows (`pending`, `next_attempt_at <= now()`), oldest first, skipping
-/// rows another relay holds. `held` rows are never claimed.
+/// rows another relay holds. `held` rows are never claimed, nor rows of a run whose policy is
+/// halted (a notice queued after the halt waits for the policy, as the held ones do).
 pub async fn claim(conn: &mut PgConnection, limit: u32) -> Result<Vec<Claimed>, StoreError> {
     Ok(sqlx::query_as(
         "SELECT id, idempotency_key, case_id, channel, attempts, payload FROM notifications \
          WHERE status = 'pending' AND next_attempt_at <= now() \
+         AND NOT EXISTS (SELECT 1 FROM runs r JOIN policy_status p USING (rules_name) \
+           WHERE r.id = notifications.run_id AND p.status <> 'active') \
          ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED",
     )
     .bind(i64::from(limit))

@@ -2,6 +2,7 @@
 
 pub mod dead_letter;
 pub mod dlq;
+pub mod parking;
 pub mod publish;
 pub mod topology;
 

@@ -5,7 +5,9 @@ pub mod offer_queries;
 pub mod offers;
 pub mod outbox;
 pub mod outcomes;
+pub mod policy_status;
 pub mod progress;
+pub mod run_state;
 pub mod runs;
 
 use std::str::FromStr;
@@ -50,6 +52,9 @@ pub enum StoreError {
     /// A run with that name exists already.
     #[error("a run named {0:?} exists already")]
     RunExists(String),
+    /// A run-control change that the run's current state or its policy does not allow.
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl StoreError {

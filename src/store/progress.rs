@@ -34,10 +34,10 @@ pub const OFFERS_MADE: [&str; 6] = [
 ];
 
 /// Statuses of a notification in the outbox, as the `notifications.status` CHECK lists them.
-pub const NOTIFICATION_STATUSES: [&str; 4] = ["pending", "sent", "failed", "held"];
+pub const NOTIFICATION_STATUSES: [&str; 5] = ["pending", "sent", "failed", "held", "cancelled"];
 
 /// Progress of one run.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct RunProgress {
     /// Run name.
     pub run: String,
@@ -53,8 +53,14 @@ pub struct RunProgress {
     pub decisions: BTreeMap<String, i64>,
     /// Offers per lifecycle state (every state present, zero included).
     pub offers: BTreeMap<String, i64>,
-    /// Notices per outbox status (pending, sent, failed, held).
+    /// Notices per outbox status (pending, sent, failed, held, cancelled).
     pub notifications: BTreeMap<String, i64>,
+    /// Run state: active, paused, throttled, cancelled or completed.
+    pub state: String,
+    /// Cases per second when throttled.
+    pub rate: Option<f64>,
+    /// Whole seconds since the state last changed.
+    pub state_seconds: i64,
 }
 
 impl RunProgress {
@@ -73,6 +79,9 @@ impl RunProgress {
             decisions: zeros(&mut crate::domain::Decision::ALL.iter().map(|d| d.as_str())),
             offers: zeros(&mut OFFER_STATES.iter().copied()),
             notifications: zeros(&mut NOTIFICATION_STATUSES.iter().copied()),
+            state: "active".into(),
+            rate: None,
+            state_seconds: 0,
         }
     }
 
@@ -170,6 +179,13 @@ pub async fn all(pool: &PgPool) -> Result<Vec<RunProgress>, StoreError> {
     for (run, status, n) in notifications {
         if let Some(&i) = index.get(&run) {
             out[i].notifications.insert(status, n);
+        }
+    }
+    for s in super::run_state::all(pool).await? {
+        if let Some(&i) = index.get(&s.name) {
+            out[i].state = s.state;
+            out[i].rate = s.rate;
+            out[i].state_seconds = s.seconds_in_state as i64;
         }
     }
     Ok(out)

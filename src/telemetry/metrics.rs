@@ -40,6 +40,14 @@ pub struct WorkerMetrics {
     pub consumers_connected: IntGauge,
     /// Unix time of the last committed batch.
     pub last_batch_timestamp_seconds: IntGauge,
+    /// Jobs of cancelled runs acknowledged without an outcome.
+    pub jobs_cancelled: IntCounter,
+    /// Messages of paused runs moved to their parking queue.
+    pub messages_parked: IntCounter,
+    /// Parked messages moved back to the work queue.
+    pub messages_released: IntCounter,
+    /// Seconds batches waited for a throttled run's rate.
+    pub throttle_wait_seconds: Histogram,
 }
 
 pub(crate) fn counter(r: &Registry, name: &str, help: &str) -> IntCounter {
@@ -149,6 +157,27 @@ impl WorkerMetrics {
                 &r,
                 "docket_last_batch_timestamp_seconds",
                 "Unix time of the last committed batch.",
+            ),
+            jobs_cancelled: counter(
+                &r,
+                "docket_jobs_cancelled_total",
+                "Jobs of cancelled runs acknowledged without an outcome.",
+            ),
+            messages_parked: counter(
+                &r,
+                "docket_messages_parked_total",
+                "Messages of paused runs moved to their parking queue.",
+            ),
+            messages_released: counter(
+                &r,
+                "docket_messages_released_total",
+                "Parked messages moved back to the work queue when their run resumed.",
+            ),
+            throttle_wait_seconds: histogram(
+                &r,
+                "docket_throttle_wait_seconds",
+                "Seconds a batch waited for its throttled run's rate.",
+                SECONDS.to_vec(),
             ),
             registry: r,
         };

@@ -22,6 +22,10 @@ pub struct ProgressMetrics {
     pub decisions: IntGaugeVec,
     /// `docket_run_offers{run,state}`: offers per lifecycle state.
     pub offers: IntGaugeVec,
+    /// `docket_run_state{run,state}`: 1 for the run's current state, 0 for the others.
+    pub state: IntGaugeVec,
+    /// `docket_run_paused_seconds{run}`: seconds the run has been paused (0 when not paused).
+    pub paused_seconds: IntGaugeVec,
     /// Seconds each refresh took.
     pub refresh_seconds: Histogram,
     /// Refreshes that failed (the previous values are kept).
@@ -56,6 +60,18 @@ impl ProgressMetrics {
                 "docket_run_offers",
                 "Offers of a run by lifecycle state.",
                 &["run", "state"],
+            ),
+            state: gauge_vec(
+                &r,
+                "docket_run_state",
+                "1 for a run's current state (active, paused, throttled, cancelled, completed), 0 for the others.",
+                &["run", "state"],
+            ),
+            paused_seconds: gauge_vec(
+                &r,
+                "docket_run_paused_seconds",
+                "Seconds a run has been paused; 0 when it is not paused.",
+                &["run"],
             ),
             refresh_seconds: histogram(
                 &r,
@@ -97,6 +113,9 @@ impl ProgressMetrics {
 
     async fn refresh(&self, pool: &PgPool, last: &mut Option<Instant>) {
         let started = Instant::now();
+        if let Err(e) = crate::store::run_state::complete_finished(pool).await {
+            tracing::warn!(error = %e, "Finished runs not marked completed.");
+        }
         match progress::all(pool).await {
             Ok(runs) => {
                 self.set(&runs);
@@ -117,6 +136,8 @@ impl ProgressMetrics {
         self.cases.reset();
         self.decisions.reset();
         self.offers.reset();
+        self.state.reset();
+        self.paused_seconds.reset();
         for p in runs {
             let run = p.run.as_str();
             for (stage, n) in [
@@ -132,6 +153,16 @@ impl ProgressMetrics {
             for (s, n) in &p.offers {
                 self.offers.with_label_values(&[run, s]).set(*n);
             }
+            for s in crate::store::run_state::RUN_STATES {
+                let on = i64::from(p.state == s);
+                self.state.with_label_values(&[run, s]).set(on);
+            }
+            let paused = if p.state == "paused" {
+                p.state_seconds
+            } else {
+                0
+            };
+            self.paused_seconds.with_label_values(&[run]).set(paused);
         }
     }
 }

@@ -11,6 +11,7 @@ use lapin::{Channel, Connection};
 use tokio::time::{Instant, sleep_until};
 use tokio_util::sync::CancellationToken;
 
+use super::control;
 use super::intake::receive;
 use super::review::{self, Received};
 use super::runs::RunCache;
@@ -34,6 +35,7 @@ pub async fn consume(
     let channel = conn.create_channel().await?;
     channel.basic_qos(1, BasicQosOptions::default()).await?;
     let dead = Publisher::open(conn, &amqp.dead_letter_exchange, "").await?;
+    let park = Publisher::open(conn, "", "").await?;
     let tag = format!("{}-{index}", shared.name);
     let mut consumer = channel
         .basic_consume(
@@ -59,6 +61,13 @@ pub async fn consume(
             biased;
             _ = token.cancelled() => break,
             d = consumer.next() => d,
+            // Idle: keep run states fresh, so parked jobs of a resumed run are released.
+            _ = tokio::time::sleep(super::runs::STATE_TTL) => {
+                if let Err(e) = control::refresh(shared, &park, &mut runs).await {
+                    tracing::warn!(error = %e, "Run states not refreshed.");
+                }
+                continue;
+            }
         };
         let first = first.ok_or(WorkerError::ConsumerCancelled)??;
         let batch_started = std::time::Instant::now();
@@ -90,7 +99,7 @@ pub async fn consume(
         // A database that is down or restarting: keep the batch (unacknowledged, so a return
         // does not count towards the delivery limit) and retry it in place with backoff.
         let result = loop {
-            match process(shared, &channel, &dead, &mut runs, &batch).await {
+            match process(shared, &channel, [&dead, &park], &mut runs, &batch).await {
                 Err(WorkerError::Store(e)) if e.is_transient() => {
                     m.batches_failed.with_label_values(&["database"]).inc();
                     let wait = db_backoff.next_delay();
@@ -145,6 +154,7 @@ pub async fn consume(
     // Unacknowledged deliveries go back to the queue when the channel closes.
     channel.close(200, "shutting down".into()).await.ok();
     dead.channel().close(200, "shutting down".into()).await.ok();
+    park.channel().close(200, "shutting down".into()).await.ok();
     Ok(())
 }
 
@@ -154,7 +164,7 @@ pub async fn consume(
 async fn process(
     shared: &Shared,
     channel: &Channel,
-    dead: &Publisher,
+    [dead, park]: [&Publisher; 2],
     runs: &mut RunCache,
     batch: &[Received],
 ) -> Result<(), WorkerError> {
@@ -163,7 +173,7 @@ async fn process(
         .map(|r| r.tag)
         .max()
         .expect("a batch is never empty");
-    let result = record(shared, dead, runs, batch).await;
+    let result = record(shared, [dead, park], runs, batch).await;
     if let Err(WorkerError::Store(e)) = &result
         && !e.is_transient()
     {
@@ -191,31 +201,46 @@ async fn process(
 
 async fn record(
     shared: &Shared,
-    dead: &Publisher,
+    [dead, park]: [&Publisher; 2],
     runs: &mut RunCache,
     batch: &[Received],
 ) -> Result<(), WorkerError> {
-    let mut loaded = HashMap::new();
-    for msg in batch {
-        if let Ok(m) = &msg.decoded
-            && !loaded.contains_key(&m.run_id)
-        {
-            let run = runs.get(&shared.pool, &m.run_id).await?;
-            loaded.insert(m.run_id.clone(), run);
+    // The cached run states may be a second old: the commit re-reads them under a share lock, and
+    // if a run of the batch was paused or cancelled meanwhile the batch is planned again.
+    let mut replans = 0;
+    let (plan, inserted, commit_seconds) = loop {
+        control::refresh(shared, park, runs).await?;
+        let mut loaded = HashMap::new();
+        for msg in batch {
+            if let Ok(m) = &msg.decoded
+                && !loaded.contains_key(&m.run_id)
+            {
+                let run = runs.get(&shared.pool, &m.run_id).await?;
+                loaded.insert(m.run_id.clone(), run);
+            }
         }
-    }
-    let plan = review::plan(batch, &loaded);
-    let started = std::time::Instant::now();
-    let inserted = if plan.outcomes.is_empty() {
-        Vec::new()
-    } else {
+        let plan = review::plan(batch, &loaded, |run| runs.gate(run));
+        control::throttle(shared, runs, &plan).await?;
+        let started = std::time::Instant::now();
+        if plan.outcomes.is_empty() {
+            break (plan, Vec::new(), 0.0);
+        }
         let mut tx = shared.pool.begin().await.map_err(StoreError::from)?;
+        if !control::still_reviewable(&mut tx, &plan).await? {
+            tx.rollback().await.ok();
+            runs.invalidate_states();
+            replans += 1;
+            if replans > 3 {
+                return Err(StoreError::Refused("run states keep changing".into()).into());
+            }
+            continue;
+        }
         let inserted = outcomes::insert_batch(&mut tx, &plan.outcomes, &shared.name).await?;
         super::offers::open(&mut tx, &plan, &inserted, &shared.name).await?;
         tx.commit().await.map_err(StoreError::from)?;
-        inserted
+        break (plan, inserted, started.elapsed().as_secs_f64());
     };
-    let commit_seconds = started.elapsed().as_secs_f64();
+    control::park(shared, park, runs, &plan, batch).await?;
     dead_letter::publish_all(dead, &plan.dead_letters).await?;
     for letter in &plan.dead_letters {
         tracing::debug!(kind = letter.kind, field = %letter.field, reason = %letter.reason, "Dead-lettered.");

@@ -1,6 +1,7 @@
 //! The worker: consumers that review jobs and record outcomes, supervised and restarted with backoff.
 
 mod consumer;
+mod control;
 pub mod intake;
 mod offers;
 pub mod review;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::value::RawValue;
 
-use super::runs::{LoadedRun, RunLookup};
+use super::runs::{Gate, LoadedRun, RunLookup};
 use crate::domain::{
     Case, Decision, DecodedJob, FieldError, JobMessage, SINGLE_SCHEMA, decode_message,
 };
@@ -71,13 +71,22 @@ pub struct Plan {
     pub recommended: HashMap<(i64, String), Case>,
     /// The runs of the batch, by run id.
     pub runs: HashMap<i64, Arc<LoadedRun>>,
+    /// Messages of paused runs, not reviewed: their index in the batch, by run name.
+    pub parked: HashMap<String, Vec<usize>>,
+    /// Jobs of cancelled runs, acknowledged without an outcome.
+    pub cancelled: usize,
 }
 
-/// Reviews every job of the batch under its run's stored rule set.
-pub fn plan(batch: &[Received], runs: &HashMap<String, Result<Arc<LoadedRun>, RunLookup>>) -> Plan {
+/// Reviews every job of the batch under its run's stored rule set, unless `gate` says the run is
+/// paused (the message is parked) or cancelled (counted, no outcome).
+pub fn plan(
+    batch: &[Received],
+    runs: &HashMap<String, Result<Arc<LoadedRun>, RunLookup>>,
+    gate: impl Fn(&str) -> Gate,
+) -> Plan {
     let mut plan = Plan::default();
     let mut seen: HashSet<(i64, String)> = HashSet::new();
-    for msg in batch {
+    for (index, msg) in batch.iter().enumerate() {
         plan.jobs += msg.job_count();
         let m = match &msg.decoded {
             Ok(m) => m,
@@ -106,6 +115,17 @@ pub fn plan(batch: &[Received], runs: &HashMap<String, Result<Arc<LoadedRun>, Ru
                 continue;
             }
         };
+        match gate(&m.run_id) {
+            Gate::Park => {
+                plan.parked.entry(m.run_id.clone()).or_default().push(index);
+                continue;
+            }
+            Gate::Drop => {
+                plan.cancelled += m.jobs.len();
+                continue;
+            }
+            Gate::Review | Gate::Throttle(_) => {}
+        }
         for job in &m.jobs {
             match &job.case {
                 Ok(case) => {

@@ -1,4 +1,6 @@
-//! A per-consumer cache of runs: the stored rule set parsed once, looked up by run name.
+//! A per-consumer cache of runs: the stored rule set parsed once, looked up by run name, and
+//! every run's state, read again at most once per [`STATE_TTL`] (one query for all runs, never
+//! one per message).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -8,10 +10,38 @@ use sqlx::PgPool;
 
 use crate::rules::{EvalContext, RuleSet};
 use crate::store::offers::OfferPolicy;
+use crate::store::run_state::RunStateRow;
 use crate::store::{self, StoreError, outcomes::RulesRef};
 
 /// How long "no such run" is remembered before the database is asked again.
 const NEGATIVE_TTL: Duration = Duration::from_secs(5);
+/// How long run states are trusted: a pause or cancel takes effect within about this.
+pub const STATE_TTL: Duration = Duration::from_secs(1);
+
+/// What a consumer does with a run's jobs, by the run's state.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Gate {
+    /// Review them (active, completed, or a run not seen yet).
+    Review,
+    /// Review them under the run's rate (cases/s across all workers).
+    Throttle(f64),
+    /// Paused: park them, unreviewed, until the run is resumed.
+    Park,
+    /// Cancelled: acknowledge them without an outcome.
+    Drop,
+}
+
+impl Gate {
+    /// The gate of a stored state.
+    pub fn of(state: &str, rate: Option<f64>) -> Self {
+        match (state, rate) {
+            ("paused", _) => Gate::Park,
+            ("cancelled", _) => Gate::Drop,
+            ("throttled", Some(r)) => Gate::Throttle(r),
+            _ => Gate::Review,
+        }
+    }
+}
 
 /// A run ready for evaluation.
 pub struct LoadedRun {
@@ -42,9 +72,39 @@ pub enum RunLookup {
 pub struct RunCache {
     known: HashMap<String, Arc<LoadedRun>>,
     missing: HashMap<String, (Instant, RunLookup)>,
+    states: HashMap<String, RunStateRow>,
+    states_at: Option<Instant>,
 }
 
 impl RunCache {
+    /// Every run's state, read again when older than [`STATE_TTL`]. Returns whether it was read.
+    pub async fn refresh_states(&mut self, pool: &PgPool) -> Result<bool, StoreError> {
+        if self.states_at.is_some_and(|t| t.elapsed() < STATE_TTL) {
+            return Ok(false);
+        }
+        let rows = store::run_state::all(pool).await?;
+        self.states = rows.into_iter().map(|r| (r.name.clone(), r)).collect();
+        self.states_at = Some(Instant::now());
+        Ok(true)
+    }
+
+    /// Forgets the cached states, so the next batch reads them again.
+    pub fn invalidate_states(&mut self) {
+        self.states_at = None;
+    }
+
+    /// The cached states by run name.
+    pub fn states(&self) -> &HashMap<String, RunStateRow> {
+        &self.states
+    }
+
+    /// The gate of a run by name (review when its state is not known yet).
+    pub fn gate(&self, name: &str) -> Gate {
+        self.states
+            .get(name)
+            .map_or(Gate::Review, |r| Gate::of(&r.state, r.rate))
+    }
+
     /// The run named `name`, from the cache or the database.
     pub async fn get(
         &mut self,

@@ -191,3 +191,55 @@ async fn the_api_checks_tokens_and_scopes_and_applies_actions() {
     }
     env.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_control_over_http_needs_write_scope_and_refuses_what_the_state_forbids() {
+    let env = TestEnv::new().await;
+    reviewed_run(&env, 50, "ctl", RULES).await;
+    let app = router(ApiState {
+        pool: env.pool.clone(),
+        tokens: Tokens::new(
+            &[SecretString::from("reader")],
+            &[SecretString::from("writer")],
+        ),
+    });
+    let uri = "/api/v1/runs/ctl/state";
+    let body = |state: &str| json!({"state": state, "reason": "ops test", "actor": "ops-1"});
+
+    let (s, _) = call(&app, "POST", uri, Some("reader"), Some(body("paused"))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, b) = call(&app, "POST", uri, Some("writer"), Some(body("paused"))).await;
+    assert_eq!(
+        (s, &b["from"], &b["to"]),
+        (StatusCode::OK, &json!("active"), &json!("paused"))
+    );
+    let (_, p) = call(&app, "GET", "/api/v1/runs/ctl", Some("reader"), None).await;
+    assert_eq!(p["state"], "paused");
+    let (s, b) = call(&app, "POST", uri, Some("writer"), Some(body("throttled"))).await;
+    assert_eq!(
+        (s, &b["error"]["code"]),
+        (StatusCode::CONFLICT, &json!("refused"))
+    );
+    let (s, _) = call(&app, "POST", uri, Some("writer"), Some(body("cancelled"))).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, b) = call(&app, "POST", uri, Some("writer"), Some(body("active"))).await;
+    assert_eq!(
+        (s, &b["error"]["code"]),
+        (StatusCode::CONFLICT, &json!("refused"))
+    );
+    let (s, b) = call(
+        &app,
+        "POST",
+        "/api/v1/policies/no-such-rules/status",
+        Some("writer"),
+        Some(json!({"status": "vacated", "reason": "court order", "actor": "ops-1"})),
+    )
+    .await;
+    assert_eq!(
+        (s, &b["error"]["code"]),
+        (StatusCode::CONFLICT, &json!("refused"))
+    );
+    let (_, doc) = call(&app, "GET", "/api/v1/openapi.json", None, None).await;
+    assert!(doc["paths"].get("/api/v1/runs/{run}/state").is_some());
+    env.cleanup().await;
+}

@@ -5,6 +5,8 @@ mod api;
 mod helpers;
 mod offers;
 mod policy;
+mod runctl;
+mod runctl_policy;
 
 use std::collections::HashMap;
 use std::io::Cursor;

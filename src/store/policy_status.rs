@@ -1,0 +1,158 @@
+//! The legal status of a policy (rule-set name). Halting it (enjoined, vacated, rescinded,
+//! superseded) pauses its active runs and holds its unsent notices in the same transaction;
+//! making it active again resumes the runs it paused and releases the held notices.
+
+use serde::Serialize;
+use sqlx::PgPool;
+
+use super::StoreError;
+
+/// Statuses a policy can have.
+pub const POLICY_STATUSES: [&str; 5] = ["active", "enjoined", "vacated", "rescinded", "superseded"];
+
+/// What a status change did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PolicyChange {
+    /// Rule-set name.
+    pub rules_name: String,
+    /// Status before (`active` when never set).
+    pub from: String,
+    /// Status after.
+    pub to: String,
+    /// Runs paused by this change.
+    pub runs_paused: u64,
+    /// Runs resumed by this change (those the policy had paused).
+    pub runs_resumed: u64,
+    /// Notices held (pending before).
+    pub notices_held: u64,
+    /// Notices released (pending again).
+    pub notices_released: u64,
+}
+
+/// Sets the status of the policy `rules_name`, recording who and why.
+pub async fn set(
+    pool: &PgPool,
+    rules_name: &str,
+    status: &str,
+    actor: &str,
+    reason: &str,
+) -> Result<PolicyChange, StoreError> {
+    if !POLICY_STATUSES.contains(&status) {
+        return Err(StoreError::Refused(format!(
+            "{status:?} is not a policy status"
+        )));
+    }
+    let mut tx = pool.begin().await?;
+    let runs: i64 = sqlx::query_scalar("SELECT count(*) FROM runs WHERE rules_name = $1")
+        .bind(rules_name)
+        .fetch_one(&mut *tx)
+        .await?;
+    if runs == 0 {
+        return Err(StoreError::Refused(format!(
+            "no run uses a rule set named {rules_name:?}"
+        )));
+    }
+    let from: Option<String> =
+        sqlx::query_scalar("SELECT status FROM policy_status WHERE rules_name = $1 FOR UPDATE")
+            .bind(rules_name)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let from = from.unwrap_or_else(|| "active".into());
+    sqlx::query(
+        "INSERT INTO policy_status (rules_name, status, actor, reason) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (rules_name) DO UPDATE SET status = $2, actor = $3, reason = $4, changed_at = now()",
+    )
+    .bind(rules_name)
+    .bind(status)
+    .bind(actor)
+    .bind(reason)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO policy_status_changes (rules_name, from_status, to_status, actor, reason) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(rules_name)
+    .bind(&from)
+    .bind(status)
+    .bind(actor)
+    .bind(reason)
+    .execute(&mut *tx)
+    .await?;
+    let why = format!("policy {rules_name} {status}: {reason}");
+    let mut change = PolicyChange {
+        rules_name: rules_name.to_string(),
+        from,
+        to: status.to_string(),
+        ..PolicyChange::default()
+    };
+    let (to, from_states, by_policy) = if status == "active" {
+        ("active", vec!["paused"], true)
+    } else {
+        ("paused", vec!["active", "throttled"], false)
+    };
+    let moved: Vec<(i64, String)> = sqlx::query_as(
+        "UPDATE runs r SET state = $2, rate = NULL, state_changed_at = now(), \
+           paused_by_policy = ($2 = 'paused') \
+         FROM (SELECT id, state FROM runs WHERE rules_name = $1 AND state = ANY($3) \
+               AND (NOT $4 OR paused_by_policy) FOR UPDATE) old \
+         WHERE r.id = old.id RETURNING r.id, old.state",
+    )
+    .bind(rules_name)
+    .bind(to)
+    .bind(&from_states)
+    .bind(by_policy)
+    .fetch_all(&mut *tx)
+    .await?;
+    for (id, old) in &moved {
+        super::run_state::record(&mut tx, *id, old, to, None, actor, &why).await?;
+    }
+    let (from_status, to_status) = if status == "active" {
+        ("held", "pending")
+    } else {
+        ("pending", "held")
+    };
+    let notices = sqlx::query(
+        "UPDATE notifications SET status = $3, next_attempt_at = now() WHERE status = $2 \
+         AND run_id IN (SELECT id FROM runs WHERE rules_name = $1)",
+    )
+    .bind(rules_name)
+    .bind(from_status)
+    .bind(to_status)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if status == "active" {
+        change.runs_resumed = moved.len() as u64;
+        change.notices_released = notices;
+    } else {
+        change.runs_paused = moved.len() as u64;
+        change.notices_held = notices;
+    }
+    tx.commit().await?;
+    Ok(change)
+}
+
+/// The status of a run's policy (`active` when never set).
+pub async fn of_run(pool: &PgPool, run_id: i64) -> Result<String, StoreError> {
+    let s: Option<String> = sqlx::query_scalar(
+        "SELECT p.status FROM runs r JOIN policy_status p USING (rules_name) WHERE r.id = $1",
+    )
+    .bind(run_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(s.unwrap_or_else(|| "active".into()))
+}
+
+/// Cancels the held notices of a policy's runs (they will never be sent). Returns how many.
+pub async fn cancel_held(pool: &PgPool, rules_name: &str, reason: &str) -> Result<u64, StoreError> {
+    Ok(sqlx::query(
+        "UPDATE notifications SET status = 'cancelled', last_error = $2 WHERE status = 'held' \
+         AND run_id IN (SELECT id FROM runs WHERE rules_name = $1)",
+    )
+    .bind(rules_name)
+    .bind(format!("cancelled by the operator: {reason}"))
+    .execute(pool)
+    .await?
+    .rows_affected())
+}

