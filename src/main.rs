@@ -14,7 +14,7 @@ async fn main() -> ExitCode {
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", describe(&e));
             ExitCode::FAILURE
         }
     }
@@ -41,7 +41,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Import { file, rejects } => {
-            let pool = store::connect(&settings.database).await?;
+            let pool = connect(&settings).await?;
             commands::import(&pool, &file, rejects.as_deref()).await?;
         }
         Command::Run(RunCommand::Create {
@@ -50,11 +50,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             courts,
             as_of,
         }) => {
-            let pool = store::connect(&settings.database).await?;
+            let pool = connect(&settings).await?;
             commands::run_create(&pool, &name, &rules, &courts, as_of).await?;
         }
         Command::Run(rc) => {
-            let pool = store::connect(&settings.database).await?;
+            let pool = connect(&settings).await?;
             commands::run_control(&pool, rc).await?;
         }
         Command::Enqueue {
@@ -62,14 +62,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             quiet,
             metrics_listen,
         } => {
-            let pool = store::connect(&settings.database).await?;
+            let pool = connect(&settings).await?;
             commands::enqueue(&settings, &pool, &run, quiet, metrics_listen).await?;
         }
         Command::Worker {
             consumers,
             metrics_listen,
         } => {
-            let pool = store::connect(&settings.database).await?;
+            let pool = connect(&settings).await?;
             commands::worker(settings, pool, consumers, metrics_listen).await?;
         }
         Command::Status {
@@ -78,7 +78,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             watch,
             interval,
         } => {
-            let pool = store::connect(&settings.database).await?;
+            let pool = connect(&settings).await?;
             let options = commands::StatusOptions {
                 run,
                 json,
@@ -88,12 +88,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             commands::status(&settings, &pool, &options).await?;
         }
         Command::Serve { listen } => {
-            let pool = store::connect(&settings.database).await?;
+            let pool = connect(&settings).await?;
             let addr = listen.unwrap_or(settings.serve.listen);
             docket::serve::run(&settings, pool, addr, docket::shutdown::on_signals()).await?;
         }
         Command::Show { run, case_id, json } => {
-            let pool = store::connect(&settings.database).await?;
+            let pool = connect(&settings).await?;
             commands::show(&pool, &run, &case_id, json).await?;
         }
         Command::Dlq(cmd) => commands::dlq(&settings, &cmd).await?,
@@ -110,7 +110,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             once,
             metrics_listen,
         } => {
-            let pool = store::connect(&settings.database).await?;
+            let pool = connect(&settings).await?;
             commands::notify(settings, pool, once, metrics_listen).await?;
         }
         Command::Probe { .. } => unreachable!("handled before settings load"),
@@ -166,7 +166,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Expire { run, today } => {
-            let pool = store::connect(&settings.database).await?;
+            let pool = connect(&settings).await?;
             commands::expire(&pool, &run, today).await?;
         }
     }
@@ -174,10 +174,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn lifecycle(settings: &Settings, action: Action, target: &Target) -> anyhow::Result<()> {
-    let pool = store::connect(&settings.database).await?;
+    let pool = connect(settings).await?;
     let report = commands::act(&pool, action, target).await?;
     if !report.dry_run && report.outcome.applied.is_empty() && !report.outcome.refused.is_empty() {
         anyhow::bail!("nothing applied");
     }
     Ok(())
+}
+
+/// A pool on the configured database, refusing to go on when its schema is behind this build.
+async fn connect(settings: &Settings) -> anyhow::Result<sqlx::PgPool> {
+    let pool = store::connect(&settings.database).await?;
+    store::check_schema(&pool).await?;
+    Ok(pool)
+}
+
+/// The error and its causes, leaving out a cause whose text the message already contains (many
+/// error types print their source inside their own message).
+fn describe(e: &anyhow::Error) -> String {
+    let mut out = e.to_string();
+    for cause in e.chain().skip(1) {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+    }
+    out
 }

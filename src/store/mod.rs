@@ -46,6 +46,11 @@ pub enum StoreError {
         "database.url names a database docket will not create: use 1-63 letters, digits, '_' or '-'"
     )]
     BadDatabaseName,
+    /// The database lacks migrations this build needs.
+    #[error(
+        "the database schema is {0} migration(s) behind this docket: run `docket migrate` first"
+    )]
+    SchemaBehind(usize),
     /// A named run does not exist.
     #[error("no run named {0:?}")]
     UnknownRun(String),
@@ -184,6 +189,24 @@ pub fn valid_database_name(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// Fails with a clear message when the database lacks migrations this build knows of (after an
+/// upgrade, before `docket migrate`), instead of a confusing "column does not exist" later.
+pub async fn check_schema(pool: &PgPool) -> Result<(), StoreError> {
+    let applied: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(pool)
+            .await
+            .unwrap_or_default();
+    let missing = sqlx::migrate!("./migrations")
+        .iter()
+        .filter(|m| !applied.contains(&m.version))
+        .count();
+    if missing > 0 {
+        return Err(StoreError::SchemaBehind(missing));
+    }
+    Ok(())
 }
 
 /// Applies the embedded migrations; running it again changes nothing.
