@@ -95,7 +95,7 @@ fn a_single_message_decodes() {
 
 #[test]
 fn a_bad_job_in_a_batch_is_judged_alone() {
-    let bad = EXAMPLE.replace("\"RMV\"", "\"XXX\"");
+    let bad = EXAMPLE.replace("\"RMV\"", "\"QQQ\"");
     let body = format!(
         r#"{{"schema":"docket.review.batch/v1","run_id":"r1","jobs":[
             {{"job_id":"6f1c1b1e-1d2a-4a4e-9a57-0c3c6b0c9d11","case":{EXAMPLE}}},
