@@ -53,6 +53,10 @@ pub enum Command {
         /// Do not draw a progress bar.
         #[arg(long)]
         quiet: bool,
+        /// Publish every case of the run again from the first (after a queue was purged, say);
+        /// cases already reviewed keep their outcome.
+        #[arg(long)]
+        again: bool,
         /// Serve publish and confirm metrics on this address while publishing.
         #[arg(long)]
         metrics_listen: Option<std::net::SocketAddr>,

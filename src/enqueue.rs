@@ -20,6 +20,7 @@ use crate::config::Settings;
 use crate::domain::{BATCH_SCHEMA, SINGLE_SCHEMA};
 use crate::queue::publish::{Publisher, confirmed};
 use crate::queue::{self, QueueError, topology};
+use crate::store::publishes::{self, Confirmed, EnqueueLock, Member};
 use crate::store::{self, StoreError};
 use crate::telemetry::enqueue::EnqueueMetrics;
 
@@ -106,27 +107,52 @@ pub async fn enqueue_with(
             ..EnqueueSummary::default()
         });
     }
-    let (total, already): (i64, i64) =
-        sqlx::query_as("SELECT count(*), count(published_at) FROM run_cases WHERE run_id = $1")
-            .bind(run.id)
-            .fetch_one(pool)
-            .await
-            .map_err(StoreError::from)?;
+    let lock = EnqueueLock::acquire(pool, run.id, run_name).await?;
+    let result = publish(
+        settings, pool, run.id, run_name, progress, token, metrics, gate,
+    )
+    .await;
+    lock.release().await;
+    let mut summary = result?;
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}
+
+/// Publishes from the run's watermark on, holding the run's enqueue lock.
+#[allow(clippy::too_many_arguments)]
+async fn publish(
+    settings: &Settings,
+    pool: &PgPool,
+    run_id: i64,
+    run_name: &str,
+    progress: bool,
+    token: &CancellationToken,
+    metrics: &EnqueueMetrics,
+    mut gate: StateGate,
+) -> Result<EnqueueSummary, EnqueueError> {
+    let mark = publishes::watermark(pool, run_id).await?;
     let conn = queue::connect(&settings.amqp, "enqueue").await?;
     let publisher =
         Publisher::open(&conn, &settings.amqp.exchange, &settings.amqp.routing_key).await?;
     topology::declare(publisher.channel(), &settings.amqp).await?;
 
-    let bar = progress_bar(progress, total as u64, already as u64);
+    let bar = progress_bar(
+        progress,
+        mark.total_cases as u64,
+        mark.published_cases as u64,
+    );
     let per_message = settings.enqueue.cases_per_message;
     let mut summary = EnqueueSummary {
-        already: already as u64,
+        already: mark.published_cases as u64,
         ..EnqueueSummary::default()
     };
+    // Confirms are recorded by a task of their own, a few messages to a statement, so the
+    // database round trip never holds up publishing.
+    let (confirmed_tx, confirmed_rx) = tokio::sync::mpsc::unbounded_channel();
+    let recorder = tokio::spawn(record_confirms(pool.clone(), run_id, confirmed_rx));
     let mut in_flight: InFlight = VecDeque::new();
     let mut settled = Settled {
-        pool,
-        run_id: run.id,
+        recorder: confirmed_tx,
         summary: &mut summary,
         bar: &bar,
         metrics,
@@ -134,70 +160,112 @@ pub async fn enqueue_with(
     // Pages are read ahead by a task of their own, so reading the next page overlaps publishing
     // the current one.
     let (pages_tx, mut pages) = tokio::sync::mpsc::channel(2);
-    let reader = tokio::spawn(read_pages(pool.clone(), run.id, pages_tx));
-    'pages: while let Some(page) = pages.recv().await {
-        let page = page?;
-        if token.is_cancelled() {
-            break;
-        }
-        for chunk in page.chunks(per_message) {
-            let body = message_body(run_name, chunk);
-            let ids: Vec<String> = chunk.iter().map(|(id, _)| id.clone()).collect();
-            let message_id = (chunk.len() == 1).then(|| job_id(run_name, &ids[0]).to_string());
-            let confirm = publisher
-                .send(&body, message_id, FieldTable::default())
-                .await?;
-            in_flight.push_back((confirm, Instant::now(), ids));
-            settled.summary.messages += 1;
-            metrics.messages_published.inc();
-            metrics.confirms_in_flight.inc();
-            while in_flight.len() >= settings.enqueue.max_in_flight {
-                settled.settle(&mut in_flight).await?;
-            }
+    let reader = tokio::spawn(read_pages(
+        pool.clone(),
+        run_id,
+        mark.published_through,
+        pages_tx,
+    ));
+    let outcome: Result<(), EnqueueError> = async {
+        'pages: while let Some(page) = pages.recv().await {
+            let page = page?;
             if token.is_cancelled() {
-                break 'pages;
+                break;
             }
-            if let Some(state) = gate.check(pool).await? {
-                tracing::info!(run = run_name, state, "Run not active: publishing stopped.");
-                settled.summary.stopped_by = Some(state);
-                break 'pages;
+            for chunk in page.chunks(per_message) {
+                let body = message_body(run_name, chunk);
+                let message_id =
+                    (chunk.len() == 1).then(|| job_id(run_name, &chunk[0].case_id).to_string());
+                let confirm = publisher
+                    .send(&body, message_id, FieldTable::default())
+                    .await?;
+                in_flight.push_back(Pending {
+                    confirm,
+                    sent: Instant::now(),
+                    first: chunk[0].seq,
+                    last: chunk[chunk.len() - 1].seq,
+                    cases: chunk.len(),
+                });
+                settled.summary.messages += 1;
+                metrics.messages_published.inc();
+                metrics.confirms_in_flight.inc();
+                while in_flight.len() >= settings.enqueue.max_in_flight {
+                    settled.settle(&mut in_flight).await?;
+                }
+                if token.is_cancelled() {
+                    break 'pages;
+                }
+                if let Some(state) = gate.check(pool).await? {
+                    tracing::info!(run = run_name, state, "Run not active: publishing stopped.");
+                    settled.summary.stopped_by = Some(state);
+                    break 'pages;
+                }
             }
         }
+        while !in_flight.is_empty() {
+            settled.settle(&mut in_flight).await?;
+        }
+        Ok(())
     }
+    .await;
     drop(pages);
     reader.abort();
-    while !in_flight.is_empty() {
-        settled.settle(&mut in_flight).await?;
-    }
-    summary.elapsed = started.elapsed();
+    drop(settled);
+    // Whatever stopped publishing, what was confirmed is recorded before returning; a failure to
+    // record it is the error to report.
+    let recorded = recorder
+        .await
+        .map_err(|e| StoreError::Refused(format!("recording publish progress failed: {e}")))?;
     bar.finish_and_clear();
     publisher.channel().close(200, "done".into()).await.ok();
     conn.close(200, "done".into()).await.ok();
+    recorded?;
+    outcome?;
     Ok(summary)
 }
 
-/// Sends the run's unpublished cases, a page at a time in case-id order, until none are left or
-/// the receiver is gone.
+/// Records confirmed messages as they come, coalescing whatever has queued up meanwhile into one
+/// statement. Ends when the sender is dropped and everything sent is recorded.
+async fn record_confirms(
+    pool: PgPool,
+    run_id: i64,
+    mut confirmed: tokio::sync::mpsc::UnboundedReceiver<Confirmed>,
+) -> Result<(), StoreError> {
+    let mut batch = Vec::new();
+    while let Some(c) = confirmed.recv().await {
+        batch.push(c);
+        while let Ok(c) = confirmed.try_recv() {
+            batch.push(c);
+        }
+        publishes::record(&pool, run_id, &batch).await?;
+        batch.clear();
+    }
+    Ok(())
+}
+
+/// Sends the run's members after sequence number `after`, a page at a time in order, until none
+/// are left or the receiver is gone.
 async fn read_pages(
     pool: PgPool,
     run_id: i64,
-    out: tokio::sync::mpsc::Sender<Result<Vec<(String, String)>, StoreError>>,
+    mut after: i64,
+    out: tokio::sync::mpsc::Sender<Result<Vec<Member>, StoreError>>,
 ) {
-    let mut after = String::new();
-    loop {
-        let page = store::runs::unpublished_page(&pool, run_id, &after, 5000).await;
-        let last = match &page {
-            Ok(p) => match p.last() {
-                Some((id, _)) => id.clone(),
-                None => return,
-            },
-            Err(_) => String::new(),
-        };
+    const PAGE: i64 = 5000;
+    let last = match publishes::last_seq(&pool, run_id).await {
+        Ok(last) => last,
+        Err(e) => {
+            out.send(Err(e)).await.ok();
+            return;
+        }
+    };
+    while after < last {
+        let page = publishes::page(&pool, run_id, after, PAGE).await;
         let failed = page.is_err();
         if out.send(page).await.is_err() || failed {
             return;
         }
-        after = last;
+        after += PAGE;
     }
 }
 
@@ -233,24 +301,32 @@ impl StateGate {
     }
 }
 
-/// Messages awaiting their confirm: the confirm, when it was published, its cases.
-type InFlight = VecDeque<(PublisherConfirm, Instant, Vec<String>)>;
+/// A published message awaiting its confirm.
+struct Pending {
+    confirm: PublisherConfirm,
+    sent: Instant,
+    first: i64,
+    last: i64,
+    cases: usize,
+}
 
-/// Where settled confirms are recorded.
+/// Messages awaiting their confirm, oldest first.
+type InFlight = VecDeque<Pending>;
+
+/// Where settled confirms go.
 struct Settled<'a> {
-    pool: &'a PgPool,
-    run_id: i64,
+    recorder: tokio::sync::mpsc::UnboundedSender<Confirmed>,
     summary: &'a mut EnqueueSummary,
     bar: &'a ProgressBar,
     metrics: &'a EnqueueMetrics,
 }
 
 impl Settled<'_> {
-    /// Waits for the oldest confirm and records its cases as published.
+    /// Waits for the oldest confirm and hands its cases to the recorder.
     async fn settle(&mut self, in_flight: &mut InFlight) -> Result<(), EnqueueError> {
-        let (confirm, sent, ids) = in_flight.pop_front().expect("caller checked");
+        let p = in_flight.pop_front().expect("caller checked");
         let m = self.metrics;
-        let result = confirmed(confirm).await;
+        let result = confirmed(p.confirm).await;
         m.confirms_in_flight.dec();
         let label = match &result {
             Ok(()) => "ack",
@@ -259,40 +335,58 @@ impl Settled<'_> {
         };
         m.confirms.with_label_values(&[label]).inc();
         result?;
-        m.confirm_seconds.observe(sent.elapsed().as_secs_f64());
+        m.confirm_seconds.observe(p.sent.elapsed().as_secs_f64());
         m.last_confirm_timestamp_seconds
             .set(chrono::Utc::now().timestamp());
-        store::runs::mark_published(self.pool, self.run_id, &ids).await?;
-        m.cases_published.inc_by(ids.len() as u64);
-        self.summary.published += ids.len() as u64;
-        self.bar.inc(ids.len() as u64);
+        let cases = p.cases;
+        let sent = self.recorder.send(Confirmed {
+            first: p.first,
+            last: p.last,
+            cases: cases as i32,
+        });
+        if sent.is_err() {
+            // The recorder stopped on an error: stop publishing; the caller reports that error.
+            return Err(
+                StoreError::Refused("publish progress is not being recorded".into()).into(),
+            );
+        }
+        m.cases_published.inc_by(cases as u64);
+        self.summary.published += cases as u64;
+        self.bar.inc(cases as u64);
         Ok(())
     }
 }
 
-/// The message for a chunk of `(case_id, record JSON)`: single form for one case, batch form else.
-pub fn message_body(run: &str, chunk: &[(String, String)]) -> Vec<u8> {
+/// The message for a chunk of members: the single form for one case, the batch form else.
+pub fn message_body(run: &str, chunk: &[Member]) -> Vec<u8> {
+    use std::fmt::Write;
     let run_json = serde_json::to_string(run).expect("string serializes");
     let mut body =
-        String::with_capacity(chunk.iter().map(|(_, r)| r.len() + 64).sum::<usize>() + 96);
-    if let [(id, record)] = chunk {
-        body.push_str(&format!(
-            r#"{{"schema":"{SINGLE_SCHEMA}","job_id":"{}","run_id":{run_json},"case":{record}}}"#,
-            job_id(run, id)
-        ));
+        String::with_capacity(chunk.iter().map(|m| m.record.len() + 64).sum::<usize>() + 96);
+    // Writing to a String cannot fail.
+    if let [m] = chunk {
+        let _ = write!(
+            body,
+            r#"{{"schema":"{SINGLE_SCHEMA}","job_id":"{}","run_id":{run_json},"case":{}}}"#,
+            job_id(run, &m.case_id),
+            m.record
+        );
     } else {
-        body.push_str(&format!(
+        let _ = write!(
+            body,
             r#"{{"schema":"{BATCH_SCHEMA}","run_id":{run_json},"jobs":["#
-        ));
-        for (i, (id, record)) in chunk.iter().enumerate() {
+        );
+        for (i, m) in chunk.iter().enumerate() {
             if i > 0 {
                 body.push(',');
             }
-            debug_assert!(RawValue::from_string(record.clone()).is_ok());
-            body.push_str(&format!(
-                r#"{{"job_id":"{}","case":{record}}}"#,
-                job_id(run, id)
-            ));
+            debug_assert!(RawValue::from_string(m.record.clone()).is_ok());
+            let _ = write!(
+                body,
+                r#"{{"job_id":"{}","case":{}}}"#,
+                job_id(run, &m.case_id),
+                m.record
+            );
         }
         body.push_str("]}");
     }

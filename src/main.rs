@@ -60,9 +60,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Enqueue {
             run,
             quiet,
+            again,
             metrics_listen,
         } => {
             let pool = connect(&settings).await?;
+            if again {
+                commands::publish_again(&pool, &run).await?;
+            }
             commands::enqueue(&settings, &pool, &run, quiet, metrics_listen).await?;
         }
         Command::Worker {

@@ -18,7 +18,7 @@ pub use dlq::{DlqCommand, dlq};
 pub use lifecycle::{act, expire, print_report};
 pub use look::{QueueDepths, queue_depths, show};
 pub use notify::notify;
-pub use pipeline::{enqueue, worker};
+pub use pipeline::{enqueue, publish_again, worker};
 pub use policy::{
     ReportArgs, ReportFormat, RulesCommand, SimulateArgs, report, rules_check, rules_test,
     simulate, write_plot,

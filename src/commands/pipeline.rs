@@ -66,6 +66,16 @@ pub async fn enqueue(
     Ok(())
 }
 
+/// Starts a run's publishing over from its first case (`docket enqueue --again`).
+pub async fn publish_again(pool: &PgPool, run: &str) -> Result<()> {
+    let id = crate::store::runs::get(pool, run).await?.id;
+    let lock = crate::store::publishes::EnqueueLock::acquire(pool, id, run).await?;
+    let reset = crate::store::publishes::reset(pool, id).await;
+    lock.release().await;
+    reset?;
+    Ok(())
+}
+
 /// Runs a worker until SIGTERM or SIGINT, serving `/metrics`, `/healthz` and `/readyz`.
 pub async fn worker(
     mut settings: Settings,

@@ -7,6 +7,7 @@ pub mod outbox;
 pub mod outcomes;
 pub mod policy_status;
 pub mod progress;
+pub mod publishes;
 pub mod run_state;
 pub mod runs;
 

@@ -1,4 +1,5 @@
-//! The `runs` and `run_cases` tables: a run, its stored policy, its membership and publish progress.
+//! The `runs` and `run_cases` tables: a run, its stored policy and its membership (publish
+//! progress is in [`super::publishes`]).
 
 use chrono::NaiveDate;
 use sqlx::PgPool;
@@ -48,6 +49,8 @@ pub struct NewRun<'a> {
 }
 
 /// Creates a run and fixes its membership (the imported cases of its courts), in one transaction.
+/// Members are numbered in the order the cases are read, which is their order on disk, so that
+/// enqueue reads records sequentially.
 /// Returns the run and the number of cases in it.
 pub async fn create(pool: &PgPool, new: &NewRun<'_>) -> Result<(Run, u64), StoreError> {
     let mut tx = pool.begin().await?;
@@ -72,8 +75,9 @@ pub async fn create(pool: &PgPool, new: &NewRun<'_>) -> Result<(Run, u64), Store
     let run = run.ok_or_else(|| StoreError::RunExists(new.name.to_string()))?;
     let members = sqlx::query(
         r#"
-        INSERT INTO run_cases (run_id, case_id)
-        SELECT $1, case_id FROM cases WHERE $2::text[] IS NULL OR court = ANY($2)
+        INSERT INTO run_cases (run_id, case_id, seq)
+        SELECT $1, case_id, row_number() OVER ()
+        FROM cases WHERE $2::text[] IS NULL OR court = ANY($2)
         "#,
     )
     .bind(run.id)
@@ -81,6 +85,11 @@ pub async fn create(pool: &PgPool, new: &NewRun<'_>) -> Result<(Run, u64), Store
     .execute(&mut *tx)
     .await?
     .rows_affected();
+    sqlx::query("UPDATE runs SET total_cases = $2 WHERE id = $1")
+        .bind(run.id)
+        .bind(members as i64)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok((run, members))
 }
@@ -107,40 +116,4 @@ pub async fn names(pool: &PgPool) -> Result<Vec<String>, StoreError> {
     Ok(sqlx::query_scalar("SELECT name FROM runs ORDER BY id")
         .fetch_all(pool)
         .await?)
-}
-
-/// The next `limit` members of a run not yet published, in case-id order after `after`,
-/// with their stored records (contract JSON).
-pub async fn unpublished_page(
-    pool: &PgPool,
-    run_id: i64,
-    after: &str,
-    limit: i64,
-) -> Result<Vec<(String, String)>, StoreError> {
-    Ok(sqlx::query_as(
-        r#"
-        SELECT rc.case_id, c.record::text
-        FROM run_cases rc JOIN cases c USING (case_id)
-        WHERE rc.run_id = $1 AND rc.published_at IS NULL AND rc.case_id > $2
-        ORDER BY rc.case_id
-        LIMIT $3
-        "#,
-    )
-    .bind(run_id)
-    .bind(after)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?)
-}
-
-/// Records that the broker confirmed the jobs of these cases.
-pub async fn mark_published(pool: &PgPool, run_id: i64, ids: &[String]) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE run_cases SET published_at = now() WHERE run_id = $1 AND case_id = ANY($2)",
-    )
-    .bind(run_id)
-    .bind(ids)
-    .execute(pool)
-    .await?;
-    Ok(())
 }

@@ -5,6 +5,7 @@ mod api;
 mod helpers;
 mod offers;
 mod policy;
+mod publish;
 mod runctl;
 mod runctl_policy;
 
@@ -117,8 +118,7 @@ async fn duplicate_publishes_and_a_channel_closed_before_ack_leave_one_outcome_e
     docket::enqueue::enqueue(&env.settings, &env.pool, "dup", false, &never)
         .await
         .unwrap();
-    sqlx::query("UPDATE run_cases SET published_at = NULL")
-        .execute(&env.pool)
+    docket::store::publishes::reset(&env.pool, run_id)
         .await
         .unwrap();
     let again = docket::enqueue::enqueue(&env.settings, &env.pool, "dup", false, &never)
