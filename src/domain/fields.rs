@@ -199,9 +199,30 @@ impl From<ANumber> for String {
 }
 
 /// A calendar date written `YYYY-MM-DD`, between 1900-01-01 and 2100-12-31.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Date(NaiveDate);
+
+impl Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DateText;
+        impl serde::de::Visitor<'_> for DateText {
+            type Value = Date;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a date written YYYY-MM-DD")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Date, E> {
+                Date::parse(v).map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_str(DateText)
+    }
+}
 
 impl Date {
     /// Parses a `YYYY-MM-DD` date.
@@ -217,8 +238,13 @@ impl Date {
         if !shape_ok {
             return Err("must be a date written YYYY-MM-DD".into());
         }
-        let date = NaiveDate::parse_from_str(value, "%Y-%m-%d")
-            .map_err(|_| "is not a real calendar date".to_string())?;
+        let number = |from: usize, to: usize| {
+            bytes[from..to]
+                .iter()
+                .fold(0u32, |n, b| n * 10 + u32::from(b - b'0'))
+        };
+        let date = NaiveDate::from_ymd_opt(number(0, 4) as i32, number(5, 7), number(8, 10))
+            .ok_or_else(|| "is not a real calendar date".to_string())?;
         if !(1900..=2100).contains(&date.year()) {
             return Err("must be between 1900 and 2100".into());
         }
@@ -238,20 +264,13 @@ impl Date {
 
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0.format("%Y-%m-%d"))
-    }
-}
-
-impl TryFrom<String> for Date {
-    type Error = String;
-    fn try_from(value: String) -> Result<Self, String> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Date> for String {
-    fn from(value: Date) -> String {
-        value.to_string()
+        write!(
+            f,
+            "{:04}-{:02}-{:02}",
+            self.0.year(),
+            self.0.month(),
+            self.0.day()
+        )
     }
 }
 

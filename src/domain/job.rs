@@ -32,30 +32,35 @@ pub struct DecodedJob {
     pub job_id: Option<Uuid>,
     /// The validated case, or why it was refused (field path relative to the job).
     pub case: Result<Case, FieldError>,
-    /// The job's case exactly as received, so a refused job can be dead-lettered alone.
+    /// The job's case exactly as received, kept only when the job is refused, so that it can be
+    /// dead-lettered alone.
     pub raw_case: Option<Box<RawValue>>,
-    /// The whole job element of a batch message, as received (None for the single form).
+    /// The whole job element of a batch message as received, kept only when the job is refused
+    /// (None for the single form).
     pub raw_job: Option<Box<RawValue>>,
 }
 
+// Raw values borrow from the message body: nothing is copied until a job is refused.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Envelope {
+struct Envelope<'a> {
     schema: String,
     run_id: String,
-    #[serde(default)]
-    job_id: Option<Box<RawValue>>,
-    #[serde(default)]
-    case: Option<Box<RawValue>>,
-    #[serde(default)]
-    jobs: Option<Vec<Box<RawValue>>>,
+    #[serde(default, borrow)]
+    job_id: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    case: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    jobs: Option<Vec<&'a RawValue>>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct BatchJob {
-    job_id: Box<RawValue>,
-    case: Box<RawValue>,
+struct BatchJob<'a> {
+    #[serde(borrow)]
+    job_id: &'a RawValue,
+    #[serde(borrow)]
+    case: &'a RawValue,
 }
 
 /// Checks a run name: 1–64 characters of `[A-Za-z0-9._-]`.
@@ -88,18 +93,19 @@ pub fn decode_message(body: &[u8]) -> Result<JobMessage, FieldError> {
             let raw_id = env
                 .job_id
                 .ok_or_else(|| FieldError::new("job_id", "is required"))?;
-            let job_id = parse_job_id(&raw_id).map_err(|r| FieldError::new("job_id", r))?;
+            let job_id = parse_job_id(raw_id).map_err(|r| FieldError::new("job_id", r))?;
             let raw_case = env
                 .case
                 .ok_or_else(|| FieldError::new("case", "is required"))?;
             let case = Case::from_json(raw_case.get().as_bytes()).map_err(|e| e.within("case"));
+            let raw_case = case.is_err().then(|| raw_case.to_owned());
             Ok(JobMessage {
                 run_id: env.run_id,
                 batch: false,
                 jobs: vec![DecodedJob {
                     job_id: Some(job_id),
                     case,
-                    raw_case: Some(raw_case),
+                    raw_case,
                     raw_job: None,
                 }],
             })
@@ -124,8 +130,10 @@ pub fn decode_message(body: &[u8]) -> Result<JobMessage, FieldError> {
                 .into_iter()
                 .enumerate()
                 .map(|(i, raw)| {
-                    let mut job = decode_batch_job(i, &raw);
-                    job.raw_job = Some(raw);
+                    let mut job = decode_batch_job(i, raw);
+                    if job.case.is_err() {
+                        job.raw_job = Some(raw.to_owned());
+                    }
                     job
                 })
                 .collect();
@@ -143,41 +151,42 @@ pub fn decode_message(body: &[u8]) -> Result<JobMessage, FieldError> {
 }
 
 fn decode_batch_job(index: usize, raw: &RawValue) -> DecodedJob {
-    let prefix = format!("jobs[{index}]");
+    let prefix = || format!("jobs[{index}]");
     let job: BatchJob = match decode_json(raw.get().as_bytes()) {
         Ok(job) => job,
         Err(e) => {
             return DecodedJob {
                 job_id: None,
-                case: Err(e.within(&prefix)),
+                case: Err(e.within(&prefix())),
                 raw_case: None,
                 raw_job: None,
             };
         }
     };
-    let job_id = match parse_job_id(&job.job_id) {
+    let job_id = match parse_job_id(job.job_id) {
         Ok(id) => id,
         Err(r) => {
             return DecodedJob {
                 job_id: None,
-                case: Err(FieldError::new(format!("{prefix}.job_id"), r)),
-                raw_case: Some(job.case),
+                case: Err(FieldError::new(format!("{}.job_id", prefix()), r)),
+                raw_case: Some(job.case.to_owned()),
                 raw_job: None,
             };
         }
     };
     let case = Case::from_json(job.case.get().as_bytes()).map_err(|e| e.within("case"));
+    let raw_case = case.is_err().then(|| job.case.to_owned());
     DecodedJob {
         job_id: Some(job_id),
         case,
-        raw_case: Some(job.case),
+        raw_case,
         raw_job: None,
     }
 }
 
 fn parse_job_id(raw: &RawValue) -> Result<Uuid, String> {
-    serde_json::from_str::<String>(raw.get())
+    serde_json::from_str::<&str>(raw.get())
         .ok()
-        .and_then(|s| Uuid::parse_str(&s).ok())
+        .and_then(|s| Uuid::parse_str(s).ok())
         .ok_or_else(|| "must be a UUID string".to_string())
 }

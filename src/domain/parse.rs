@@ -1,6 +1,6 @@
 //! Strict decoding of case records and review-job messages, with errors that are safe to log.
 
-use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 use super::case::Case;
 
@@ -38,7 +38,13 @@ impl FieldError {
 }
 
 /// Deserializes `T` from JSON bytes, turning any failure into a sanitised [`FieldError`].
-pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, FieldError> {
+///
+/// Valid input, the common case, is decoded once without tracking paths; only a failure is decoded
+/// again with path tracking, to name the field.
+pub fn decode_json<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, FieldError> {
+    if let Ok(value) = serde_json::from_slice(bytes) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();

@@ -36,67 +36,93 @@ pub struct RulesRef {
     pub hash: String,
 }
 
-/// Writes outcomes inside the caller's transaction. A (run, case) that already has an outcome is
-/// left as it is; returns (run id, case id, decision) of the rows actually inserted.
+/// What a batch insert recorded: new outcomes by run and decision, and the cases newly
+/// recommended for an offer (the rest of the batch already had outcomes).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Inserted {
+    /// (run id, decision, outcomes inserted).
+    pub counts: Vec<(i64, Decision, u64)>,
+    /// (run id, case id) of the new `offer_recommended` outcomes.
+    pub recommended: Vec<(i64, String)>,
+}
+
+impl Inserted {
+    /// Outcomes inserted in all.
+    pub fn total(&self) -> u64 {
+        self.counts.iter().map(|(_, _, n)| n).sum()
+    }
+}
+
+/// Writes outcomes inside the caller's transaction, one statement per run in the batch (usually
+/// one): what is the same for the whole run (run id, rule set, worker) is sent once, not per row,
+/// and only counts and the new recommendations come back. A (run, case) that already has an
+/// outcome is left as it is.
 pub async fn insert_batch(
     conn: &mut PgConnection,
     outcomes: &[NewOutcome],
     worker: &str,
-) -> Result<Vec<(i64, String, Decision)>, StoreError> {
-    let n = outcomes.len();
-    let mut run_ids = Vec::with_capacity(n);
-    let mut case_ids = Vec::with_capacity(n);
-    let mut job_ids = Vec::with_capacity(n);
-    let mut decisions = Vec::with_capacity(n);
-    let mut scores = Vec::with_capacity(n);
-    let mut fired = Vec::with_capacity(n);
-    let mut names = Vec::with_capacity(n);
-    let mut versions = Vec::with_capacity(n);
-    let mut hashes = Vec::with_capacity(n);
-    let mut facts = Vec::with_capacity(n);
-    for o in outcomes {
-        run_ids.push(o.run_id);
-        case_ids.push(o.case_id.as_str());
-        job_ids.push(o.job_id);
-        decisions.push(o.evaluation.decision.as_str());
-        scores.push(o.evaluation.score);
-        fired.push(serde_json::to_string(&o.evaluation.fired).expect("fired rules serialize"));
-        names.push(o.rules.name.as_str());
-        versions.push(o.rules.version.as_str());
-        hashes.push(o.rules.hash.as_str());
-        facts.push(o.facts_hash.as_str());
+) -> Result<Inserted, StoreError> {
+    let mut runs: Vec<i64> = outcomes.iter().map(|o| o.run_id).collect();
+    runs.sort_unstable();
+    runs.dedup();
+    let mut inserted = Inserted::default();
+    for run_id in runs {
+        let group: Vec<&NewOutcome> = outcomes.iter().filter(|o| o.run_id == run_id).collect();
+        let rules = &group[0].rules;
+        let n = group.len();
+        let mut case_ids = Vec::with_capacity(n);
+        let mut job_ids = Vec::with_capacity(n);
+        let mut decisions = Vec::with_capacity(n);
+        let mut scores = Vec::with_capacity(n);
+        let mut fired = Vec::with_capacity(n);
+        let mut facts = Vec::with_capacity(n);
+        for o in &group {
+            case_ids.push(o.case_id.as_str());
+            job_ids.push(o.job_id);
+            decisions.push(o.evaluation.decision.as_str());
+            scores.push(o.evaluation.score);
+            fired.push(serde_json::to_string(&o.evaluation.fired).expect("fired rules serialize"));
+            facts.push(o.facts_hash.as_str());
+        }
+        let rows: Vec<(String, i64, Option<Vec<String>>)> = sqlx::query_as(
+            r#"
+            WITH ins AS (
+                INSERT INTO outcomes (run_id, case_id, job_id, decision, score, fired, rules_name,
+                                      rules_version, rules_hash, facts_hash, worker)
+                SELECT $1, t.case_id, t.job_id, t.decision, t.score, t.fired::jsonb, $2, $3, $4,
+                       t.facts_hash, $5
+                FROM UNNEST($6::text[], $7::uuid[], $8::text[], $9::int[], $10::text[], $11::text[])
+                     AS t(case_id, job_id, decision, score, fired, facts_hash)
+                ON CONFLICT (run_id, case_id) DO NOTHING
+                RETURNING case_id, decision
+            )
+            SELECT decision, count(*),
+                   array_agg(case_id) FILTER (WHERE decision = 'offer_recommended')
+            FROM ins GROUP BY decision
+            "#,
+        )
+        .bind(run_id)
+        .bind(&rules.name)
+        .bind(&rules.version)
+        .bind(&rules.hash)
+        .bind(worker)
+        .bind(&case_ids)
+        .bind(&job_ids)
+        .bind(&decisions)
+        .bind(&scores)
+        .bind(&fired)
+        .bind(&facts)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (decision, count, recommended) in rows {
+            if let Ok(d) = decision.parse::<Decision>() {
+                inserted.counts.push((run_id, d, count as u64));
+            }
+            let ids = recommended.unwrap_or_default().into_iter();
+            inserted.recommended.extend(ids.map(|id| (run_id, id)));
+        }
     }
-    let inserted: Vec<(i64, String, String)> = sqlx::query_as(
-        r#"
-        INSERT INTO outcomes (run_id, case_id, job_id, decision, score, fired, rules_name,
-                              rules_version, rules_hash, facts_hash, worker)
-        SELECT t.run_id, t.case_id, t.job_id, t.decision, t.score, t.fired::jsonb, t.rules_name,
-               t.rules_version, t.rules_hash, t.facts_hash, $11
-        FROM UNNEST($1::bigint[], $2::text[], $3::uuid[], $4::text[], $5::int[], $6::text[],
-                    $7::text[], $8::text[], $9::text[], $10::text[])
-             AS t(run_id, case_id, job_id, decision, score, fired, rules_name, rules_version,
-                  rules_hash, facts_hash)
-        ON CONFLICT (run_id, case_id) DO NOTHING
-        RETURNING run_id, case_id, decision
-        "#,
-    )
-    .bind(&run_ids)
-    .bind(&case_ids)
-    .bind(&job_ids)
-    .bind(&decisions)
-    .bind(&scores)
-    .bind(&fired)
-    .bind(&names)
-    .bind(&versions)
-    .bind(&hashes)
-    .bind(&facts)
-    .bind(worker)
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(inserted
-        .into_iter()
-        .filter_map(|(run, case, d)| d.parse::<Decision>().ok().map(|d| (run, case, d)))
-        .collect())
+    Ok(inserted)
 }
 
 /// A stored outcome, as `docket show` prints it.

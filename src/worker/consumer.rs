@@ -223,7 +223,7 @@ async fn record(
         control::throttle(shared, runs, &plan).await?;
         let started = std::time::Instant::now();
         if plan.outcomes.is_empty() {
-            break (plan, Vec::new(), 0.0);
+            break (plan, outcomes::Inserted::default(), 0.0);
         }
         let mut tx = shared.pool.begin().await.map_err(StoreError::from)?;
         if !control::still_reviewable(&mut tx, &plan).await? {
@@ -247,11 +247,11 @@ async fn record(
     }
     let m = &shared.metrics;
     m.jobs_received.inc_by(plan.jobs as u64);
-    for (_, _, d) in &inserted {
-        m.jobs_completed.with_label_values(&[d.as_str()]).inc();
+    for (_, d, n) in &inserted.counts {
+        m.jobs_completed.with_label_values(&[d.as_str()]).inc_by(*n);
     }
     m.jobs_duplicate
-        .inc_by((plan.outcomes.len() - inserted.len()) as u64);
+        .inc_by(plan.outcomes.len() as u64 - inserted.total());
     for letter in &plan.dead_letters {
         m.jobs_dead_lettered.with_label_values(&[letter.kind]).inc();
     }
@@ -261,7 +261,7 @@ async fn record(
         .set(chrono::Utc::now().timestamp());
     tracing::debug!(
         jobs = plan.jobs,
-        recorded = inserted.len(),
+        recorded = inserted.total(),
         dead_letters = plan.dead_letters.len(),
         commit_ms = (commit_seconds * 1000.0) as u64,
         "Batch committed."

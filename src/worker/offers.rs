@@ -7,22 +7,21 @@ use std::collections::{BTreeMap, HashMap};
 use sqlx::PgConnection;
 
 use super::review::Plan;
-use crate::domain::{Action, Case, Decision};
+use crate::domain::{Action, Case};
 use crate::store::offers::{self, ActionRequest};
+use crate::store::outcomes::Inserted;
 use crate::store::{StoreError, cases};
 
 /// Opens offers for the newly inserted recommendations of `plan`. Returns the notices queued.
 pub async fn open(
     conn: &mut PgConnection,
     plan: &Plan,
-    inserted: &[(i64, String, Decision)],
+    inserted: &Inserted,
     worker: &str,
 ) -> Result<u64, StoreError> {
     let mut by_run: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
-    for (run, case, d) in inserted {
-        if *d == Decision::OfferRecommended {
-            by_run.entry(*run).or_default().push(case);
-        }
+    for (run, case) in &inserted.recommended {
+        by_run.entry(*run).or_default().push(case);
     }
     let mut notices = 0;
     for (run_id, ids) in by_run {
