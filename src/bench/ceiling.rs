@@ -1,5 +1,5 @@
-//! The broker's own ceiling on this machine: the same messages published with confirms and consumed
-//! with acks at the same time, with no work in between.
+//! The broker's own ceilings on this machine: the same messages published with confirms and
+//! consumed with acks at the same time, with no work in between; and published alone.
 
 use std::time::{Duration, Instant};
 
@@ -62,9 +62,66 @@ pub async fn measure(
         }
         seen
     });
+    publish_all(&publish, queue, bodies, in_flight).await?;
+    let seen = consumer_task.await.unwrap_or(0);
+    let secs = started.elapsed().as_secs_f64();
+    setup
+        .queue_delete(queue.into(), QueueDeleteOptions::default())
+        .await
+        .ok();
+    for ch in [&setup, &consume, &publish] {
+        ch.close(200, "ceiling".into()).await.ok();
+    }
+    if seen < total {
+        return Err(QueueError::NotConfirmed(
+            "the ceiling consumer stopped early",
+        ));
+    }
+    Ok(secs)
+}
+
+/// Publishes `bodies` to a fresh quorum queue with up to `in_flight` confirms outstanding and no
+/// consumer; returns the seconds until the last confirm.
+pub async fn measure_publish(
+    conn: &Connection,
+    queue: &str,
+    bodies: &[Vec<u8>],
+    in_flight: usize,
+) -> Result<f64, QueueError> {
+    let channel = conn.create_channel().await?;
+    let mut args = FieldTable::default();
+    args.insert(
+        "x-queue-type".into(),
+        AMQPValue::LongString("quorum".into()),
+    );
+    channel
+        .queue_declare(queue.into(), QueueDeclareOptions::durable(), args)
+        .await?;
+    channel
+        .confirm_select(lapin::options::ConfirmSelectOptions::default())
+        .await?;
+    let started = Instant::now();
+    publish_all(&channel, queue, bodies, in_flight).await?;
+    let secs = started.elapsed().as_secs_f64();
+    channel
+        .queue_delete(queue.into(), QueueDeleteOptions::default())
+        .await
+        .ok();
+    channel.close(200, "ceiling".into()).await.ok();
+    Ok(secs)
+}
+
+/// Publishes `bodies` to `queue` through the default exchange, persistent, with up to `in_flight`
+/// confirms outstanding, and waits for the last confirm.
+async fn publish_all(
+    channel: &lapin::Channel,
+    queue: &str,
+    bodies: &[Vec<u8>],
+    in_flight: usize,
+) -> Result<(), QueueError> {
     let mut pending = std::collections::VecDeque::new();
     for body in bodies {
-        let c = publish
+        let c = channel
             .basic_publish(
                 "".into(),
                 queue.into(),
@@ -83,16 +140,5 @@ pub async fn measure(
     for c in pending {
         confirmed(c).await?;
     }
-    let seen = consumer_task.await.unwrap_or(0);
-    let secs = started.elapsed().as_secs_f64();
-    setup
-        .queue_delete(queue.into(), QueueDeleteOptions::default())
-        .await
-        .ok();
-    if seen < total {
-        return Err(QueueError::NotConfirmed(
-            "the ceiling consumer stopped early",
-        ));
-    }
-    Ok(secs)
+    Ok(())
 }

@@ -3,12 +3,15 @@
 
 mod ceiling;
 mod procs;
+mod report;
+mod store_ceiling;
+
+pub use report::{BenchReport, render};
 
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use secrecy::{ExposeSecret, SecretString};
-use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
@@ -29,51 +32,6 @@ pub struct BenchOptions {
     pub prefetch: u16,
     /// Seed of the backlog.
     pub seed: u64,
-}
-
-/// What was measured.
-#[derive(Debug, Clone, Serialize)]
-pub struct BenchReport {
-    /// Cases reviewed.
-    pub cases: usize,
-    /// Messages published (cases per message from `enqueue.cases_per_message`).
-    pub messages: u64,
-    /// Average message size in bytes.
-    pub message_bytes: usize,
-    /// Worker processes × consumers each.
-    pub processes: usize,
-    /// Consumers per process.
-    pub consumers: usize,
-    /// Cases per transaction, prefetch.
-    pub batch: usize,
-    /// Prefetch per consumer.
-    pub prefetch: u16,
-    /// Seconds to import the backlog (not part of end to end).
-    pub import_seconds: f64,
-    /// Seconds from the start of enqueue to the last outcome committed.
-    pub end_to_end_seconds: f64,
-    /// Cases per second end to end.
-    pub cases_per_second: f64,
-    /// Seconds enqueue took (publishing with confirms, marking published).
-    pub enqueue_seconds: f64,
-    /// Enqueue rate, cases per second.
-    pub enqueue_cases_per_second: f64,
-    /// Worker rate: cases per second between the first and the last commit.
-    pub worker_cases_per_second: f64,
-    /// Publish-confirm to commit latency, median, milliseconds.
-    pub latency_p50_ms: f64,
-    /// Same, 99th percentile.
-    pub latency_p99_ms: f64,
-    /// Peak resident memory of the largest worker process, MiB.
-    pub worker_peak_rss_mib: f64,
-    /// Worker CPU seconds (all processes) per 1,000 cases.
-    pub worker_cpu_seconds_per_1000: f64,
-    /// The broker alone: the same messages published with confirms and consumed with acks, per second.
-    pub broker_ceiling_messages_per_second: f64,
-    /// The same ceiling in cases per second.
-    pub broker_ceiling_cases_per_second: f64,
-    /// End-to-end cases per second over the broker's ceiling in cases per second.
-    pub ratio_to_ceiling: f64,
 }
 
 /// Runs the benchmark.
@@ -161,6 +119,13 @@ async fn measure(
         opt.prefetch,
     )
     .await?;
+    let publish_seconds = ceiling::measure_publish(
+        &conn,
+        &format!("bench.{id}.publish"),
+        &bodies,
+        s.enqueue.max_in_flight,
+    )
+    .await?;
     let messages = bodies.len() as u64;
     drop(bodies);
     let channel = conn.create_channel().await?;
@@ -227,7 +192,6 @@ async fn measure(
     for c in &mut children {
         procs::stop(c);
     }
-    conn.close(200, "bench".into()).await.ok();
 
     let (p50, p99, span): (f64, f64, f64) = sqlx::query_as(
         r#"
@@ -241,11 +205,39 @@ async fn measure(
               CROSS JOIN LATERAL (
                   SELECT confirmed_at FROM run_publishes p
                   WHERE p.run_id = rc.run_id AND p.last_seq >= rc.seq
-                  ORDER BY p.last_seq LIMIT 1) p) o
+                  ORDER BY p.last_seq LIMIT 1) p
+              WHERE o.run_id = $1) o
         "#,
     )
+    .bind(run.id)
     .fetch_one(pool)
     .await?;
+
+    eprintln!("bench: enqueue alone, then the store ceiling");
+    store::publishes::reset(pool, run.id).await?;
+    let t = Instant::now();
+    crate::enqueue::enqueue(s, pool, "bench", false, &CancellationToken::new()).await?;
+    let enqueue_alone_seconds = t.elapsed().as_secs_f64();
+    channel
+        .queue_purge(s.amqp.queue.as_str().into(), Default::default())
+        .await?;
+    conn.close(200, "bench".into()).await.ok();
+    let members = store::publishes::page(pool, run.id, 0, opt.cases as i64).await?;
+    let store_seconds = store_ceiling::measure(
+        pool,
+        &rules,
+        &crate::store::outcomes::RulesRef {
+            name: rules.name().to_string(),
+            version: rules.version().to_string(),
+            hash: crate::rules::content_hash(text),
+        },
+        &crate::rules::EvalContext::new(rules.effective().from),
+        &members,
+        opt.processes * opt.consumers,
+        opt.batch,
+    )
+    .await?;
+    drop(members);
     let cases = opt.cases as f64;
     let ceiling_msgs = messages as f64 / ceiling_secs;
     let ceiling_cases = cases / ceiling_secs;
@@ -275,6 +267,11 @@ async fn measure(
         broker_ceiling_messages_per_second: ceiling_msgs,
         broker_ceiling_cases_per_second: ceiling_cases,
         ratio_to_ceiling: cases_per_second / ceiling_cases,
+        publish_ceiling_cases_per_second: cases / publish_seconds,
+        enqueue_alone_cases_per_second: cases / enqueue_alone_seconds,
+        enqueue_ratio_to_publish_ceiling: publish_seconds / enqueue_alone_seconds,
+        store_ceiling_cases_per_second: cases / store_seconds,
+        ratio_to_bottleneck: cases_per_second / (cases / ceiling_secs).min(cases / store_seconds),
     })
 }
 
@@ -385,38 +382,4 @@ async fn cleanup(s: &Settings, pool: sqlx::PgPool, server: &str, db_name: &str) 
         .await
         .ok();
     }
-}
-
-/// The report as a table for people.
-pub fn render(r: &BenchReport) -> String {
-    format!(
-        "docket bench: {cases} cases, {msgs} messages of ~{bytes} B, {p} process(es) × {k} consumers, batch {b}, prefetch {pf}\n\
-         end to end      {e2e:>8.2} s   {cps:>9.0} cases/s   ({ratio:.2} × broker ceiling)\n\
-         enqueue         {enq:>8.2} s   {eps:>9.0} cases/s\n\
-         worker                     {wps:>9.0} cases/s   (first to last commit)\n\
-         latency         p50 {p50:.0} ms, p99 {p99:.0} ms (publish confirm to commit)\n\
-         worker          peak RSS {rss:.1} MiB, {cpu:.3} CPU s per 1,000 cases\n\
-         broker ceiling  {cm:>9.0} messages/s = {cc:.0} cases/s (same messages, confirms + acks, no work)\n\
-         import          {imp:>8.2} s (not in end to end)\n",
-        cases = r.cases,
-        msgs = r.messages,
-        bytes = r.message_bytes,
-        p = r.processes,
-        k = r.consumers,
-        b = r.batch,
-        pf = r.prefetch,
-        e2e = r.end_to_end_seconds,
-        cps = r.cases_per_second,
-        ratio = r.ratio_to_ceiling,
-        enq = r.enqueue_seconds,
-        eps = r.enqueue_cases_per_second,
-        wps = r.worker_cases_per_second,
-        p50 = r.latency_p50_ms,
-        p99 = r.latency_p99_ms,
-        rss = r.worker_peak_rss_mib,
-        cpu = r.worker_cpu_seconds_per_1000,
-        cm = r.broker_ceiling_messages_per_second,
-        cc = r.broker_ceiling_cases_per_second,
-        imp = r.import_seconds,
-    )
 }
