@@ -12,7 +12,7 @@ use super::runs::{Gate, RunCache};
 use super::{Shared, WorkerError};
 use crate::queue::parking;
 use crate::queue::publish::Publisher;
-use crate::store::run_state;
+use crate::store::{policy_status, run_state};
 
 /// Refreshes the run states when stale; then releases the parked jobs of runs that are
 /// reviewable again, and drops those of cancelled runs (one worker claims each).
@@ -72,7 +72,9 @@ pub async fn park(
 
 /// Whether every run with outcomes in the plan is still reviewable, read in the batch's
 /// transaction under a share lock: a pause or cancel committed before this cannot be missed, and
-/// one requested now waits for this commit. One query per batch, not per message.
+/// one requested now waits for this commit. One query per batch, not per message. First it takes
+/// the shared lock of the runs' policies, so a policy status change also waits for this commit
+/// (and holds the notices it queued), or commits first and is seen by the offers of this batch.
 pub async fn still_reviewable(
     tx: &mut sqlx::PgConnection,
     plan: &Plan,
@@ -80,6 +82,7 @@ pub async fn still_reviewable(
     let mut ids: Vec<i64> = plan.outcomes.iter().map(|o| o.run_id).collect();
     ids.sort_unstable();
     ids.dedup();
+    policy_status::lock_for_runs(&mut *tx, &ids).await?;
     let halted: Vec<(i64, String)> =
         sqlx::query_as("SELECT id, state FROM runs WHERE id = ANY($1) ORDER BY id FOR SHARE")
             .bind(&ids)
