@@ -142,5 +142,12 @@ pub async fn run_create(
         &hash[..12],
         as_of
     );
+    if let Some(h) = store::policy_status::halt_of_run(pool, run.id).await? {
+        println!(
+            "run {} is paused: its policy {} is {} ({}); it resumes when the policy is made \
+             active again (docket run policy {} --status active --reason WHY)",
+            run.name, h.rules_name, h.status, h.reason, h.rules_name
+        );
+    }
     Ok((run.id, members))
 }

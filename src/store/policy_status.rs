@@ -190,6 +190,67 @@ pub async fn status_for_offers(conn: &mut PgConnection, run_id: i64) -> Result<S
     Ok(s.unwrap_or_else(|| "active".into()))
 }
 
+/// A halted policy: its name, status and the reason given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Halt {
+    /// Rule-set name.
+    pub rules_name: String,
+    /// `enjoined`, `vacated`, `rescinded` or `superseded`.
+    pub status: String,
+    /// Why, as given with the change.
+    pub reason: String,
+}
+
+/// Puts a run just inserted in the caller's transaction into the state its policy's status implies,
+/// under the policy's shared lock: under a halted policy it starts paused by the policy, as the
+/// halt paused the runs that existed then (recorded as a change from `active`, by `actor`), so
+/// making the policy active again resumes it. A halt committing meanwhile waits for this
+/// transaction and then pauses the run itself. Returns the halt, if any.
+pub async fn start_new_run(
+    tx: &mut PgConnection,
+    run_id: i64,
+    actor: &str,
+) -> Result<Option<Halt>, StoreError> {
+    lock_for_runs(&mut *tx, &[run_id]).await?;
+    let Some(halt) = halt_in(&mut *tx, run_id).await? else {
+        return Ok(None);
+    };
+    sqlx::query(
+        "UPDATE runs SET state = 'paused', paused_by_policy = true, state_changed_at = now() \
+         WHERE id = $1",
+    )
+    .bind(run_id)
+    .execute(&mut *tx)
+    .await?;
+    let why = format!(
+        "policy {} {}: {}",
+        halt.rules_name, halt.status, halt.reason
+    );
+    super::run_state::record(&mut *tx, run_id, "active", "paused", None, actor, &why).await?;
+    Ok(Some(halt))
+}
+
+/// The halt of a run's policy, if its policy is halted.
+pub async fn halt_of_run(pool: &PgPool, run_id: i64) -> Result<Option<Halt>, StoreError> {
+    let mut conn = pool.acquire().await?;
+    halt_in(&mut conn, run_id).await
+}
+
+async fn halt_in(conn: &mut PgConnection, run_id: i64) -> Result<Option<Halt>, StoreError> {
+    let row: Option<(String, String, String)> = sqlx::query_as(
+        "SELECT p.rules_name, p.status, p.reason FROM runs r JOIN policy_status p USING (rules_name) \
+         WHERE r.id = $1 AND p.status <> 'active'",
+    )
+    .bind(run_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(rules_name, status, reason)| Halt {
+        rules_name,
+        status,
+        reason,
+    }))
+}
+
 /// The status of a run's policy (`active` when never set).
 pub async fn of_run(pool: &PgPool, run_id: i64) -> Result<String, StoreError> {
     let s: Option<String> = sqlx::query_scalar(

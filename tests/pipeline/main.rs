@@ -5,6 +5,7 @@ mod api;
 mod helpers;
 mod offers;
 mod policy;
+mod run_create;
 mod runctl;
 mod runctl_policy;
 
