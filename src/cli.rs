@@ -222,7 +222,8 @@ pub enum RunCommand {
         /// Limit the run to these courts (repeatable).
         #[arg(long = "court")]
         courts: Vec<String>,
-        /// Review date for ages and durations (default: the rule set's effective-from date).
+        /// Review date for ages and durations (default: the rule set's effective-from date); it
+        /// must fall within the rule set's effective dates.
         #[arg(long)]
         as_of: Option<NaiveDate>,
     },

@@ -12,7 +12,7 @@ use crate::config::Settings;
 use crate::domain::Decision;
 use crate::policy::simulate::{self, Input, Simulation};
 use crate::policy::{Dimension, plot, render, report};
-use crate::rules::{EvalContext, RuleSet, overlaps};
+use crate::rules::{EvalContext, RuleSet, Status, overlaps, stale_status};
 use crate::store;
 
 /// `docket rules …`
@@ -113,23 +113,36 @@ pub fn rules_check(files: &[PathBuf]) -> Result<()> {
         );
     }
     mistakes += clashes.len();
+    let today = chrono::Utc::now().date_naive();
     for (file, set) in &loaded {
-        let e = set.effective();
-        let to = e.to.map_or_else(|| "no end".to_string(), |d| d.to_string());
-        println!(
-            "{}: {}@{} ({}), effective {} to {to}, {} examples",
-            file.display(),
-            set.name(),
-            set.version(),
-            set.status().as_str(),
-            e.from,
-            set.examples().len()
-        );
+        if let Some(e) = stale_status(set, today) {
+            mistakes += 1;
+            println!("{}: {}: {}", file.display(), e.path, e.message);
+        }
+    }
+    for (file, set) in &loaded {
+        println!("{}: {}", file.display(), listing(set));
     }
     if mistakes > 0 {
         bail!("{mistakes} mistake(s) in the rule sets");
     }
     Ok(())
+}
+
+/// One rule set as `rules check` lists it: the dates a run may review cases as of (what `run
+/// create` judges by), then the policy's status now, which does not decide that.
+pub fn listing(set: &RuleSet) -> String {
+    let status = match (set.status(), set.superseded_by()) {
+        (Status::Superseded, Some(by)) => format!("superseded by {by}"),
+        (s, _) => s.as_str().to_string(),
+    };
+    format!(
+        "{}@{}, in force {} (runs review as of these days), status now {status}, {} examples",
+        set.name(),
+        set.version(),
+        set.effective(),
+        set.examples().len()
+    )
 }
 
 /// Runs every file's examples; prints each failure with its diff. Fails if any fails.

@@ -107,16 +107,19 @@ pub async fn run_create(
     let text = read_rules(rules)?;
     let rule_set = RuleSet::from_toml(&text)
         .with_context(|| format!("rule set {} does not load", rules.display()))?;
-    if rule_set.status() != crate::rules::Status::Active {
+    // The review date must fall in the policy's effective dates; its status now does not matter
+    // (a run may replay a review under a policy long superseded).
+    let as_of = as_of.unwrap_or_else(|| rule_set.effective().from);
+    if !rule_set.effective().covers(as_of) {
         bail!(
-            "rule set {}@{} has status {:?}: only an active policy can start a run",
+            "as_of: {as_of} is outside the effective dates of rule set {}@{} ({}): a run reviews \
+             cases as of a day its policy was in force; give --as-of within those dates",
             rule_set.name(),
             rule_set.version(),
-            rule_set.status()
+            rule_set.effective()
         );
     }
     let courts: Vec<String> = courts.iter().map(|c| c.trim().to_uppercase()).collect();
-    let as_of = as_of.unwrap_or_else(|| rule_set.effective().from);
     let hash = content_hash(&text);
     let created_by = std::env::var("USER").unwrap_or_else(|_| "docket".into());
     let (run, members) = store::runs::create(
@@ -142,5 +145,12 @@ pub async fn run_create(
         &hash[..12],
         as_of
     );
+    if let Some(h) = store::policy_status::halt_of_run(pool, run.id).await? {
+        println!(
+            "run {} is paused: its policy {} is {} ({}); it resumes when the policy is made \
+             active again (docket run policy {} --status active --reason WHY)",
+            run.name, h.rules_name, h.status, h.reason, h.rules_name
+        );
+    }
     Ok((run.id, members))
 }

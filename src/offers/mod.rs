@@ -114,27 +114,6 @@ pub async fn execute(pool: &PgPool, cmd: &Command<'_>) -> Result<Report, OfferEr
             outcome: Outcome::default(),
         });
     }
-    if cmd.action == Action::Offer {
-        let status = store::policy_status::of_run(pool, run.id).await?;
-        if status != "active" {
-            let reason = format!("the run's policy is {status}: no new offer is made under it");
-            let refused = ids
-                .into_iter()
-                .map(|case_id| offers::Refused {
-                    case_id,
-                    reason: reason.clone(),
-                })
-                .collect::<Vec<_>>();
-            return Ok(Report {
-                selected: refused.len(),
-                dry_run: false,
-                outcome: Outcome {
-                    applied: Vec::new(),
-                    refused,
-                },
-            });
-        }
-    }
     let req = ActionRequest {
         action: cmd.action,
         actor: cmd.actor,

@@ -12,6 +12,7 @@
 //! RuleSet::check(text: &str) -> Result<RuleSet, Vec<RulesError>>     every mistake, in file order
 //! RuleSet::run_examples(&self) -> Vec<ExampleResult>                  the file's [[examples]]
 //! overlaps(&[&RuleSet]) -> Vec<(usize, RulesError)>                   effective dates that overlap
+//! stale_status(&RuleSet, today) -> Option<RulesError>                 `active` after its end date
 //! RuleSet::evaluate(&self, case: &Case, ctx: &EvalContext) -> Evaluation
 //! RuleSet::{name, version, status, title, sources, superseded_by, effective, scope, params,
 //!           threshold, offer, content_hash, rules(RuleKind)}
@@ -58,7 +59,7 @@ mod load;
 mod ruleset;
 
 pub use condition::{Condition, Op};
-pub use dates::overlaps;
+pub use dates::{overlaps, stale_status};
 pub use eval::EvalContext;
 pub use examples::{Example, ExampleResult};
 pub use facts::{Fact, FactKind, Facts};

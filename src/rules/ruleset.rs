@@ -69,6 +69,16 @@ impl Effective {
     }
 }
 
+/// `2011-11-17 to 2015-01-04`, or `from 2021-11-29, no end`.
+impl std::fmt::Display for Effective {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.to {
+            Some(to) => write!(f, "{} to {to}", self.from),
+            None => write!(f, "from {}, no end", self.from),
+        }
+    }
+}
+
 /// Which cases the policy reviews at all.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {

@@ -95,7 +95,9 @@ pub async fn apply(
 }
 
 /// Applies `req` to `ids` inside the caller's transaction. `cases` may supply the case records
-/// (the worker has them); otherwise they are read from `cases` when notices need them.
+/// (the worker has them); otherwise they are read from `cases` when notices need them. The Offer
+/// action is refused for every case while the run's policy is halted (see
+/// [`super::policy_status::status_for_offers`]).
 pub async fn apply_chunk(
     conn: &mut PgConnection,
     run_id: i64,
@@ -104,6 +106,24 @@ pub async fn apply_chunk(
     req: &ActionRequest<'_>,
     cases: Option<&HashMap<String, Case>>,
 ) -> Result<Outcome, StoreError> {
+    // Under a halted policy no offer is made; read in this transaction, under the policy's lock.
+    if req.action == Action::Offer {
+        let status = super::policy_status::status_for_offers(conn, run_id).await?;
+        if status != "active" {
+            let reason = format!("the run's policy is {status}: no new offer is made under it");
+            let refused = ids
+                .iter()
+                .map(|case_id| Refused {
+                    case_id: case_id.clone(),
+                    reason: reason.clone(),
+                })
+                .collect();
+            return Ok(Outcome {
+                applied: Vec::new(),
+                refused,
+            });
+        }
+    }
     let rows: Vec<(String, String)> = sqlx::query_as(
         "SELECT case_id, state FROM offers WHERE run_id = $1 AND case_id = ANY($2) ORDER BY case_id FOR UPDATE",
     )

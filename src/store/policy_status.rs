@@ -1,9 +1,16 @@
 //! The legal status of a policy (rule-set name). Halting it (enjoined, vacated, rescinded,
 //! superseded) pauses its active runs and holds its unsent notices in the same transaction;
 //! making it active again resumes the runs it paused and releases the held notices.
+//!
+//! What depends on the status takes the policy's lock: a status change takes it exclusively for
+//! its transaction ([`set`]); a transaction that makes offers or creates a run takes it shared
+//! ([`lock_for_runs`], [`status_for_offers`]) before it reads the status. So a change that commits
+//! concurrently is either seen or waits for that transaction to commit, and then applies to what
+//! it wrote. An advisory lock rather than a row lock: a policy has no `policy_status` row until
+//! its status is first set.
 
 use serde::Serialize;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use super::StoreError;
 
@@ -29,7 +36,7 @@ pub struct PolicyChange {
     pub notices_released: u64,
 }
 
-/// Sets the status of the policy `rules_name`, recording who and why.
+/// Sets the status of the policy `rules_name`, recording who and why, in one transaction.
 pub async fn set(
     pool: &PgPool,
     rules_name: &str,
@@ -37,12 +44,31 @@ pub async fn set(
     actor: &str,
     reason: &str,
 ) -> Result<PolicyChange, StoreError> {
+    let mut tx = pool.begin().await?;
+    let change = set_in(&mut tx, rules_name, status, actor, reason).await?;
+    tx.commit().await?;
+    Ok(change)
+}
+
+/// [`set`] inside the caller's transaction, which holds the policy's lock exclusively until it
+/// ends: offers and new runs of the policy wait for it.
+pub async fn set_in(
+    tx: &mut PgConnection,
+    rules_name: &str,
+    status: &str,
+    actor: &str,
+    reason: &str,
+) -> Result<PolicyChange, StoreError> {
     if !POLICY_STATUSES.contains(&status) {
         return Err(StoreError::Refused(format!(
-            "{status:?} is not a policy status"
+            "status: {status:?} is not a policy status (one of {})",
+            POLICY_STATUSES.join(", ")
         )));
     }
-    let mut tx = pool.begin().await?;
+    sqlx::query(&format!("SELECT pg_advisory_xact_lock({LOCK_KEY})"))
+        .bind(rules_name)
+        .execute(&mut *tx)
+        .await?;
     let runs: i64 = sqlx::query_scalar("SELECT count(*) FROM runs WHERE rules_name = $1")
         .bind(rules_name)
         .fetch_one(&mut *tx)
@@ -105,7 +131,7 @@ pub async fn set(
     .fetch_all(&mut *tx)
     .await?;
     for (id, old) in &moved {
-        super::run_state::record(&mut tx, *id, old, to, None, actor, &why).await?;
+        super::run_state::record(&mut *tx, *id, old, to, None, actor, &why).await?;
     }
     let (from_status, to_status) = if status == "active" {
         ("held", "pending")
@@ -129,19 +155,100 @@ pub async fn set(
         change.runs_paused = moved.len() as u64;
         change.notices_held = notices;
     }
-    tx.commit().await?;
     Ok(change)
 }
 
-/// The status of a run's policy (`active` when never set).
-pub async fn of_run(pool: &PgPool, run_id: i64) -> Result<String, StoreError> {
+/// The key of a policy's advisory lock, from its name bound as `$1`.
+const LOCK_KEY: &str = "hashtextextended('docket.policy_status:' || $1, 0)";
+
+/// Takes, for the rest of the caller's transaction, the shared lock of the policy of each run of
+/// `run_ids`: a status change waits until the transaction ends. Take it before reading any
+/// status and before locking rows a status change also locks (`runs`).
+pub async fn lock_for_runs(conn: &mut PgConnection, run_ids: &[i64]) -> Result<(), StoreError> {
+    let key = LOCK_KEY.replace("$1", "rules_name");
+    sqlx::query(&format!(
+        "SELECT pg_advisory_xact_lock_shared({key}) \
+         FROM (SELECT DISTINCT rules_name FROM runs WHERE id = ANY($1) ORDER BY rules_name) p"
+    ))
+    .bind(run_ids)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The status of a run's policy (`active` when never set), read in the caller's transaction
+/// under the policy's shared lock: an Offer applied in this transaction cannot miss a halt that
+/// commits meanwhile, and the halt holds the notices this transaction queues.
+pub async fn status_for_offers(conn: &mut PgConnection, run_id: i64) -> Result<String, StoreError> {
+    lock_for_runs(&mut *conn, &[run_id]).await?;
     let s: Option<String> = sqlx::query_scalar(
         "SELECT p.status FROM runs r JOIN policy_status p USING (rules_name) WHERE r.id = $1",
     )
     .bind(run_id)
-    .fetch_optional(pool)
+    .fetch_optional(conn)
     .await?;
     Ok(s.unwrap_or_else(|| "active".into()))
+}
+
+/// A halted policy: its name, status and the reason given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Halt {
+    /// Rule-set name.
+    pub rules_name: String,
+    /// `enjoined`, `vacated`, `rescinded` or `superseded`.
+    pub status: String,
+    /// Why, as given with the change.
+    pub reason: String,
+}
+
+/// Puts a run just inserted in the caller's transaction into the state its policy's status implies,
+/// under the policy's shared lock: under a halted policy it starts paused by the policy, as the
+/// halt paused the runs that existed then (recorded as a change from `active`, by `actor`), so
+/// making the policy active again resumes it. A halt committing meanwhile waits for this
+/// transaction and then pauses the run itself. Returns the halt, if any.
+pub async fn start_new_run(
+    tx: &mut PgConnection,
+    run_id: i64,
+    actor: &str,
+) -> Result<Option<Halt>, StoreError> {
+    lock_for_runs(&mut *tx, &[run_id]).await?;
+    let Some(halt) = halt_in(&mut *tx, run_id).await? else {
+        return Ok(None);
+    };
+    sqlx::query(
+        "UPDATE runs SET state = 'paused', paused_by_policy = true, state_changed_at = now() \
+         WHERE id = $1",
+    )
+    .bind(run_id)
+    .execute(&mut *tx)
+    .await?;
+    let why = format!(
+        "policy {} {}: {}",
+        halt.rules_name, halt.status, halt.reason
+    );
+    super::run_state::record(&mut *tx, run_id, "active", "paused", None, actor, &why).await?;
+    Ok(Some(halt))
+}
+
+/// The halt of a run's policy, if its policy is halted.
+pub async fn halt_of_run(pool: &PgPool, run_id: i64) -> Result<Option<Halt>, StoreError> {
+    let mut conn = pool.acquire().await?;
+    halt_in(&mut conn, run_id).await
+}
+
+async fn halt_in(conn: &mut PgConnection, run_id: i64) -> Result<Option<Halt>, StoreError> {
+    let row: Option<(String, String, String)> = sqlx::query_as(
+        "SELECT p.rules_name, p.status, p.reason FROM runs r JOIN policy_status p USING (rules_name) \
+         WHERE r.id = $1 AND p.status <> 'active'",
+    )
+    .bind(run_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(rules_name, status, reason)| Halt {
+        rules_name,
+        status,
+        reason,
+    }))
 }
 
 /// Cancels the held notices of a policy's runs (they will never be sent). Returns how many.

@@ -158,6 +158,20 @@ pub async fn take_tokens(pool: &PgPool, run_id: i64, n: usize) -> Result<f64, St
     Ok(debt.unwrap_or(0.0).max(0.0))
 }
 
+/// Gives `n` cases back to a throttled run's bucket (never above zero): a batch that took them
+/// was not recorded after all.
+pub async fn give_back_tokens(pool: &PgPool, run_id: i64, n: usize) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE runs SET bucket_tokens = LEAST(0, bucket_tokens + $2) \
+         WHERE id = $1 AND state = 'throttled'",
+    )
+    .bind(run_id)
+    .bind(n as f64)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 /// Marks `completed` the active or throttled runs whose every case has an outcome.
 pub async fn complete_finished(pool: &PgPool) -> Result<u64, StoreError> {
     let mut tx = pool.begin().await?;

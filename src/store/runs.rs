@@ -50,8 +50,9 @@ pub struct NewRun<'a> {
 
 /// Creates a run and fixes its membership (the imported cases of its courts), in one transaction.
 /// Members are numbered in the order the cases are read, which is their order on disk, so that
-/// enqueue reads records sequentially.
-/// Returns the run and the number of cases in it.
+/// enqueue reads records sequentially. The run starts `active`, or `paused` while its policy is
+/// halted (see [`super::policy_status::start_new_run`]). Returns the run and the number of cases
+/// in it.
 pub async fn create(pool: &PgPool, new: &NewRun<'_>) -> Result<(Run, u64), StoreError> {
     let mut tx = pool.begin().await?;
     let run: Option<Run> = sqlx::query_as(
@@ -73,6 +74,8 @@ pub async fn create(pool: &PgPool, new: &NewRun<'_>) -> Result<(Run, u64), Store
     .fetch_optional(&mut *tx)
     .await?;
     let run = run.ok_or_else(|| StoreError::RunExists(new.name.to_string()))?;
+    // Under a halted policy the run starts paused, as the halt left the policy's other runs.
+    super::policy_status::start_new_run(&mut tx, run.id, new.created_by).await?;
     let members = sqlx::query(
         r#"
         INSERT INTO run_cases (run_id, case_id, seq)

@@ -99,7 +99,7 @@ pub async fn consume(
         // A database that is down or restarting: keep the batch (unacknowledged, so a return
         // does not count towards the delivery limit) and retry it in place with backoff.
         let result = loop {
-            match process(shared, &channel, [&dead, &park], &mut runs, &batch).await {
+            match process(shared, &channel, [&dead, &park], &mut runs, &batch, token).await {
                 Err(WorkerError::Store(e)) if e.is_transient() => {
                     m.batches_failed.with_label_values(&["database"]).inc();
                     let wait = db_backoff.next_delay();
@@ -128,7 +128,9 @@ pub async fn consume(
                     (0..n).for_each(|_| m.job_seconds.observe(seconds));
                 }
             }
-            // Cancelled while the database was down: the batch goes back with the channel.
+            // Cancelled while the database was down or during a throttle wait: the batch goes
+            // back with the channel.
+            Err(WorkerError::Interrupted) => break,
             Err(WorkerError::Store(_)) if token.is_cancelled() => break,
             Err(WorkerError::Store(e)) => {
                 m.batches_failed.with_label_values(&["database"]).inc();
@@ -167,13 +169,14 @@ async fn process(
     [dead, park]: [&Publisher; 2],
     runs: &mut RunCache,
     batch: &[Received],
+    token: &CancellationToken,
 ) -> Result<(), WorkerError> {
     let last_tag = batch
         .iter()
         .map(|r| r.tag)
         .max()
         .expect("a batch is never empty");
-    let result = record(shared, [dead, park], runs, batch).await;
+    let result = record(shared, [dead, park], runs, batch, token).await;
     if let Err(WorkerError::Store(e)) = &result
         && !e.is_transient()
     {
@@ -204,6 +207,7 @@ async fn record(
     [dead, park]: [&Publisher; 2],
     runs: &mut RunCache,
     batch: &[Received],
+    token: &CancellationToken,
 ) -> Result<(), WorkerError> {
     // The cached run states may be a second old: the commit re-reads them under a share lock, and
     // if a run of the batch was paused or cancelled meanwhile the batch is planned again.
@@ -220,7 +224,7 @@ async fn record(
             }
         }
         let plan = review::plan(batch, &loaded, |run| runs.gate(run));
-        control::throttle(shared, runs, &plan).await?;
+        control::throttle(shared, runs, &plan, token).await?;
         let started = std::time::Instant::now();
         if plan.outcomes.is_empty() {
             break (plan, outcomes::Inserted::default(), 0.0);

@@ -5,12 +5,14 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use tokio_util::sync::CancellationToken;
+
 use super::review::{Plan, Received};
 use super::runs::{Gate, RunCache};
 use super::{Shared, WorkerError};
 use crate::queue::parking;
 use crate::queue::publish::Publisher;
-use crate::store::run_state;
+use crate::store::{policy_status, run_state};
 
 /// Refreshes the run states when stale; then releases the parked jobs of runs that are
 /// reviewable again, and drops those of cancelled runs (one worker claims each).
@@ -70,7 +72,9 @@ pub async fn park(
 
 /// Whether every run with outcomes in the plan is still reviewable, read in the batch's
 /// transaction under a share lock: a pause or cancel committed before this cannot be missed, and
-/// one requested now waits for this commit. One query per batch, not per message.
+/// one requested now waits for this commit. One query per batch, not per message. First it takes
+/// the shared lock of the runs' policies, so a policy status change also waits for this commit
+/// (and holds the notices it queued), or commits first and is seen by the offers of this batch.
 pub async fn still_reviewable(
     tx: &mut sqlx::PgConnection,
     plan: &Plan,
@@ -78,6 +82,7 @@ pub async fn still_reviewable(
     let mut ids: Vec<i64> = plan.outcomes.iter().map(|o| o.run_id).collect();
     ids.sort_unstable();
     ids.dedup();
+    policy_status::lock_for_runs(&mut *tx, &ids).await?;
     let halted: Vec<(i64, String)> =
         sqlx::query_as("SELECT id, state FROM runs WHERE id = ANY($1) ORDER BY id FOR SHARE")
             .bind(&ids)
@@ -90,8 +95,15 @@ pub async fn still_reviewable(
 }
 
 /// Takes the batch's cases of throttled runs from their buckets and sleeps out the longest debt,
-/// so that all workers together stay under each run's rate.
-pub async fn throttle(shared: &Shared, runs: &RunCache, plan: &Plan) -> Result<(), WorkerError> {
+/// so that all workers together stay under each run's rate. The sleep ends early when `token` is
+/// cancelled (shutdown): the cases taken are given back to their buckets and the batch fails with
+/// [`WorkerError::Interrupted`], to go back to the queue unacknowledged.
+pub async fn throttle(
+    shared: &Shared,
+    runs: &RunCache,
+    plan: &Plan,
+    token: &CancellationToken,
+) -> Result<(), WorkerError> {
     let mut per_run: HashMap<i64, usize> = HashMap::new();
     for o in &plan.outcomes {
         *per_run.entry(o.run_id).or_default() += 1;
@@ -103,12 +115,27 @@ pub async fn throttle(shared: &Shared, runs: &RunCache, plan: &Plan) -> Result<(
         .filter_map(|r| per_run.get(&r.id).map(|n| (r.id, *n)))
         .collect();
     let mut wait = 0.0f64;
-    for (id, n) in throttled {
+    for &(id, n) in &throttled {
         wait = wait.max(run_state::take_tokens(&shared.pool, id, n).await?);
     }
-    if wait > 0.0 {
-        shared.metrics.throttle_wait_seconds.observe(wait);
-        tokio::time::sleep(Duration::from_secs_f64(wait)).await;
+    if wait <= 0.0 {
+        return Ok(());
     }
-    Ok(())
+    shared.metrics.throttle_wait_seconds.observe(wait);
+    tokio::select! {
+        biased;
+        _ = token.cancelled() => {}
+        _ = tokio::time::sleep(Duration::from_secs_f64(wait)) => return Ok(()),
+    }
+    for (id, n) in throttled {
+        // Best effort: a bucket left in debt only slows the run down for a while.
+        if let Err(e) = run_state::give_back_tokens(&shared.pool, id, n).await {
+            tracing::warn!(run_id = id, error = %e, "Throttled cases not given back.");
+        }
+    }
+    tracing::info!(
+        wait_seconds = wait,
+        "Shutting down during a throttle wait: the batch goes back to the queue."
+    );
+    Err(WorkerError::Interrupted)
 }

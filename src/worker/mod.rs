@@ -32,6 +32,10 @@ pub enum WorkerError {
     /// The broker cancelled the consumer or closed the channel.
     #[error("the consumer was cancelled by the broker or its channel closed")]
     ConsumerCancelled,
+    /// Shutdown interrupted a batch before its transaction (a throttle wait): it was not
+    /// recorded and goes back to the queue unacknowledged.
+    #[error("shutdown interrupted the batch before it was recorded; it goes back to the queue")]
+    Interrupted,
 }
 
 impl From<lapin::Error> for WorkerError {

@@ -1,6 +1,7 @@
 //! The offers a batch creates, in the batch's own transaction: each new `offer_recommended`
 //! outcome opens an offer; when the rule set requires neither attorney approval nor a background
-//! check the offer is made at once and its notices go to the outbox in the same transaction.
+//! check the offer is made at once and its notices go to the outbox in the same transaction, unless
+//! the run's policy is halted (read in that transaction): then the offers stay recommended.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -56,6 +57,10 @@ pub async fn open(
         )
         .await?;
         notices += out.applied.iter().map(|a| a.notices).sum::<u64>();
+        if let Some(first) = out.refused.first() {
+            // Left recommended: `docket offer` makes them once the policy is active again.
+            tracing::info!(run_id, refused = out.refused.len(), reason = %first.reason, "Offers not made.");
+        }
     }
     Ok(notices)
 }

@@ -6,6 +6,7 @@ mod helpers;
 mod offers;
 mod policy;
 mod publish;
+mod run_create;
 mod runctl;
 mod runctl_policy;
 

@@ -127,3 +127,146 @@ async fn a_vacated_policy_pauses_its_run_refuses_offers_and_holds_notices_until_
     assert_eq!(scalar(&env, sent_rows, run_id).await, queued);
     env.cleanup().await;
 }
+
+/// Morton's rule set with offers made by the worker itself (no approval, no background check).
+fn auto_offer_rules() -> String {
+    include_str!("../../config/rules/morton-2011.toml")
+        .replace(
+            "requires_attorney_approval = true",
+            "requires_attorney_approval = false",
+        )
+        .replace(
+            "requires_background_check = true",
+            "requires_background_check = false",
+        )
+}
+
+/// Imports `n` generated cases and creates `run` with `rules` text; returns (run id, members).
+async fn create(env: &TestEnv, n: usize, run: &str, rules: &str) -> (i64, u64) {
+    let mut ndjson = Vec::new();
+    docket::generate::write_ndjson(&mut ndjson, n, 5).unwrap();
+    docket::import::import(&env.pool, std::io::Cursor::new(ndjson), std::io::sink())
+        .await
+        .unwrap();
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), rules).unwrap();
+    docket::commands::run_create(&env.pool, run, file.path(), &[], None)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_worker_makes_no_offer_under_a_halted_policy_even_for_a_run_left_active() {
+    // Arrange: a run whose offers the worker makes itself, its policy vacated, and the run put
+    // back to active behind the policy's back (as a run created before new runs started paused).
+    use docket::domain::Action;
+    use docket::offers::{Command, execute};
+    let env = TestEnv::new().await;
+    let (run_id, members) = create(&env, 300, "legacy", &auto_offer_rules()).await;
+    let p = &env.pool;
+    docket::store::policy_status::set(p, "morton-2011", "vacated", "ops-1", "court order")
+        .await
+        .unwrap();
+    sqlx::query("UPDATE runs SET state = 'active', paused_by_policy = false WHERE id = $1")
+        .bind(run_id)
+        .execute(p)
+        .await
+        .unwrap();
+
+    // Act: review the whole run.
+    let worker = env.start_worker(None);
+    docket::enqueue::enqueue(
+        &env.settings,
+        p,
+        "legacy",
+        false,
+        &tokio_util::sync::CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    env.wait_for_outcomes(run_id, members as i64, std::time::Duration::from_secs(60))
+        .await;
+    worker.stop().await;
+    let recommended =
+        "SELECT count(*) FROM outcomes WHERE run_id = $1 AND decision = 'offer_recommended'";
+    let recommended = scalar(&env, recommended, run_id).await;
+    let by_state = "SELECT count(*) FROM offers WHERE run_id = $1 AND state = 'offer_recommended'";
+    let left_recommended = scalar(&env, by_state, run_id).await;
+    let offered = "SELECT count(*) FROM offers WHERE run_id = $1 AND state = 'offered'";
+    let offered_while_vacated = scalar(&env, offered, run_id).await;
+    let notices = "SELECT count(*) FROM notifications WHERE run_id = $1";
+    let notices = scalar(&env, notices, run_id).await;
+    // Reinstated, the offers are made by hand, each once.
+    docket::store::policy_status::set(p, "morton-2011", "active", "ops-1", "reinstated")
+        .await
+        .unwrap();
+    let offer_all = Command {
+        run: "legacy",
+        action: Action::Offer,
+        case_ids: Vec::new(),
+        selection: Some(docket::store::offer_queries::Selection::default()),
+        actor: "attorney-7",
+        reason: "policy reinstated",
+        today: chrono::NaiveDate::from_ymd_opt(2012, 1, 16).unwrap(),
+        dry_run: false,
+    };
+    let made = execute(p, &offer_all).await.unwrap();
+
+    // Assert
+    assert!(recommended > 0);
+    assert_eq!(
+        offered_while_vacated, 0,
+        "no offer made under a vacated policy"
+    );
+    assert_eq!(left_recommended, recommended, "each recommendation kept");
+    assert_eq!(notices, 0, "no notice queued");
+    assert_eq!(made.outcome.applied.len() as i64, recommended);
+    assert_eq!(scalar(&env, offered, run_id).await, recommended);
+    env.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offer_waits_for_a_halt_in_progress_and_is_refused_when_it_commits() {
+    // Arrange: a reviewed run whose offers are ready to be made.
+    use docket::domain::Action;
+    use docket::offers::{Command, execute};
+    use docket::store::offer_queries::Selection;
+    let env = TestEnv::new().await;
+    let rules = include_str!("../../config/rules/morton-2011.toml");
+    let run_id = crate::offers::reviewed_run(&env, 300, "race", rules).await;
+    let cmd = |action| Command {
+        run: "race",
+        action,
+        case_ids: Vec::new(),
+        selection: Some(Selection::default()),
+        actor: "attorney-7",
+        reason: "test",
+        today: chrono::NaiveDate::from_ymd_opt(2012, 1, 16).unwrap(),
+        dry_run: false,
+    };
+    for action in [Action::Approve, Action::ClearBackground] {
+        execute(&env.pool, &cmd(action)).await.unwrap();
+    }
+
+    // Act: a halt is in progress (not committed) when the offers are made.
+    let mut halt = env.pool.begin().await.unwrap();
+    docket::store::policy_status::set_in(&mut halt, "morton-2011", "vacated", "ops-1", "order")
+        .await
+        .unwrap();
+    let pool = env.pool.clone();
+    let offer = tokio::spawn(async move { execute(&pool, &cmd(Action::Offer)).await.unwrap() });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let finished_before_the_halt = offer.is_finished();
+    halt.commit().await.unwrap();
+    let report = offer.await.unwrap();
+
+    // Assert: the offers waited for the halt, then saw it.
+    let notices = "SELECT count(*) FROM notifications WHERE run_id = $1";
+    assert!(!finished_before_the_halt, "the offers wait for the halt");
+    assert!(report.selected > 0);
+    assert_eq!(report.outcome.applied.len(), 0);
+    assert_eq!(report.outcome.refused.len(), report.selected);
+    assert!(report.outcome.refused[0].reason.contains("vacated"));
+    assert_eq!(scalar(&env, notices, run_id).await, 0);
+    env.cleanup().await;
+}
