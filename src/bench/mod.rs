@@ -110,9 +110,11 @@ async fn measure(
         "bench: broker ceiling with {} messages of {message_bytes} bytes",
         bodies.len()
     );
-    let conn = crate::queue::connect(&s.amqp, "bench").await?;
+    // The ceilings get a connection of their own, closed before the pipeline runs, so nothing
+    // they leave behind (deleted queues, cancelled consumers) can affect the measured run.
+    let ceiling_conn = crate::queue::connect(&s.amqp, "bench-ceiling").await?;
     let ceiling_secs = ceiling::measure(
-        &conn,
+        &ceiling_conn,
         &format!("bench.{id}.ceiling"),
         &bodies,
         s.enqueue.max_in_flight,
@@ -120,7 +122,7 @@ async fn measure(
     )
     .await?;
     let publish_seconds = ceiling::measure_publish(
-        &conn,
+        &ceiling_conn,
         &format!("bench.{id}.publish"),
         &bodies,
         s.enqueue.max_in_flight,
@@ -128,6 +130,8 @@ async fn measure(
     .await?;
     let messages = bodies.len() as u64;
     drop(bodies);
+    ceiling_conn.close(200, "bench".into()).await.ok();
+    let conn = crate::queue::connect(&s.amqp, "bench").await?;
     let channel = conn.create_channel().await?;
     crate::queue::topology::declare(&channel, &s.amqp).await?;
 
