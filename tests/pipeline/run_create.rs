@@ -138,7 +138,7 @@ async fn a_run_may_review_only_as_of_a_day_in_its_rule_sets_effective_dates() {
     assert!(
         refused.contains(
             "as_of: 2016-03-01 is outside the effective dates of rule set \
-             morton-2011@1.0.0 (2011-11-17 to 2015-01-04)"
+             morton-2011@1.0.1 (2011-11-17 to 2015-01-04)"
         ),
         "{refused}"
     );
@@ -181,7 +181,7 @@ fn rules_check_lists_the_dates_runs_may_use_and_refuses_an_ended_policy_called_a
     assert!(ok, "{listing}");
     assert!(
         listing.contains(
-            "morton-2011@1.0.0, in force 2011-11-17 to 2015-01-04 (runs review as of these days), \
+            "morton-2011@1.0.1, in force 2011-11-17 to 2015-01-04 (runs review as of these days), \
              status now superseded by johnson-2014"
         ),
         "{listing}"
