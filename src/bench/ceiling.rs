@@ -23,14 +23,7 @@ pub async fn measure(
     prefetch: u16,
 ) -> Result<f64, QueueError> {
     let setup = conn.create_channel().await?;
-    let mut args = FieldTable::default();
-    args.insert(
-        "x-queue-type".into(),
-        AMQPValue::LongString("quorum".into()),
-    );
-    setup
-        .queue_declare(queue.into(), QueueDeclareOptions::durable(), args)
-        .await?;
+    declare_quorum(&setup, queue).await?;
     let consume = conn.create_channel().await?;
     consume
         .basic_qos(prefetch, BasicQosOptions::default())
@@ -89,14 +82,7 @@ pub async fn measure_publish(
     in_flight: usize,
 ) -> Result<f64, QueueError> {
     let channel = conn.create_channel().await?;
-    let mut args = FieldTable::default();
-    args.insert(
-        "x-queue-type".into(),
-        AMQPValue::LongString("quorum".into()),
-    );
-    channel
-        .queue_declare(queue.into(), QueueDeclareOptions::durable(), args)
-        .await?;
+    declare_quorum(&channel, queue).await?;
     channel
         .confirm_select(lapin::options::ConfirmSelectOptions::default())
         .await?;
@@ -140,5 +126,18 @@ async fn publish_all(
     for c in pending {
         confirmed(c).await?;
     }
+    Ok(())
+}
+
+/// Declares `queue` as a durable quorum queue, like the jobs queue.
+async fn declare_quorum(channel: &lapin::Channel, queue: &str) -> Result<(), QueueError> {
+    let mut args = FieldTable::default();
+    args.insert(
+        "x-queue-type".into(),
+        AMQPValue::LongString("quorum".into()),
+    );
+    channel
+        .queue_declare(queue.into(), QueueDeclareOptions::durable(), args)
+        .await?;
     Ok(())
 }

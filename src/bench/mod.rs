@@ -318,9 +318,9 @@ fn worker_env(s: &Settings) -> Vec<(String, String)> {
     env
 }
 
-/// Messages ready (not yet delivered) in `queue`.
-async fn queue_ready(channel: &lapin::Channel, queue: &str) -> Result<u32> {
-    let q = channel
+/// What the broker says of `queue` (a passive declare): messages ready and consumers.
+async fn queue_state(channel: &lapin::Channel, queue: &str) -> Result<lapin::Queue> {
+    Ok(channel
         .queue_declare(
             queue.into(),
             lapin::options::QueueDeclareOptions {
@@ -329,31 +329,23 @@ async fn queue_ready(channel: &lapin::Channel, queue: &str) -> Result<u32> {
             },
             Default::default(),
         )
-        .await?;
-    Ok(q.message_count())
+        .await?)
+}
+
+/// Messages ready (not yet delivered) in `queue`.
+async fn queue_ready(channel: &lapin::Channel, queue: &str) -> Result<u32> {
+    Ok(queue_state(channel, queue).await?.message_count())
 }
 
 async fn wait_for_consumers(channel: &lapin::Channel, queue: &str, want: u32) -> Result<()> {
     let started = Instant::now();
     loop {
-        let q = channel
-            .queue_declare(
-                queue.into(),
-                lapin::options::QueueDeclareOptions {
-                    passive: true,
-                    ..Default::default()
-                },
-                Default::default(),
-            )
-            .await?;
-        if q.consumer_count() >= want {
+        let consumers = queue_state(channel, queue).await?.consumer_count();
+        if consumers >= want {
             return Ok(());
         }
         if started.elapsed() > Duration::from_secs(30) {
-            bail!(
-                "only {} of {want} consumers connected after 30 s",
-                q.consumer_count()
-            );
+            bail!("only {consumers} of {want} consumers connected after 30 s");
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
