@@ -4,14 +4,13 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use futures_util::StreamExt;
-use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions};
-use lapin::types::FieldTable;
+use lapin::options::{BasicAckOptions, BasicNackOptions};
 use lapin::{Channel, Connection};
 use tokio::time::{Instant, sleep_until};
 use tokio_util::sync::CancellationToken;
 
 use super::control;
+use super::feed::{Feed, prefetch_for};
 use super::intake::receive;
 use super::review::{self, Received};
 use super::runs::RunCache;
@@ -33,27 +32,18 @@ pub async fn consume(
     let ws = &shared.settings.worker;
     let amqp = &shared.settings.amqp;
     let channel = conn.create_channel().await?;
-    channel.basic_qos(1, BasicQosOptions::default()).await?;
     let dead = Publisher::open(conn, &amqp.dead_letter_exchange, "").await?;
     let park = Publisher::open(conn, "", "").await?;
     let tag = format!("{}-{index}", shared.name);
-    let mut consumer = channel
-        .basic_consume(
-            amqp.queue.as_str().into(),
-            tag.as_str().into(),
-            BasicConsumeOptions::default(),
-            FieldTable::default(),
-        )
-        .await?;
+    // Start with one message to learn how many cases messages carry; after each batch the
+    // prefetch follows to about `prefetch_cases` cases (see `prefetch_for`).
+    let mut consumer = Feed::open(&channel, &amqp.queue, &tag, 1).await?;
     tracing::info!(consumer = %tag, queue = %amqp.queue, "Consuming.");
     *connected = true;
     let m = &shared.metrics;
     m.consumers_connected.inc();
     let _connected = scopeguard(|| m.consumers_connected.dec());
     let linger = Duration::from_millis(ws.batch_linger_ms);
-    // Start with one message to learn how many cases messages carry; after each batch the
-    // prefetch is resized to about `prefetch_cases` cases (see `prefetch_for`).
-    let mut prefetch = 1;
     let mut runs = RunCache::default();
     let mut db_backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(30));
     loop {
@@ -114,10 +104,7 @@ pub async fn consume(
         };
         m.jobs_in_flight.sub(jobs as i64);
         let want = prefetch_for(ws.prefetch, ws.prefetch_cases, jobs, messages);
-        if want != prefetch {
-            channel.basic_qos(want, BasicQosOptions::default()).await?;
-            prefetch = want;
-        }
+        consumer.resize(want).await?;
         match result {
             Ok(()) => {
                 db_backoff.reset();
@@ -284,26 +271,4 @@ fn scopeguard<F: FnOnce()>(f: F) -> impl Drop {
         }
     }
     Guard(Some(f))
-}
-
-/// The prefetch (in messages) that holds about `prefetch_cases` cases given the last batch's
-/// jobs per message, between 1 and `max`. Producers that send one case per message get the full
-/// `max`; 500-case batch messages get a handful, so one worker never holds the whole backlog
-/// unacknowledged (memory stays bounded and other replicas get work).
-pub fn prefetch_for(max: u16, prefetch_cases: usize, jobs: usize, messages: usize) -> u16 {
-    let per_message = (jobs / messages.max(1)).max(1);
-    (prefetch_cases / per_message).clamp(1, usize::from(max.max(1))) as u16
-}
-
-#[cfg(test)]
-mod tests {
-    use super::prefetch_for;
-
-    #[test]
-    fn prefetch_is_sized_in_cases_not_messages() {
-        assert_eq!(prefetch_for(1000, 2000, 500, 500), 1000);
-        assert_eq!(prefetch_for(1000, 2000, 1000, 2), 4);
-        assert_eq!(prefetch_for(1000, 2000, 3000, 3), 2);
-        assert_eq!(prefetch_for(1000, 100, 5000, 5), 1);
-    }
 }

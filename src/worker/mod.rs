@@ -2,6 +2,7 @@
 
 mod consumer;
 mod control;
+mod feed;
 pub mod intake;
 mod offers;
 pub mod review;

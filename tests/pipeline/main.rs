@@ -5,6 +5,7 @@ mod api;
 mod helpers;
 mod offers;
 mod policy;
+mod prefetch;
 mod publish;
 mod run_create;
 mod runctl;
