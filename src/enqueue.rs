@@ -252,6 +252,13 @@ async fn read_pages(
     out: tokio::sync::mpsc::Sender<Result<Vec<Member>, StoreError>>,
 ) {
     const PAGE: i64 = 5000;
+    let mut conn = match publishes::reader(&pool).await {
+        Ok(conn) => conn,
+        Err(e) => {
+            out.send(Err(e)).await.ok();
+            return;
+        }
+    };
     let last = match publishes::last_seq(&pool, run_id).await {
         Ok(last) => last,
         Err(e) => {
@@ -260,13 +267,14 @@ async fn read_pages(
         }
     };
     while after < last {
-        let page = publishes::page(&pool, run_id, after, PAGE).await;
+        let page = publishes::page(&mut conn, run_id, after, PAGE).await;
         let failed = page.is_err();
         if out.send(page).await.is_err() || failed {
-            return;
+            break;
         }
         after += PAGE;
     }
+    sqlx::Connection::close(conn).await.ok();
 }
 
 /// The run's state, read at most once a second while publishing: paused or cancelled stops it.

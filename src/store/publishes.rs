@@ -111,9 +111,9 @@ pub async fn reset(pool: &PgPool, run_id: i64) -> Result<(), StoreError> {
 /// The members of a run with sequence numbers in `(after, after + count]`, in sequence order.
 /// Sequence numbers are dense (1 to the run's size), so this is the next `count` members; asking
 /// for a range rather than "the next n" keeps the plan an index range scan whatever the
-/// statistics say.
+/// statistics say. See [`reader`] for the connection enqueue reads pages on.
 pub async fn page(
-    pool: &PgPool,
+    db: impl sqlx::PgExecutor<'_>,
     run_id: i64,
     after: i64,
     count: i64,
@@ -128,10 +128,22 @@ pub async fn page(
     .bind(run_id)
     .bind(after)
     .bind(count)
-    .fetch_all(pool)
+    .fetch_all(db)
     .await?;
     members.sort_unstable_by_key(|m| m.seq);
     Ok(members)
+}
+
+/// A connection of its own for reading pages, with parallel plans off. Once the tables are
+/// analysed the planner runs a page of 5,000 members as a parallel nested loop; measured on 2
+/// cores that takes 48 ms against 20–27 ms in one process, which is most of enqueue's time.
+/// Close it with [`PgConnection::close`] when done.
+pub async fn reader(pool: &PgPool) -> Result<PgConnection, StoreError> {
+    let mut conn = pool.acquire().await?.detach();
+    sqlx::query("SET max_parallel_workers_per_gather = 0")
+        .execute(&mut conn)
+        .await?;
+    Ok(conn)
 }
 
 /// The highest sequence number of the run's members (0 for an empty run).
