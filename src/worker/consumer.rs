@@ -10,10 +10,10 @@ use tokio::time::{Instant, sleep_until};
 use tokio_util::sync::CancellationToken;
 
 use super::control;
-use super::feed::{Feed, prefetch_for};
+use super::feed::{Feed, prefetch_for, throttled_cases};
 use super::intake::receive;
 use super::review::{self, Received};
-use super::runs::RunCache;
+use super::runs::{Gate, RunCache};
 use super::{Fault, Shared, WorkerError};
 use crate::queue::dead_letter;
 use crate::queue::publish::Publisher;
@@ -103,8 +103,21 @@ pub async fn consume(
             }
         };
         m.jobs_in_flight.sub(jobs as i64);
-        let want = prefetch_for(ws.prefetch, ws.prefetch_cases, jobs, messages);
-        consumer.resize(want).await?;
+        // A throttled run's jobs wait for its rate while held: hold only minutes of it.
+        let slowest = batch
+            .iter()
+            .filter_map(|r| r.decoded.as_ref().ok())
+            .filter_map(|m| match runs.gate(&m.run_id) {
+                Gate::Throttle(rate) => Some(rate),
+                _ => None,
+            })
+            .reduce(f64::min);
+        let cases = slowest.map_or(ws.prefetch_cases, |rate| {
+            throttled_cases(ws.prefetch_cases, rate, ws.consumers)
+        });
+        consumer
+            .resize(prefetch_for(ws.prefetch, cases, jobs, messages))
+            .await?;
         match result {
             Ok(()) => {
                 db_backoff.reset();

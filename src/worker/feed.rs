@@ -108,9 +108,33 @@ pub fn prefetch_for(max: u16, prefetch_cases: usize, jobs: usize, messages: usiz
     (prefetch_cases / per_message).clamp(1, usize::from(max.max(1))) as u16
 }
 
+/// Seconds of a throttled run's rate that the consumers of a process may hold between them.
+/// RabbitMQ closes a channel that holds a delivery unacknowledged for its consumer timeout (30
+/// minutes by default); a consumer waiting out a slow run's rate must not come near it.
+pub const THROTTLED_HOLD_SECONDS: f64 = 300.0;
+
+/// Cases a consumer may hold while it reviews jobs of a run throttled to `rate` cases/s:
+/// [`THROTTLED_HOLD_SECONDS`] of the rate shared by `consumers` consumers, between 1 and
+/// `prefetch_cases`.
+pub fn throttled_cases(prefetch_cases: usize, rate: f64, consumers: usize) -> usize {
+    let share = rate * THROTTLED_HOLD_SECONDS / consumers.max(1) as f64;
+    (share as usize).clamp(1, prefetch_cases.max(1))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{needs_resize, prefetch_for};
+    use super::{needs_resize, prefetch_for, throttled_cases};
+
+    #[test]
+    fn a_slow_throttle_holds_minutes_of_its_rate_not_the_full_prefetch() {
+        // 1 case/s over 4 consumers: 75 cases each, 300 s of the rate in all.
+        assert_eq!(throttled_cases(2000, 1.0, 4), 75);
+        assert_eq!(prefetch_for(1000, throttled_cases(2000, 1.0, 4), 1, 1), 75);
+        // A fast throttle keeps the usual prefetch.
+        assert_eq!(throttled_cases(2000, 1000.0, 4), 2000);
+        // Never below one case.
+        assert_eq!(throttled_cases(2000, 0.001, 4), 1);
+    }
 
     #[test]
     fn prefetch_is_sized_in_cases_not_messages() {
