@@ -1,6 +1,7 @@
 //! A test's private world on the real servers: a fresh, migrated database and fresh queue and
-//! exchange names. Both are removed by [`Scratch::cleanup`] at the end of a test, and — when the
-//! test panics before getting there — by the drop guard, so a failing test leaves nothing behind.
+//! exchange names (and its runs' parking queues, `<queue>.parked.<run>`). All are removed by
+//! [`Scratch::cleanup`] at the end of a test, and — when the test panics before getting there —
+//! by the drop guard, so a failing test leaves nothing behind.
 //!
 //! Shared by every test crate: `#[path = "../common/scratch.rs"] mod scratch;`.
 
@@ -55,6 +56,7 @@ impl Scratch {
         // Armed before anything exists, so a panic further down removes what was made so far.
         let mut removal = Removal {
             amqp: broker.then(|| settings.amqp.clone()),
+            database: settings.database.clone(),
             admin: admin(&settings.database),
             db_name: db_name.clone(),
             pending: false,
@@ -104,6 +106,7 @@ pub fn admin(db: &DatabaseSettings) -> DatabaseSettings {
 /// What a scratch world leaves behind until removed: done at once when dropped still pending.
 struct Removal {
     amqp: Option<AmqpSettings>,
+    database: DatabaseSettings,
     admin: DatabaseSettings,
     db_name: String,
     pending: bool,
@@ -114,7 +117,7 @@ impl Removal {
     async fn run(mut self) {
         tokio::time::timeout(
             CLEANUP_LIMIT,
-            remove(&self.amqp, &self.admin, &self.db_name),
+            remove(&self.amqp, &self.database, &self.admin, &self.db_name),
         )
         .await
         .ok();
@@ -131,7 +134,9 @@ impl Drop for Removal {
             return;
         }
         self.pending = false;
-        let (amqp, admin, db_name) = (self.amqp.take(), self.admin.clone(), self.db_name.clone());
+        let amqp = self.amqp.take();
+        let (database, admin) = (self.database.clone(), self.admin.clone());
+        let db_name = self.db_name.clone();
         let thread = std::thread::Builder::new()
             .name("scratch-cleanup".into())
             .spawn(move || {
@@ -142,7 +147,7 @@ impl Drop for Removal {
                     return;
                 };
                 rt.block_on(async {
-                    tokio::time::timeout(CLEANUP_LIMIT, remove(&amqp, &admin, &db_name))
+                    tokio::time::timeout(CLEANUP_LIMIT, remove(&amqp, &database, &admin, &db_name))
                         .await
                         .ok();
                 });
@@ -154,14 +159,31 @@ impl Drop for Removal {
     }
 }
 
-/// Deletes both queues and both exchanges (when the broker was used) and drops the database,
-/// ignoring every error: what does not exist is already gone.
-async fn remove(amqp: &Option<AmqpSettings>, admin: &DatabaseSettings, db_name: &str) {
+/// Deletes both queues, the runs' parking queues and both exchanges (when the broker was used)
+/// and drops the database, ignoring every error: what does not exist is already gone.
+async fn remove(
+    amqp: &Option<AmqpSettings>,
+    database: &DatabaseSettings,
+    admin: &DatabaseSettings,
+    db_name: &str,
+) {
     if let Some(a) = amqp
         && let Ok(conn) = docket::queue::connect(a, "test-cleanup").await
     {
+        let mut queues = vec![a.queue.clone(), a.dead_letter_queue.clone()];
+        if let Ok(p) = store::connect(database).await {
+            let runs: Vec<String> = sqlx::query_scalar("SELECT name FROM runs")
+                .fetch_all(&p)
+                .await
+                .unwrap_or_default();
+            p.close().await;
+            queues.extend(
+                runs.iter()
+                    .map(|r| docket::queue::parking::queue_name(a, r)),
+            );
+        }
         // A channel per deletion: a refused one closes its channel, not the others.
-        for q in [&a.queue, &a.dead_letter_queue] {
+        for q in &queues {
             if let Ok(ch) = conn.create_channel().await {
                 ch.queue_delete(q.as_str().into(), QueueDeleteOptions::default())
                     .await

@@ -2,13 +2,37 @@
 //! world's drop guard does it during unwinding, whether the test ran in a spawned task of a
 //! multi-threaded runtime or straight on a current-thread runtime like `#[tokio::test]`'s.
 
+use std::path::Path;
+
 use docket::config::Settings;
 use lapin::options::{ExchangeDeclareOptions, QueueDeclareOptions};
 
 use crate::env::FaultEnv;
 use crate::scratch::{Scratch, admin};
 
-/// The names of a scratch world that still exist: the database, queues and exchanges.
+/// A run `a` and its parking queue, as a paused run has.
+async fn paused_run(env: &FaultEnv) {
+    docket::commands::run_create(
+        &env.pool,
+        "a",
+        Path::new("config/rules/morton-2011.toml"),
+        &[],
+        None,
+    )
+    .await
+    .unwrap();
+    let conn = docket::queue::connect(&env.settings.amqp, "fault-test")
+        .await
+        .unwrap();
+    let ch = conn.create_channel().await.unwrap();
+    docket::queue::parking::declare(&ch, &env.settings.amqp, "a")
+        .await
+        .unwrap();
+    conn.close(200, "".into()).await.ok();
+}
+
+/// The names of a scratch world that still exist: the database, the queues (run `a`'s parking
+/// queue too) and the exchanges.
 async fn still_there(settings: &Settings, db_name: &str) -> Vec<String> {
     let mut out = Vec::new();
     let pool = docket::store::connect(&admin(&settings.database))
@@ -27,7 +51,8 @@ async fn still_there(settings: &Settings, db_name: &str) -> Vec<String> {
     let a = &settings.amqp;
     let conn = docket::queue::connect(a, "fault-test").await.unwrap();
     // A passive declare of something missing closes its channel: one channel per question.
-    for q in [&a.queue, &a.dead_letter_queue] {
+    let parked = docket::queue::parking::queue_name(a, "a");
+    for q in [&a.queue, &a.dead_letter_queue, &parked] {
         let ch = conn.create_channel().await.unwrap();
         let passive = QueueDeclareOptions {
             passive: true,
@@ -70,6 +95,7 @@ async fn a_test_task_that_panics_leaves_no_database_queues_or_exchanges() {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let task = tokio::spawn(async move {
         let env = FaultEnv::new().await;
+        paused_run(&env).await;
         let made = still_there(&env.settings, &env.db_name).await;
         tx.send((env.settings.clone(), env.db_name.clone(), made))
             .unwrap();
@@ -80,9 +106,9 @@ async fn a_test_task_that_panics_leaves_no_database_queues_or_exchanges() {
     let failed = task.await.unwrap_err();
     let (settings, db_name, made) = rx.await.unwrap();
 
-    // Assert: all five existed, and none is left.
+    // Assert: all six existed, and none is left.
     assert!(failed.is_panic());
-    assert_eq!(made.len(), 5, "made: {made:?}");
+    assert_eq!(made.len(), 6, "made: {made:?}");
     assert_eq!(still_there(&settings, &db_name).await, Vec::<String>::new());
 }
 
@@ -129,8 +155,9 @@ fn a_test_that_panics_on_a_current_thread_runtime_leaves_nothing_behind() {
 async fn cleanup_at_the_end_of_a_passing_test_removes_everything() {
     // Arrange
     let env = FaultEnv::new().await;
+    paused_run(&env).await;
     let (settings, db_name) = (env.settings.clone(), env.db_name.clone());
-    assert_eq!(still_there(&settings, &db_name).await.len(), 5);
+    assert_eq!(still_there(&settings, &db_name).await.len(), 6);
 
     // Act
     env.cleanup().await;
