@@ -2,11 +2,14 @@
 //! whether the bench finished, failed part-way or was interrupted by SIGINT or SIGTERM.
 
 use std::fmt;
+use std::str::FromStr;
 use std::time::Duration;
 
 use lapin::options::{ExchangeDeleteOptions, QueueDeleteOptions};
-use secrecy::SecretString;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions, Connection};
 use tokio::signal::unix::{SignalKind, signal};
+use tracing::log::LevelFilter;
 
 use crate::config::Settings;
 use crate::store;
@@ -81,19 +84,26 @@ impl Scratch {
     }
 
     async fn drop_database(&self) -> bool {
-        let mut admin = self.settings.database.clone();
-        admin.url = SecretString::from(format!("{}/postgres", self.server));
-        let Ok(p) = store::connect(&admin).await else {
+        if !store::valid_database_name(&self.db_name) {
+            return false;
+        }
+        // One plain connection to `postgres`; a drop that takes a second or two (it ends the
+        // workers' sessions first) is expected, not a "slow statement" to warn about.
+        let Ok(opts) = PgConnectOptions::from_str(&format!("{}/postgres", self.server)) else {
+            return false;
+        };
+        let opts = opts.log_slow_statements(LevelFilter::Off, Duration::ZERO);
+        let Ok(mut conn) = opts.connect().await else {
             return false;
         };
         let dropped = sqlx::query(&format!(
             "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
             self.db_name
         ))
-        .execute(&p)
+        .execute(&mut conn)
         .await
         .is_ok();
-        p.close().await;
+        conn.close().await.ok();
         dropped
     }
 }
