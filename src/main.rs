@@ -14,6 +14,11 @@ async fn main() -> ExitCode {
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            // A bench stopped by a signal (and cleaned up): its one line, and a signal's status.
+            if let Some(i) = e.downcast_ref::<docket::bench::Interrupted>() {
+                eprintln!("{i}");
+                return ExitCode::from(i.exit_code());
+            }
             eprintln!("error: {}", describe(&e));
             ExitCode::FAILURE
         }

@@ -5,8 +5,10 @@ mod ceiling;
 mod procs;
 mod report;
 mod store_ceiling;
+mod teardown;
 
 pub use report::{BenchReport, render};
+pub use teardown::Interrupted;
 
 use std::time::{Duration, Instant};
 
@@ -56,12 +58,57 @@ pub async fn run(base: &Settings, opt: &BenchOptions) -> Result<BenchReport> {
     s.worker.batch_cases = opt.batch;
     s.worker.prefetch = opt.prefetch;
 
-    store::ensure_database(&s.database).await?;
-    let pool = store::connect(&s.database).await?;
-    store::migrate(&pool).await?;
-    let result = measure(&s, &pool, opt, &id).await;
-    cleanup(&s, pool, &url[..cut], &db_name).await;
-    result
+    let scratch = teardown::Scratch {
+        settings: s,
+        server: url[..cut].to_string(),
+        db_name,
+        id,
+    };
+    // From here on a signal stops the bench in order instead of killing it on the spot.
+    let mut signals = teardown::Signals::listen().context("cannot listen for SIGINT/SIGTERM")?;
+    let s = &scratch.settings;
+    let work = async {
+        store::ensure_database(&s.database).await?;
+        let pool = store::connect(&s.database).await?;
+        store::migrate(&pool).await?;
+        let result = measure(s, &pool, opt, &scratch.id).await;
+        pool.close().await;
+        result
+    };
+    // Whichever ends first, `work` is dropped before the removal: its worker processes are
+    // stopped (see `procs::Workers`) and its connections closed.
+    let result = tokio::select! {
+        r = work => Ok(r),
+        signal = signals.next() => Err(signal),
+    };
+    let removed = tokio::select! {
+        removed = scratch.remove() => removed,
+        signal = signals.next() => {
+            eprintln!(
+                "bench: {signal} again, exiting without removing database {} and queues bench.{}.*",
+                scratch.db_name, scratch.id
+            );
+            std::process::exit(130);
+        }
+    };
+    match result {
+        Ok(r) => {
+            if !removed {
+                eprintln!(
+                    "bench: could not remove database {} and queues bench.{}.* (remove them by hand)",
+                    scratch.db_name, scratch.id
+                );
+            }
+            r
+        }
+        Err(signal) => Err(Interrupted {
+            signal,
+            removed,
+            db_name: scratch.db_name.clone(),
+            id: scratch.id.clone(),
+        }
+        .into()),
+    }
 }
 
 async fn measure(
@@ -115,7 +162,7 @@ async fn measure(
     let ceiling_conn = crate::queue::connect(&s.amqp, "bench-ceiling").await?;
     let ceiling_secs = ceiling::measure(
         &ceiling_conn,
-        &format!("bench.{id}.ceiling"),
+        &teardown::ceiling_queue(id),
         &bodies,
         s.enqueue.max_in_flight,
         opt.prefetch,
@@ -123,7 +170,7 @@ async fn measure(
     .await?;
     let publish_seconds = ceiling::measure_publish(
         &ceiling_conn,
-        &format!("bench.{id}.publish"),
+        &teardown::publish_queue(id),
         &bodies,
         s.enqueue.max_in_flight,
     )
@@ -140,10 +187,8 @@ async fn measure(
         opt.processes, opt.consumers
     );
     let env = worker_env(s);
-    let mut children = Vec::new();
-    for _ in 0..opt.processes {
-        children.push(procs::spawn_worker(&env)?);
-    }
+    // Stopped when dropped: on an error below as well as at the end.
+    let mut workers = procs::Workers::spawn(&env, opt.processes)?;
     wait_for_consumers(
         &channel,
         &s.amqp.queue,
@@ -176,26 +221,15 @@ async fn measure(
                 opt.cases
             );
         }
-        if let Some(c) = children
-            .iter_mut()
-            .find_map(|c| c.try_wait().ok().flatten())
-        {
+        if let Some(c) = workers.exited() {
             bail!("a worker process exited early ({c})");
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let end_to_end_seconds = started.elapsed().as_secs_f64();
-    let rss = children
-        .iter()
-        .filter_map(|c| procs::peak_rss_mib(c.id()))
-        .fold(0.0, f64::max);
-    let cpu: f64 = children
-        .iter()
-        .filter_map(|c| procs::cpu_seconds(c.id()))
-        .sum();
-    for c in &mut children {
-        procs::stop(c);
-    }
+    let rss = workers.peak_rss_mib();
+    let cpu = workers.cpu_seconds();
+    workers.stop();
 
     let (p50, p99, span): (f64, f64, f64) = sqlx::query_as(
         r#"
@@ -348,34 +382,5 @@ async fn wait_for_consumers(channel: &lapin::Channel, queue: &str, want: u32) ->
             bail!("only {consumers} of {want} consumers connected after 30 s");
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn cleanup(s: &Settings, pool: sqlx::PgPool, server: &str, db_name: &str) {
-    pool.close().await;
-    if let Ok(conn) = crate::queue::connect(&s.amqp, "bench").await {
-        if let Ok(ch) = conn.create_channel().await {
-            for q in [&s.amqp.queue, &s.amqp.dead_letter_queue] {
-                ch.queue_delete(q.as_str().into(), Default::default())
-                    .await
-                    .ok();
-            }
-            for x in [&s.amqp.exchange, &s.amqp.dead_letter_exchange] {
-                ch.exchange_delete(x.as_str().into(), Default::default())
-                    .await
-                    .ok();
-            }
-        }
-        conn.close(200, "bench".into()).await.ok();
-    }
-    let mut admin = s.database.clone();
-    admin.url = SecretString::from(format!("{server}/postgres"));
-    if let Ok(p) = store::connect(&admin).await {
-        sqlx::query(&format!(
-            "DROP DATABASE IF EXISTS \"{db_name}\" WITH (FORCE)"
-        ))
-        .execute(&p)
-        .await
-        .ok();
     }
 }

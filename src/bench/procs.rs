@@ -1,9 +1,63 @@
 //! Worker processes for the benchmark, and what /proc says about them.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+/// Longest a worker may take to stop after SIGTERM (its shutdown grace is 25 s by default) before
+/// it is killed.
+const STOP_LIMIT: Duration = Duration::from_secs(40);
+
+/// The bench's worker processes. Dropping them stops them (SIGTERM, then waited for), so a bench
+/// that fails or is interrupted part-way never leaves one running.
+pub struct Workers(Vec<Child>);
+
+impl Workers {
+    /// Starts `n` workers; when one fails to start, those already started are stopped.
+    pub fn spawn(env: &[(String, String)], n: usize) -> std::io::Result<Workers> {
+        let mut workers = Workers(Vec::with_capacity(n));
+        for _ in 0..n {
+            workers.0.push(spawn_worker(env)?);
+        }
+        Ok(workers)
+    }
+
+    /// The exit status of a worker that has already exited, if any has.
+    pub fn exited(&mut self) -> Option<ExitStatus> {
+        self.0.iter_mut().find_map(|c| c.try_wait().ok().flatten())
+    }
+
+    /// The largest peak resident set of the workers, in MiB.
+    pub fn peak_rss_mib(&self) -> f64 {
+        self.0
+            .iter()
+            .filter_map(|c| peak_rss_mib(c.id()))
+            .fold(0.0, f64::max)
+    }
+
+    /// CPU seconds the workers have used so far, together.
+    pub fn cpu_seconds(&self) -> f64 {
+        self.0.iter().filter_map(|c| cpu_seconds(c.id())).sum()
+    }
+
+    /// Asks every worker to stop at once (SIGTERM), then waits for them all.
+    pub fn stop(&mut self) {
+        for c in &self.0 {
+            terminate(c);
+        }
+        for mut c in self.0.drain(..) {
+            wait(&mut c);
+        }
+    }
+}
+
+impl Drop for Workers {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
 
 /// Starts `docket worker` as a child process with `env` overrides.
-pub fn spawn_worker(env: &[(String, String)]) -> std::io::Result<Child> {
+fn spawn_worker(env: &[(String, String)]) -> std::io::Result<Child> {
     let exe = std::env::current_exe()?;
     let mut cmd = Command::new(exe);
     cmd.arg("worker")
@@ -17,7 +71,7 @@ pub fn spawn_worker(env: &[(String, String)]) -> std::io::Result<Child> {
 }
 
 /// Peak resident set size of a process, in MiB (VmHWM).
-pub fn peak_rss_mib(pid: u32) -> Option<f64> {
+fn peak_rss_mib(pid: u32) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
@@ -25,7 +79,7 @@ pub fn peak_rss_mib(pid: u32) -> Option<f64> {
 }
 
 /// CPU seconds (user + system) a process has used so far.
-pub fn cpu_seconds(pid: u32) -> Option<f64> {
+fn cpu_seconds(pid: u32) -> Option<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Fields after the command name, which is in parentheses and may hold spaces.
     let rest = &stat[stat.rfind(')')? + 2..];
@@ -36,10 +90,25 @@ pub fn cpu_seconds(pid: u32) -> Option<f64> {
     Some((utime + stime) / 100.0)
 }
 
-/// Asks a child to stop (SIGTERM) and waits for it.
-pub fn stop(child: &mut Child) {
+/// Asks a child to stop (SIGTERM).
+fn terminate(child: &Child) {
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
         .status();
+}
+
+/// Waits for a child to exit, killing it when it takes longer than [`STOP_LIMIT`].
+fn wait(child: &mut Child) {
+    let started = Instant::now();
+    while started.elapsed() < STOP_LIMIT {
+        match child.try_wait() {
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            _ => return,
+        }
+    }
+    let _ = child.kill();
     let _ = child.wait();
 }

@@ -6,11 +6,11 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use docket::config::Settings;
-use docket::store;
-use lapin::options::{BasicGetOptions, QueueDeleteOptions};
+use lapin::options::BasicGetOptions;
 use lapin::types::FieldTable;
-use secrecy::{ExposeSecret, SecretString};
 use sqlx::PgPool;
+
+use crate::scratch::Scratch;
 
 /// A test's database, queues, scratch folder and settings.
 pub struct FaultEnv {
@@ -20,26 +20,15 @@ pub struct FaultEnv {
     pub db_url: String,
     pub dir: tempfile::TempDir,
     pub vars: Vec<(String, String)>,
+    scratch: Scratch,
 }
 
 impl FaultEnv {
     /// A fresh migrated database and fresh queue names.
     pub async fn new() -> FaultEnv {
-        let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
-        let mut settings = Settings::load(Some(Path::new("config/default.toml"))).unwrap();
-        let base = settings.database.url.expose_secret().to_string();
-        let cut = base.rfind('/').unwrap();
-        let db_name = format!("docket_fault_{id}");
-        let db_url = format!("{}/{db_name}", &base[..cut]);
-        settings.database.url = SecretString::from(db_url.clone());
-        let a = &mut settings.amqp;
-        a.exchange = format!("fault.{id}.jobs");
-        a.queue = format!("fault.{id}.review");
-        a.dead_letter_exchange = format!("fault.{id}.dead");
-        a.dead_letter_queue = format!("fault.{id}.review.dead");
-        store::ensure_database(&settings.database).await.unwrap();
-        let pool = store::connect(&settings.database).await.unwrap();
-        store::migrate(&pool).await.unwrap();
+        let scratch = Scratch::new("fault", true, |_| {}).await;
+        let settings = scratch.settings.clone();
+        let db_url = scratch.db_url.clone();
         let conn = docket::queue::connect(&settings.amqp, "fault-test")
             .await
             .unwrap();
@@ -73,11 +62,12 @@ impl FaultEnv {
         let vars = vars.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
         FaultEnv {
             settings,
-            pool,
-            db_name,
+            pool: scratch.pool.clone(),
+            db_name: scratch.db_name.clone(),
             db_url,
             dir,
             vars,
+            scratch,
         }
     }
 
@@ -245,38 +235,10 @@ impl FaultEnv {
         path
     }
 
-    /// Deletes the queues and exchanges and drops the database.
+    /// Deletes the queues and exchanges and drops the database (a test that panics before
+    /// getting here has them removed when the environment is dropped).
     pub async fn cleanup(self) {
-        let a = &self.settings.amqp;
-        if let Ok(conn) = docket::queue::connect(a, "fault-test").await {
-            if let Ok(ch) = conn.create_channel().await {
-                for q in [&a.queue, &a.dead_letter_queue] {
-                    ch.queue_delete(q.as_str().into(), QueueDeleteOptions::default())
-                        .await
-                        .ok();
-                }
-                for x in [&a.exchange, &a.dead_letter_exchange] {
-                    ch.exchange_delete(x.as_str().into(), Default::default())
-                        .await
-                        .ok();
-                }
-            }
-            conn.close(200, "".into()).await.ok();
-        }
-        self.pool.close().await;
-        let mut admin = self.settings.database.clone();
-        let base = self.db_url.clone();
-        admin.url = SecretString::from(format!("{}/postgres", &base[..base.rfind('/').unwrap()]));
-        if let Ok(p) = store::connect(&admin).await {
-            assert!(store::valid_database_name(&self.db_name));
-            sqlx::query(&format!(
-                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-                self.db_name
-            ))
-            .execute(&p)
-            .await
-            .ok();
-        }
+        self.scratch.cleanup().await;
     }
 }
 

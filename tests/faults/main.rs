@@ -8,8 +8,11 @@ mod dlq;
 mod env;
 mod hostile;
 mod kill;
+mod leftovers;
 mod limit;
 mod poison;
 mod privacy;
 mod proxy;
+#[path = "../common/scratch.rs"]
+mod scratch;
 mod tls;

@@ -1,15 +1,13 @@
 //! Test environment: a unique, migrated database per test; outbox fixtures built with
 //! `plan_notices` from tests/fixtures/case.json; notify settings pointing at a local SMTP sink.
 
-use std::path::Path;
-
 use chrono::NaiveDate;
 use docket::config::Settings;
 use docket::domain::{Case, NoticeContext, NoticeKind, PlannedNotice, decode_json, plan_notices};
 use docket::notify::{Channels, NotifySettings};
-use docket::store;
-use secrecy::{ExposeSecret, SecretString};
 use sqlx::PgPool;
+
+use crate::scratch::Scratch;
 
 const EXAMPLE: &str = include_str!("../fixtures/case.json");
 
@@ -17,8 +15,8 @@ const EXAMPLE: &str = include_str!("../fixtures/case.json");
 pub struct NotifyEnv {
     pub settings: Settings,
     pub pool: PgPool,
-    pub db_name: String,
     pub print_dir: tempfile::TempDir,
+    scratch: Scratch,
 }
 
 /// The example case with another id, language, and a respondent email.
@@ -45,21 +43,8 @@ pub fn offer_notices(case: &Case) -> Vec<PlannedNotice> {
 impl NotifyEnv {
     /// A fresh database; SMTP pointed at `smtp_port`; fast retries.
     pub async fn new(smtp_port: u16) -> NotifyEnv {
-        let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
-        let mut settings =
-            Settings::load(Some(Path::new("config/default.toml"))).expect("settings");
-        let base = settings.database.url.expose_secret().to_string();
-        let cut = base.rfind('/').expect("database url has a path");
-        let db_name = format!("docket_test_{id}");
-        settings.database.url = SecretString::from(format!("{}/{db_name}", &base[..cut]));
-        settings.database.max_connections = 8;
-        if let Err(e) = store::ensure_database(&settings.database).await {
-            panic!("PostgreSQL is needed by this test and is not usable: {e}");
-        }
-        let pool = store::connect(&settings.database)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        store::migrate(&pool).await.expect("migrations apply");
+        let scratch = Scratch::new("test", false, |s| s.database.max_connections = 8).await;
+        let mut settings = scratch.settings.clone();
         let print_dir = tempfile::tempdir().unwrap();
         let n = &mut settings.notify;
         n.smtp.port = smtp_port;
@@ -71,9 +56,9 @@ impl NotifyEnv {
         n.print_dir = print_dir.path().to_path_buf();
         NotifyEnv {
             settings,
-            pool,
-            db_name,
+            pool: scratch.pool.clone(),
             print_dir,
+            scratch,
         }
     }
 
@@ -168,21 +153,9 @@ impl NotifyEnv {
             .unwrap()
     }
 
-    /// Drops the database.
+    /// Drops the database (a test that panics before getting here has it dropped when the
+    /// environment is dropped).
     pub async fn cleanup(self) {
-        self.pool.close().await;
-        let mut admin = self.settings.clone();
-        let base = admin.database.url.expose_secret().to_string();
-        let cut = base.rfind('/').unwrap();
-        admin.database.url = SecretString::from(format!("{}/postgres", &base[..cut]));
-        if let Ok(p) = store::connect(&admin.database).await {
-            sqlx::query(&format!(
-                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-                self.db_name
-            ))
-            .execute(&p)
-            .await
-            .ok();
-        }
+        self.scratch.cleanup().await;
     }
 }

@@ -4,4 +4,6 @@
 mod env;
 mod letters;
 mod relay;
+#[path = "../common/scratch.rs"]
+mod scratch;
 mod smtp_sink;

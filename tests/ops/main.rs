@@ -10,6 +10,8 @@ mod deploy;
 mod live;
 mod monitoring;
 mod promql;
+#[path = "../common/scratch.rs"]
+mod scratch;
 
 use std::collections::BTreeSet;
 

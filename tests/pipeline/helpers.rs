@@ -1,25 +1,24 @@
 //! Test environment: a fresh database and fresh queue names per test, on the real servers.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use docket::config::Settings;
-use docket::store;
 use docket::telemetry::metrics::WorkerMetrics;
 use docket::worker::{Fault, Worker};
 use futures_util::StreamExt;
-use lapin::options::{BasicGetOptions, QueueDeleteOptions};
+use lapin::options::BasicGetOptions;
 use lapin::types::FieldTable;
-use secrecy::{ExposeSecret, SecretString};
 use sqlx::PgPool;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+
+use crate::scratch::Scratch;
 
 /// One test's private database and queues.
 pub struct TestEnv {
     pub settings: Settings,
     pub pool: PgPool,
-    pub db_name: String,
+    scratch: Scratch,
 }
 
 /// A worker running in the background of a test.
@@ -40,34 +39,15 @@ impl RunningWorker {
 impl TestEnv {
     /// Creates a unique database (migrated) and unique queue names.
     pub async fn new() -> TestEnv {
-        let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
-        let mut settings =
-            Settings::load(Some(Path::new("config/default.toml"))).expect("settings");
-        let base = settings.database.url.expose_secret().to_string();
-        let cut = base.rfind('/').expect("database url has a path");
-        let db_name = format!("docket_test_{id}");
-        settings.database.url = SecretString::from(format!("{}/{db_name}", &base[..cut]));
-        settings.database.max_connections = 4;
-        let a = &mut settings.amqp;
-        a.exchange = format!("test.{id}.jobs");
-        a.queue = format!("test.{id}.review");
-        a.dead_letter_exchange = format!("test.{id}.dead");
-        a.dead_letter_queue = format!("test.{id}.review.dead");
-        settings.worker.batch_linger_ms = 10;
-        if let Err(e) = store::ensure_database(&settings.database).await {
-            panic!("PostgreSQL is needed by this test and is not usable: {e}");
-        }
-        let pool = store::connect(&settings.database)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        store::migrate(&pool).await.expect("migrations apply");
-        if let Err(e) = docket::queue::connect(&settings.amqp, "test").await {
-            panic!("RabbitMQ is needed by this test and is not usable: {e}");
-        }
+        let scratch = Scratch::new("test", true, |s| {
+            s.database.max_connections = 4;
+            s.worker.batch_linger_ms = 10;
+        })
+        .await;
         TestEnv {
-            settings,
-            pool,
-            db_name,
+            settings: scratch.settings.clone(),
+            pool: scratch.pool.clone(),
+            scratch,
         }
     }
 
@@ -167,38 +147,10 @@ impl TestEnv {
         conn.close(200, "".into()).await.ok();
     }
 
-    /// Deletes the queues and exchanges and drops the database.
+    /// Deletes the queues and exchanges and drops the database (a test that panics before
+    /// getting here has them removed when the environment is dropped).
     pub async fn cleanup(self) {
-        let a = &self.settings.amqp;
-        if let Ok(conn) = docket::queue::connect(a, "test").await {
-            if let Ok(ch) = conn.create_channel().await {
-                for q in [&a.queue, &a.dead_letter_queue] {
-                    ch.queue_delete(q.as_str().into(), QueueDeleteOptions::default())
-                        .await
-                        .ok();
-                }
-                for x in [&a.exchange, &a.dead_letter_exchange] {
-                    ch.exchange_delete(x.as_str().into(), Default::default())
-                        .await
-                        .ok();
-                }
-            }
-            conn.close(200, "".into()).await.ok();
-        }
-        self.pool.close().await;
-        let mut admin = self.settings.clone();
-        let base = admin.database.url.expose_secret().to_string();
-        let cut = base.rfind('/').unwrap();
-        admin.database.url = SecretString::from(format!("{}/postgres", &base[..cut]));
-        if let Ok(p) = store::connect(&admin.database).await {
-            sqlx::query(&format!(
-                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-                self.db_name
-            ))
-            .execute(&p)
-            .await
-            .ok();
-        }
+        self.scratch.cleanup().await;
     }
 }
 

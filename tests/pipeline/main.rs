@@ -10,6 +10,8 @@ mod publish;
 mod run_create;
 mod runctl;
 mod runctl_policy;
+#[path = "../common/scratch.rs"]
+mod scratch;
 
 use std::collections::HashMap;
 use std::io::Cursor;
