@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use lapin::options::{
-    BasicAckOptions, BasicConsumeOptions, BasicQosOptions, QueueDeclareOptions, QueueDeleteOptions,
+    BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicQosOptions, QueueDeclareOptions,
+    QueueDeleteOptions,
 };
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Connection};
@@ -53,11 +54,22 @@ pub async fn measure(
                 _ => break,
             }
         }
-        seen
+        (seen, consumer)
     });
     publish_all(&publish, queue, bodies, in_flight).await?;
-    let seen = consumer_task.await.unwrap_or(0);
+    let (seen, consumer) = consumer_task
+        .await
+        .map_err(|_| QueueError::NotConfirmed("the ceiling consumer panicked"))?;
     let secs = started.elapsed().as_secs_f64();
+    // Cancel the consumer and wait for the broker to confirm it before deleting the queue. A
+    // consumer merely dropped is cancelled in the background; if the queue is deleted meanwhile
+    // the broker cancels it too, lapin then receives a cancel-ok it no longer expects and fails
+    // the whole connection ("unexpected basic cancel-ok", seen once in ~14 bench runs).
+    consume
+        .basic_cancel(consumer.tag(), BasicCancelOptions::default())
+        .await
+        .ok();
+    drop(consumer);
     setup
         .queue_delete(queue.into(), QueueDeleteOptions::default())
         .await
