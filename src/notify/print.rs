@@ -5,7 +5,13 @@
 //! rewrites the same file (atomically, through a rename), and the manifest gets a key's line
 //! once. The manifest names file, key, kind, recipient type, language and page count; the
 //! address is printed on the letter itself, so the manifest needs none.
+//!
+//! The keys already listed are kept in memory per folder and brought up to date by reading only
+//! what was appended since the last look (by this relay or another), so recording a letter costs
+//! the same on the first day of a run as after 50,000 letters. It used to read and parse the whole
+//! manifest for each letter: a 300,000-case demo spent 13 minutes of CPU on it.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -26,7 +32,14 @@ pub const MANIFEST: &str = "manifest.ndjson";
 pub struct PrintChannel {
     root: PathBuf,
     office: Office,
-    manifest_lock: Arc<Mutex<()>>,
+    manifests: Arc<Mutex<HashMap<PathBuf, Listed>>>,
+}
+
+/// The keys of one manifest, read up to a byte offset.
+#[derive(Default)]
+struct Listed {
+    read_to: u64,
+    keys: HashSet<String>,
 }
 
 /// One manifest line.
@@ -68,7 +81,7 @@ impl PrintChannel {
         Self {
             root,
             office,
-            manifest_lock: Arc::new(Mutex::new(())),
+            manifests: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
@@ -105,16 +118,12 @@ impl PrintChannel {
     }
 
     async fn record(&self, dir: &Path, entry: &ManifestEntry) -> Result<(), SendError> {
-        let _guard = self.manifest_lock.lock().await;
+        let mut manifests = self.manifests.lock().await;
+        let listed = manifests.entry(dir.to_path_buf()).or_default();
         let path = dir.join(MANIFEST);
-        if let Ok(text) = tokio::fs::read_to_string(&path).await {
-            let seen = text
-                .lines()
-                .filter_map(|l| serde_json::from_str::<ManifestEntry>(l).ok())
-                .any(|e| e.key == entry.key);
-            if seen {
-                return Ok(());
-            }
+        catch_up(&path, listed).await.map_err(io)?;
+        if listed.keys.contains(&entry.key) {
+            return Ok(());
         }
         let mut line = serde_json::to_string(entry)
             .map_err(|_| SendError::Permanent("manifest entry".into()))?;
@@ -128,8 +137,37 @@ impl PrintChannel {
             .map_err(io)?;
         f.write_all(line.as_bytes()).await.map_err(io)?;
         f.flush().await.map_err(io)?;
+        // Read back with the next catch-up like any other line.
         Ok(())
     }
+}
+
+/// Adds the keys of the manifest's lines appended since `listed.read_to` (whole lines only).
+async fn catch_up(path: &Path, listed: &mut Listed) -> std::io::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncSeekExt};
+    let mut f = match tokio::fs::File::open(path).await {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    f.seek(std::io::SeekFrom::Start(listed.read_to)).await?;
+    let mut new = Vec::new();
+    f.read_to_end(&mut new).await?;
+    let Some(end) = new.iter().rposition(|&b| b == b'\n') else {
+        return Ok(());
+    };
+    #[derive(serde::Deserialize)]
+    struct Key<'a> {
+        #[serde(borrow)]
+        key: std::borrow::Cow<'a, str>,
+    }
+    for line in new[..=end].split(|&b| b == b'\n') {
+        if let Ok(k) = serde_json::from_slice::<Key>(line) {
+            listed.keys.insert(k.key.into_owned());
+        }
+    }
+    listed.read_to += end as u64 + 1;
+    Ok(())
 }
 
 /// Reads a day's manifest (tests, `docket status`).
@@ -156,5 +194,40 @@ mod tests {
             file_name("3/A/1/respondent/letter")
         );
         assert!(!file_name("../../etc/passwd").contains('/'));
+    }
+
+    fn entry(key: &str) -> ManifestEntry {
+        ManifestEntry {
+            file: file_name(key),
+            key: key.into(),
+            kind: "offer".into(),
+            recipient: "respondent".into(),
+            language: "en".into(),
+            pages: 1,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_key_is_listed_once_whichever_relay_wrote_it_first() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().to_path_buf();
+        let office = crate::notify::templates::tests::office();
+        let a = PrintChannel::new(dir.clone(), office.clone());
+        let b = PrintChannel::new(dir.clone(), office);
+
+        // b reads the manifest before a appends k1; it must still see k1 afterwards.
+        b.record(&dir, &entry("k0")).await.unwrap();
+        a.record(&dir, &entry("k1")).await.unwrap();
+        a.record(&dir, &entry("k1")).await.unwrap();
+        b.record(&dir, &entry("k1")).await.unwrap();
+        b.record(&dir, &entry("k2")).await.unwrap();
+        a.record(&dir, &entry("k2")).await.unwrap();
+
+        let keys: Vec<String> = read_manifest(&dir)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.key)
+            .collect();
+        assert_eq!(keys, ["k0", "k1", "k2"]);
     }
 }

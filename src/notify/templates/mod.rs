@@ -13,7 +13,7 @@ mod es;
 mod text;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use serde::Deserialize;
 
