@@ -312,8 +312,8 @@ pub struct Target {
 /// `docket demo` options.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Cases in the generated backlog.
-    #[arg(long, default_value_t = 20_000)]
+    /// Cases in the generated backlog (the 2011 review's scale; `--cases 20000` for a quick look).
+    #[arg(long, default_value_t = 300_000)]
     pub cases: usize,
     /// Random seed of the backlog.
     #[arg(long, default_value_t = 2011)]
