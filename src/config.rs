@@ -153,8 +153,26 @@ fn default_max_message_bytes() -> usize {
 pub struct EnqueueSettings {
     /// Cases per message; 1 selects the single-case form.
     pub cases_per_message: usize,
-    /// Messages awaiting a confirm at once.
+    /// Most messages awaiting a confirm at once.
     pub max_in_flight: usize,
+    /// Cases awaiting a confirm at once: [`EnqueueSettings::in_flight_messages`] keeps this many
+    /// cases' worth of messages in flight, so single-case messages get hundreds in flight and
+    /// 500-case ones a few dozen (lapin holds a message's bytes until the broker takes them).
+    #[serde(default = "default_max_in_flight_cases")]
+    pub max_in_flight_cases: usize,
+}
+
+fn default_max_in_flight_cases() -> usize {
+    16_000
+}
+
+impl EnqueueSettings {
+    /// Messages kept awaiting a confirm at once: `max_in_flight_cases` cases' worth, between 1
+    /// and `max_in_flight`.
+    pub fn in_flight_messages(&self) -> usize {
+        (self.max_in_flight_cases / self.cases_per_message.max(1))
+            .clamp(1, self.max_in_flight.max(1))
+    }
 }
 
 /// Logging settings.
@@ -233,6 +251,9 @@ impl Settings {
         if self.enqueue.max_in_flight == 0 {
             return bad("enqueue.max_in_flight", "must be at least 1");
         }
+        if self.enqueue.max_in_flight_cases == 0 {
+            return bad("enqueue.max_in_flight_cases", "must be at least 1");
+        }
         if self.database.max_connections == 0 {
             return bad("database.max_connections", "must be at least 1");
         }
@@ -280,6 +301,22 @@ mod tests {
         assert_eq!(redact_url(&url), "amqp://guest:***@127.0.0.1:5672/%2f");
         let url = SecretString::from("postgres://postgres@127.0.0.1/docket");
         assert_eq!(redact_url(&url), "postgres://postgres@127.0.0.1/docket");
+    }
+
+    #[test]
+    fn confirms_in_flight_are_sized_in_cases() {
+        let at = |cases_per_message| {
+            EnqueueSettings {
+                cases_per_message,
+                max_in_flight: 1000,
+                max_in_flight_cases: 16_000,
+            }
+            .in_flight_messages()
+        };
+        assert_eq!(at(500), 32);
+        assert_eq!(at(1), 1000);
+        assert_eq!(at(100), 160);
+        assert_eq!(at(1000), 16);
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! `docket enqueue`: publish one job per case of a run, with confirms kept in flight, resumable.
 //!
-//! Cases are read in case-id order, packed `cases_per_message` to a message (the batch form of the
-//! contract, or the single form when 1), and published with up to `max_in_flight` confirms
-//! outstanding. When a message is confirmed its cases are marked published, so stopping and running
-//! again publishes only what the broker has not confirmed.
+//! Members are read in run order (sequence numbers given in disk order when the run was created),
+//! packed `cases_per_message` to a message (the batch form of the contract, or the single form
+//! when 1), and published with up to [`EnqueueSettings::in_flight_messages`] confirms outstanding.
+//! Confirms move the run's watermark forward, so stopping and running again publishes only what
+//! the broker has not confirmed.
+//!
+//! [`EnqueueSettings::in_flight_messages`]: crate::config::EnqueueSettings::in_flight_messages
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -189,7 +192,7 @@ async fn publish(
                 settled.summary.messages += 1;
                 metrics.messages_published.inc();
                 metrics.confirms_in_flight.inc();
-                while in_flight.len() >= settings.enqueue.max_in_flight {
+                while in_flight.len() >= settings.enqueue.in_flight_messages() {
                     settled.settle(&mut in_flight).await?;
                 }
                 if token.is_cancelled() {

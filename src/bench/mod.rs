@@ -164,7 +164,7 @@ async fn measure(
         &ceiling_conn,
         &teardown::ceiling_queue(id),
         &bodies,
-        s.enqueue.max_in_flight,
+        s.enqueue.in_flight_messages(),
         opt.prefetch,
     )
     .await?;
@@ -172,7 +172,7 @@ async fn measure(
         &ceiling_conn,
         &teardown::publish_queue(id),
         &bodies,
-        s.enqueue.max_in_flight,
+        s.enqueue.in_flight_messages(),
     )
     .await?;
     let messages = bodies.len() as u64;
