@@ -60,7 +60,7 @@ impl Feed {
     }
 
     /// Subscribes again with a prefetch of `want` when it differs enough from the current one
-    /// (more than twice or less than half), so messages of varying sizes do not cause a new
+    /// (at least twice or at most half), so small differences in message sizes do not cause a new
     /// subscription after every batch. Returns whether it did.
     pub async fn resize(&mut self, want: u16) -> Result<bool, lapin::Error> {
         if !needs_resize(self.prefetch, want) || self.draining.is_some() {
@@ -96,7 +96,8 @@ async fn subscribe(channel: &Channel, queue: &str, tag: &str) -> Result<Consumer
 
 /// Whether a prefetch of `want` is worth a new subscription when the current one is `current`.
 pub fn needs_resize(current: u16, want: u16) -> bool {
-    u32::from(want) > 2 * u32::from(current) || 2 * u32::from(want) < u32::from(current)
+    let (current, want) = (u32::from(current), u32::from(want));
+    want != current && (want >= 2 * current || 2 * want <= current)
 }
 
 /// The prefetch (in messages) that holds about `prefetch_cases` cases given the last batch's
@@ -145,14 +146,17 @@ mod tests {
     }
 
     #[test]
-    fn a_prefetch_changes_only_when_it_is_off_by_more_than_a_factor_of_two() {
+    fn a_prefetch_changes_only_when_it_is_off_by_a_factor_of_two() {
         assert!(needs_resize(1, 4));
         assert!(needs_resize(1, 1000));
         assert!(needs_resize(1000, 4));
+        // 1,000 cases a consumer (the k8s ConfigMap) over 500-case messages.
+        assert!(needs_resize(1, 2));
         assert!(!needs_resize(4, 4));
-        assert!(!needs_resize(4, 8));
-        assert!(!needs_resize(4, 2));
-        assert!(needs_resize(4, 9));
-        assert!(needs_resize(4, 1));
+        assert!(!needs_resize(4, 7));
+        assert!(!needs_resize(4, 3));
+        assert!(needs_resize(4, 8));
+        assert!(needs_resize(4, 2));
+        assert!(!needs_resize(1, 1));
     }
 }
