@@ -136,9 +136,10 @@ impl FaultEnv {
             .unwrap()
     }
 
-    /// Starts `docket worker`, its log in `log`.
-    pub fn worker(&self, log: &str) -> Child {
-        self.docket(&["worker"], log).spawn().unwrap()
+    /// Starts `docket worker`, its log in `log`; killed when dropped if still running, so a
+    /// failed test leaves no worker behind.
+    pub fn worker(&self, log: &str) -> Worker {
+        Worker(self.docket(&["worker"], log).spawn().unwrap())
     }
 
     /// Outcomes of a run.
@@ -239,6 +240,31 @@ impl FaultEnv {
     /// getting here has them removed when the environment is dropped).
     pub async fn cleanup(self) {
         self.scratch.cleanup().await;
+    }
+}
+
+/// A `docket worker` child process, killed (SIGKILL) when dropped while still running.
+pub struct Worker(Child);
+
+impl std::ops::Deref for Worker {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Worker {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
     }
 }
 

@@ -118,7 +118,7 @@ async fn sigterm_mid_batch_exits_zero_within_the_grace_and_loses_nothing() {
 }
 
 /// A worker whose database stops answering mid-batch (connections open, nothing passes).
-async fn stalled_worker(grace: &str) -> (FaultEnv, crate::proxy::Proxy, std::process::Child, i64) {
+async fn stalled_worker(grace: &str) -> (FaultEnv, crate::proxy::Proxy, crate::env::Worker, i64) {
     let mut env = FaultEnv::new().await;
     let proxy = crate::proxy::Proxy::start(5432).await;
     env.set("DOCKET_WORKER__SHUTDOWN_GRACE_SECS", grace);
