@@ -253,6 +253,10 @@ pub enum RunCommand {
         /// Cancel the notices held for this policy (never sent).
         #[arg(long, conflicts_with = "status")]
         cancel_held: bool,
+        /// The rule-set file that declares this name: needed to set the status of a policy no run
+        /// uses yet (its later runs start paused if it is halted).
+        #[arg(long)]
+        rules_file: Option<std::path::PathBuf>,
         /// Why (recorded).
         #[arg(long)]
         reason: String,

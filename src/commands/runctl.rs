@@ -24,9 +24,15 @@ pub async fn run_control(pool: &PgPool, cmd: RunCommand) -> Result<()> {
             rules,
             status,
             cancel_held,
+            rules_file,
             reason,
             by,
-        } => return policy(pool, rules, status.as_deref(), *cancel_held, reason, by).await,
+        } => {
+            if let Some(file) = rules_file {
+                declare(pool, rules, file).await?;
+            }
+            return policy(pool, rules, status.as_deref(), *cancel_held, reason, by).await;
+        }
     };
     let RunControl { name, reason, by } = c;
     let change = run_state::Change {
@@ -41,6 +47,23 @@ pub async fn run_control(pool: &PgPool, cmd: RunCommand) -> Result<()> {
         .map(|r| format!(" at {r} cases/s"))
         .unwrap_or_default();
     println!("run {}: {} -> {}{rate}", done.run, done.from, done.to);
+    Ok(())
+}
+
+/// Makes `rules` a known policy from the rule-set file that declares it.
+async fn declare(pool: &PgPool, rules: &str, file: &std::path::Path) -> Result<()> {
+    let text =
+        std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let set = crate::rules::RuleSet::from_toml(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    if set.name() != rules {
+        anyhow::bail!(
+            "{}: declares the rule set {:?}, not {rules:?}",
+            file.display(),
+            set.name()
+        );
+    }
+    policy_status::declare(pool, rules).await?;
     Ok(())
 }
 

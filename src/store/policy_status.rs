@@ -50,6 +50,20 @@ pub async fn set(
     Ok(change)
 }
 
+/// Makes a policy that no run uses yet known, at status `active` (nothing happens if it is known
+/// already), so that its status can be set before its first run. The caller has read the rule
+/// set that declares the name.
+pub async fn declare(pool: &PgPool, rules_name: &str) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO policy_status (rules_name, status, actor, reason) \
+         VALUES ($1, 'active', 'docket', 'declared by its rule set') ON CONFLICT (rules_name) DO NOTHING",
+    )
+    .bind(rules_name)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 /// [`set`] inside the caller's transaction, which holds the policy's lock exclusively until it
 /// ends: offers and new runs of the policy wait for it.
 pub async fn set_in(
@@ -69,13 +83,19 @@ pub async fn set_in(
         .bind(rules_name)
         .execute(&mut *tx)
         .await?;
-    let runs: i64 = sqlx::query_scalar("SELECT count(*) FROM runs WHERE rules_name = $1")
-        .bind(rules_name)
-        .fetch_one(&mut *tx)
-        .await?;
-    if runs == 0 {
+    // A name no run uses and never declared is most likely a typo: refuse it rather than record
+    // the status of a policy that does not exist.
+    let known: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM runs WHERE rules_name = $1) \
+             OR EXISTS (SELECT 1 FROM policy_status WHERE rules_name = $1)",
+    )
+    .bind(rules_name)
+    .fetch_one(&mut *tx)
+    .await?;
+    if !known {
         return Err(StoreError::Refused(format!(
-            "no run uses a rule set named {rules_name:?}"
+            "no run uses a rule set named {rules_name:?}; to set the status of a policy before \
+             its first run, give the rule-set file that declares it (--rules-file)"
         )));
     }
     let from: Option<String> =

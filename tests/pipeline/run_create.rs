@@ -207,3 +207,43 @@ fn rules_check_lists_the_dates_runs_may_use_and_refuses_an_ended_policy_called_a
         "{listing}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_policy_no_run_uses_yet_can_be_halted_from_its_rule_set_file() {
+    // Arrange: cases but no run.
+    let env = TestEnv::new().await;
+    import(&env, 20).await;
+    let halt = ["run", "policy", "morton-2011", "--status", "enjoined"];
+    let why = ["--reason", "injunction"];
+
+    // Act: by name alone, with another policy's file, then with its own file; then a first run.
+    let by_name = docket(&env, &[&halt[..], &why[..]].concat());
+    let other = docket(
+        &env,
+        &[
+            &halt[..],
+            &why[..],
+            &["--rules-file", "config/rules/johnson-2014.toml"],
+        ]
+        .concat(),
+    );
+    let own = docket(
+        &env,
+        &[&halt[..], &why[..], &["--rules-file", MORTON]].concat(),
+    );
+    let (run, _) = docket::commands::run_create(&env.pool, "first", Path::new(MORTON), &[], None)
+        .await
+        .unwrap();
+
+    // Assert: a bare name no run uses is refused as a likely typo, naming the way out; a file of
+    // another policy is refused; the policy's own file declares it, and its first run starts
+    // paused by it.
+    assert!(!by_name.0, "{by_name:?}");
+    assert!(by_name.2.contains("--rules-file"), "{}", by_name.2);
+    assert!(!other.0, "{other:?}");
+    assert!(other.2.contains("not \"morton-2011\""), "{}", other.2);
+    assert!(own.0, "{own:?}");
+    assert!(own.1.contains("active -> enjoined"), "{}", own.1);
+    assert_eq!(run_state(&env, run).await, ("paused".to_string(), true));
+    env.cleanup().await;
+}
