@@ -224,25 +224,41 @@ async fn record(
             }
         }
         let plan = review::plan(batch, &loaded, |run| runs.gate(run));
-        control::throttle(shared, runs, &plan, token).await?;
+        let charged = control::throttle(shared, runs, &plan, token).await?;
         let started = std::time::Instant::now();
         if plan.outcomes.is_empty() {
             break (plan, outcomes::Inserted::default(), 0.0);
         }
-        let mut tx = shared.pool.begin().await.map_err(StoreError::from)?;
-        if !control::still_reviewable(&mut tx, &plan).await? {
-            tx.rollback().await.ok();
-            runs.invalidate_states();
-            replans += 1;
-            if replans > 3 {
-                return Err(StoreError::Refused("run states keep changing".into()).into());
+        // None: a run of the batch was paused or cancelled meanwhile; plan again.
+        let attempt: Result<Option<outcomes::Inserted>, WorkerError> = async {
+            let mut tx = shared.pool.begin().await.map_err(StoreError::from)?;
+            if !control::still_reviewable(&mut tx, &plan).await? {
+                tx.rollback().await.ok();
+                return Ok(None);
             }
-            continue;
+            let inserted = outcomes::insert_batch(&mut tx, &plan.outcomes, &shared.name).await?;
+            super::offers::open(&mut tx, &plan, &inserted, &shared.name).await?;
+            tx.commit().await.map_err(StoreError::from)?;
+            Ok(Some(inserted))
         }
-        let inserted = outcomes::insert_batch(&mut tx, &plan.outcomes, &shared.name).await?;
-        super::offers::open(&mut tx, &plan, &inserted, &shared.name).await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        break (plan, inserted, started.elapsed().as_secs_f64());
+        .await;
+        match attempt {
+            Ok(Some(inserted)) => break (plan, inserted, started.elapsed().as_secs_f64()),
+            // Not recorded: the cases taken from throttled runs' buckets go back, so a re-plan
+            // or a retry of the batch does not charge them twice.
+            Ok(None) => {
+                charged.give_back(shared).await;
+                runs.invalidate_states();
+                replans += 1;
+                if replans > 3 {
+                    return Err(StoreError::Refused("run states keep changing".into()).into());
+                }
+            }
+            Err(e) => {
+                charged.give_back(shared).await;
+                return Err(e);
+            }
+        }
     };
     control::park(shared, park, runs, &plan, batch).await?;
     dead_letter::publish_all(dead, &plan.dead_letters).await?;

@@ -94,16 +94,33 @@ pub async fn still_reviewable(
         .all(|(_, state)| state != "paused" && state != "cancelled"))
 }
 
+/// Cases a batch took from throttled runs' buckets: given back when the batch is not recorded.
+#[must_use = "give the cases back if the batch is not recorded"]
+#[derive(Debug, Default)]
+pub struct Charged(Vec<(i64, usize)>);
+
+impl Charged {
+    /// Gives the cases back to their buckets (best effort: a bucket left in debt only slows the
+    /// run down for a while).
+    pub async fn give_back(self, shared: &Shared) {
+        for (id, n) in self.0 {
+            if let Err(e) = run_state::give_back_tokens(&shared.pool, id, n).await {
+                tracing::warn!(run_id = id, error = %e, "Throttled cases not given back.");
+            }
+        }
+    }
+}
+
 /// Takes the batch's cases of throttled runs from their buckets and sleeps out the longest debt,
-/// so that all workers together stay under each run's rate. The sleep ends early when `token` is
-/// cancelled (shutdown): the cases taken are given back to their buckets and the batch fails with
-/// [`WorkerError::Interrupted`], to go back to the queue unacknowledged.
+/// so that all workers together stay under each run's rate; returns what it took. The sleep ends
+/// early when `token` is cancelled (shutdown): the cases taken are given back to their buckets
+/// and the batch fails with [`WorkerError::Interrupted`], to go back to the queue unacknowledged.
 pub async fn throttle(
     shared: &Shared,
     runs: &RunCache,
     plan: &Plan,
     token: &CancellationToken,
-) -> Result<(), WorkerError> {
+) -> Result<Charged, WorkerError> {
     let mut per_run: HashMap<i64, usize> = HashMap::new();
     for o in &plan.outcomes {
         *per_run.entry(o.run_id).or_default() += 1;
@@ -118,21 +135,17 @@ pub async fn throttle(
     for &(id, n) in &throttled {
         wait = wait.max(run_state::take_tokens(&shared.pool, id, n).await?);
     }
+    let charged = Charged(throttled);
     if wait <= 0.0 {
-        return Ok(());
+        return Ok(charged);
     }
     shared.metrics.throttle_wait_seconds.observe(wait);
     tokio::select! {
         biased;
         _ = token.cancelled() => {}
-        _ = tokio::time::sleep(Duration::from_secs_f64(wait)) => return Ok(()),
+        _ = tokio::time::sleep(Duration::from_secs_f64(wait)) => return Ok(charged),
     }
-    for (id, n) in throttled {
-        // Best effort: a bucket left in debt only slows the run down for a while.
-        if let Err(e) = run_state::give_back_tokens(&shared.pool, id, n).await {
-            tracing::warn!(run_id = id, error = %e, "Throttled cases not given back.");
-        }
-    }
+    charged.give_back(shared).await;
     tracing::info!(
         wait_seconds = wait,
         "Shutting down during a throttle wait: the batch goes back to the queue."
