@@ -85,7 +85,6 @@ pub async fn consume(
                 },
             }
         }
-        let messages = batch.len();
         // A database that is down or restarting: keep the batch (unacknowledged, so a return
         // does not count towards the delivery limit) and retry it in place with backoff.
         let result = loop {
@@ -103,21 +102,12 @@ pub async fn consume(
             }
         };
         m.jobs_in_flight.sub(jobs as i64);
-        // A throttled run's jobs wait for its rate while held: hold only minutes of it.
-        let slowest = batch
-            .iter()
-            .filter_map(|r| r.decoded.as_ref().ok())
-            .filter_map(|m| match runs.gate(&m.run_id) {
-                Gate::Throttle(rate) => Some(rate),
-                _ => None,
-            })
-            .reduce(f64::min);
-        let cases = slowest.map_or(ws.prefetch_cases, |rate| {
-            throttled_cases(ws.prefetch_cases, rate, ws.consumers)
-        });
-        consumer
-            .resize(prefetch_for(ws.prefetch, cases, jobs, messages))
-            .await?;
+        // Resize only after a recorded batch and while consuming goes on: a new subscription on
+        // the way out would only take deliveries that the closing channel then returns, each
+        // return counting towards the queue's delivery limit.
+        if result.is_ok() && !token.is_cancelled() {
+            resize(&mut consumer, ws, &runs, &batch, jobs).await?;
+        }
         match result {
             Ok(()) => {
                 db_backoff.reset();
@@ -286,6 +276,32 @@ async fn record(
         commit_ms = (commit_seconds * 1000.0) as u64,
         "Batch committed."
     );
+    Ok(())
+}
+
+/// Subscribes again when the last batch calls for another prefetch: about `prefetch_cases` cases
+/// of messages the size of the batch's, or only minutes of the slowest throttled run's rate.
+async fn resize(
+    consumer: &mut Feed,
+    ws: &crate::config::WorkerSettings,
+    runs: &RunCache,
+    batch: &[Received],
+    jobs: usize,
+) -> Result<(), WorkerError> {
+    let slowest = batch
+        .iter()
+        .filter_map(|r| r.decoded.as_ref().ok())
+        .filter_map(|m| match runs.gate(&m.run_id) {
+            Gate::Throttle(rate) => Some(rate),
+            _ => None,
+        })
+        .reduce(f64::min);
+    let cases = slowest.map_or(ws.prefetch_cases, |rate| {
+        throttled_cases(ws.prefetch_cases, rate, ws.consumers)
+    });
+    consumer
+        .resize(prefetch_for(ws.prefetch, cases, jobs, batch.len()))
+        .await?;
     Ok(())
 }
 
