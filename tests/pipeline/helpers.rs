@@ -70,6 +70,21 @@ impl TestEnv {
         }
     }
 
+    /// Publishes every unpublished case of `run` (`docket enqueue`), never cancelled.
+    pub async fn enqueue(
+        &self,
+        run: &str,
+    ) -> Result<docket::enqueue::EnqueueSummary, docket::enqueue::EnqueueError> {
+        docket::enqueue::enqueue(
+            &self.settings,
+            &self.pool,
+            run,
+            false,
+            &CancellationToken::new(),
+        )
+        .await
+    }
+
     /// Outcomes recorded for a run.
     pub async fn outcome_count(&self, run_id: i64) -> i64 {
         sqlx::query_scalar("SELECT count(*) FROM outcomes WHERE run_id = $1")

@@ -22,7 +22,6 @@ use docket::domain::Case;
 use docket::rules::{EvalContext, RuleSet};
 use docket::worker::Fault;
 use helpers::{TestEnv, header};
-use tokio_util::sync::CancellationToken;
 
 const RULES: &str = include_str!("../../config/rules/morton-2011.toml");
 const EXAMPLE: &str = include_str!("../fixtures/case.json");
@@ -65,15 +64,7 @@ async fn two_thousand_cases_are_reviewed_once_each_as_the_pure_evaluator_decides
 
     // Act
     let worker = env.start_worker(None);
-    let s = docket::enqueue::enqueue(
-        &env.settings,
-        &env.pool,
-        "e2e",
-        false,
-        &CancellationToken::new(),
-    )
-    .await
-    .unwrap();
+    let s = env.enqueue("e2e").await.unwrap();
     env.wait_for_outcomes(run_id, 2000, Duration::from_secs(120))
         .await;
     worker.stop().await;
@@ -118,16 +109,11 @@ async fn duplicate_publishes_and_a_channel_closed_before_ack_leave_one_outcome_e
     let env = TestEnv::new().await;
     import(&env, &backlog(600, 11)).await;
     let (run_id, _) = create_run(&env, "dup").await;
-    let never = CancellationToken::new();
-    docket::enqueue::enqueue(&env.settings, &env.pool, "dup", false, &never)
-        .await
-        .unwrap();
+    env.enqueue("dup").await.unwrap();
     docket::store::publishes::reset(&env.pool, run_id)
         .await
         .unwrap();
-    let again = docket::enqueue::enqueue(&env.settings, &env.pool, "dup", false, &never)
-        .await
-        .unwrap();
+    let again = env.enqueue("dup").await.unwrap();
     assert_eq!(again.published, 600);
 
     // Act: a worker that commits its first batch and loses its channel before the ack, then a

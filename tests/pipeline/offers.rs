@@ -8,7 +8,6 @@ use chrono::{Days, NaiveDate};
 use docket::domain::{Action, OfferState};
 use docket::offers::{self, Command};
 use docket::store::offer_queries::{self, Selection};
-use tokio_util::sync::CancellationToken;
 
 use crate::helpers::TestEnv;
 
@@ -27,15 +26,7 @@ pub async fn reviewed_run(env: &TestEnv, n: usize, run: &str, rules: &str) -> i6
         .await
         .unwrap();
     let worker = env.start_worker(None);
-    docket::enqueue::enqueue(
-        &env.settings,
-        &env.pool,
-        run,
-        false,
-        &CancellationToken::new(),
-    )
-    .await
-    .unwrap();
+    env.enqueue(run).await.unwrap();
     env.wait_for_outcomes(run_id, members as i64, Duration::from_secs(60))
         .await;
     worker.stop().await;

@@ -7,7 +7,6 @@ use std::time::Duration;
 use docket::commands::{ReportArgs, ReportFormat, SimulateArgs};
 use docket::domain::Decision;
 use docket::policy::Dimension;
-use tokio_util::sync::CancellationToken;
 
 use super::helpers::TestEnv;
 use super::{backlog, create_run, import};
@@ -32,15 +31,7 @@ async fn simulate_over_a_reviewed_run_equals_the_workers_decisions_and_the_repor
     let (run_id, members) = create_run(&env, "audit").await;
     assert_eq!(members, n as u64);
     let worker = env.start_worker(None);
-    docket::enqueue::enqueue(
-        &env.settings,
-        &env.pool,
-        "audit",
-        false,
-        &CancellationToken::new(),
-    )
-    .await
-    .unwrap();
+    env.enqueue("audit").await.unwrap();
     env.wait_for_outcomes(run_id, n as i64, Duration::from_secs(120))
         .await;
     worker.stop().await;

@@ -3,8 +3,6 @@
 
 use std::time::Duration;
 
-use tokio_util::sync::CancellationToken;
-
 use super::helpers::TestEnv;
 use super::{backlog, create_run, import};
 
@@ -17,15 +15,7 @@ async fn single_case_messages_are_reviewed_in_full_batches() {
     env.settings.worker.batch_cases = 100;
     import(&env, &backlog(1000, 11)).await;
     let (run_id, _) = create_run(&env, "single").await;
-    let published = docket::enqueue::enqueue(
-        &env.settings,
-        &env.pool,
-        "single",
-        false,
-        &CancellationToken::new(),
-    )
-    .await
-    .unwrap();
+    let published = env.enqueue("single").await.unwrap();
     assert_eq!((published.published, published.messages), (1000, 1000));
 
     // Act

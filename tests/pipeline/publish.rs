@@ -1,7 +1,6 @@
 //! Publish progress: the watermark that makes enqueue resumable, and one enqueue per run at a time.
 
 use docket::store::publishes::{self, EnqueueLock};
-use tokio_util::sync::CancellationToken;
 
 use super::helpers::TestEnv;
 use super::{backlog, create_run, import};
@@ -13,20 +12,13 @@ async fn enqueue_resumes_from_the_watermark_and_republishes_only_when_asked() {
     env.settings.enqueue.cases_per_message = 100;
     import(&env, &backlog(1200, 5)).await;
     let (run_id, _) = create_run(&env, "wm").await;
-    let never = CancellationToken::new();
 
     // Act: publish everything, then ask again, then start over.
-    let first = docket::enqueue::enqueue(&env.settings, &env.pool, "wm", false, &never)
-        .await
-        .unwrap();
+    let first = env.enqueue("wm").await.unwrap();
     let mark = publishes::watermark(&env.pool, run_id).await.unwrap();
-    let second = docket::enqueue::enqueue(&env.settings, &env.pool, "wm", false, &never)
-        .await
-        .unwrap();
+    let second = env.enqueue("wm").await.unwrap();
     publishes::reset(&env.pool, run_id).await.unwrap();
-    let third = docket::enqueue::enqueue(&env.settings, &env.pool, "wm", false, &never)
-        .await
-        .unwrap();
+    let third = env.enqueue("wm").await.unwrap();
 
     // Assert: 12 messages the first time, covering every member once; nothing the second time;
     // everything again after the reset.
@@ -69,24 +61,9 @@ async fn a_second_enqueue_of_the_same_run_is_refused_while_one_publishes() {
         .unwrap();
 
     // Act
-    let refused = docket::enqueue::enqueue(
-        &env.settings,
-        &env.pool,
-        "busy",
-        false,
-        &CancellationToken::new(),
-    )
-    .await;
+    let refused = env.enqueue("busy").await;
     held.release().await;
-    let after = docket::enqueue::enqueue(
-        &env.settings,
-        &env.pool,
-        "busy",
-        false,
-        &CancellationToken::new(),
-    )
-    .await
-    .unwrap();
+    let after = env.enqueue("busy").await.unwrap();
 
     // Assert: refused with a reason naming the run, nothing published until the lock was free.
     let message = refused.expect_err("refused").to_string();

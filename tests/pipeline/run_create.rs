@@ -66,15 +66,7 @@ async fn a_run_created_under_a_halted_policy_starts_paused_and_resumes_with_the_
     .fetch_all(p)
     .await
     .unwrap();
-    let published = docket::enqueue::enqueue(
-        &env.settings,
-        p,
-        "b",
-        false,
-        &tokio_util::sync::CancellationToken::new(),
-    )
-    .await
-    .unwrap();
+    let published = env.enqueue("b").await.unwrap();
     let back = policy_status::set(p, "morton-2011", "active", "ops-1", "reinstated")
         .await
         .unwrap();

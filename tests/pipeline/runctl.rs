@@ -5,7 +5,6 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use docket::store::run_state::{self, Change};
-use tokio_util::sync::CancellationToken;
 
 use crate::helpers::TestEnv;
 
@@ -27,15 +26,7 @@ async fn setup(env: &TestEnv, cases: usize, runs: &[&str]) -> Vec<i64> {
 }
 
 async fn enqueue(env: &TestEnv, run: &str) -> docket::enqueue::EnqueueSummary {
-    docket::enqueue::enqueue(
-        &env.settings,
-        &env.pool,
-        run,
-        false,
-        &CancellationToken::new(),
-    )
-    .await
-    .unwrap()
+    env.enqueue(run).await.unwrap()
 }
 
 async fn set(env: &TestEnv, run: &str, state: &str, rate: Option<f64>) {

@@ -175,15 +175,7 @@ async fn the_worker_makes_no_offer_under_a_halted_policy_even_for_a_run_left_act
 
     // Act: review the whole run.
     let worker = env.start_worker(None);
-    docket::enqueue::enqueue(
-        &env.settings,
-        p,
-        "legacy",
-        false,
-        &tokio_util::sync::CancellationToken::new(),
-    )
-    .await
-    .unwrap();
+    env.enqueue("legacy").await.unwrap();
     env.wait_for_outcomes(run_id, members as i64, std::time::Duration::from_secs(60))
         .await;
     worker.stop().await;
