@@ -4,7 +4,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::env::{FaultEnv, gauge, metrics_addr, signal, wait_exit};
+use crate::env::{FaultEnv, metrics_addr, signal, wait_exit, wait_gauge};
 use crate::proxy::Proxy;
 
 /// RabbitMQ connection pids whose client-given name is this worker's ("docket-worker host:pid"),
@@ -61,7 +61,15 @@ async fn closing_the_workers_broker_connections_mid_run_loses_and_doubles_nothin
     }
     env.wait_outcomes(run_id, 20_000, Duration::from_secs(180))
         .await;
-    let connected = gauge(&addr, "docket_consumers_connected").await;
+    // A consumer learns of the cut only when it next touches its channel, then waits out a
+    // backoff: the other one may finish the queue first. Both must be back within seconds.
+    let connected = wait_gauge(
+        &addr,
+        "docket_consumers_connected",
+        2.0,
+        Duration::from_secs(15),
+    )
+    .await;
     signal(&worker, "TERM");
     let (status, _) = wait_exit(&mut worker, Duration::from_secs(30)).await;
 

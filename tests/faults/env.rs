@@ -320,6 +320,18 @@ pub async fn metrics_addr(env: &FaultEnv, log: &str) -> String {
     panic!("no metrics address in {log}: {}", env.log(log));
 }
 
+/// Polls the gauge `name` until it reads `want` or `timeout` passes; returns the last reading.
+pub async fn wait_gauge(addr: &str, name: &str, want: f64, timeout: Duration) -> Option<f64> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let seen = gauge(addr, name).await;
+        if seen == Some(want) || Instant::now() >= deadline {
+            return seen;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// A metric's value from a process's /metrics.
 pub async fn gauge(addr: &str, name: &str) -> Option<f64> {
     // Longer than the 2 s database probe each scrape makes.
