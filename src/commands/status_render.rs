@@ -53,12 +53,17 @@ pub fn render_views(runs: &[RunView], queue: &QueueDepths) -> String {
         line(&mut s, "published", p.published);
         line(&mut s, "reviewed", p.reviewed);
         line(&mut s, "offered", v.offered);
+        let done = p.reviewed >= p.total;
         let _ = writeln!(
             s,
             "  rate {} · eta {}",
-            v.rate_per_second
-                .map_or_else(|| "measuring…".to_string(), |r| format!("{r:.1} cases/s")),
-            match (v.eta_seconds, p.reviewed >= p.total) {
+            match (v.rate_per_second, done) {
+                (Some(r), _) => format!("{r:.1} cases/s"),
+                // Finished and nothing reviewed lately: there is no rate left to measure.
+                (None, true) => "idle".to_string(),
+                (None, false) => "measuring…".to_string(),
+            },
+            match (v.eta_seconds, done) {
                 (_, true) => "done".to_string(),
                 (Some(e), _) => duration(e),
                 (None, _) => "unknown (no progress)".to_string(),
@@ -172,6 +177,31 @@ mod tests {
         assert!(text.contains("offers: offered 75"), "{text}");
         assert!(text.contains("notices: 150 sent · 0 pending"), "{text}");
         assert!(text.contains("270 ready"), "{text}");
+    }
+
+    #[test]
+    fn a_finished_run_without_a_rate_is_idle_and_done_not_measuring() {
+        let queue = QueueDepths {
+            queue: "docket.review".into(),
+            ready: Some(0),
+            dead_letters: Some(0),
+            error: None,
+        };
+        let view = |reviewed| RunView {
+            reviewed_pct: 0.0,
+            offered: 0,
+            offered_pct: 0.0,
+            rate_per_second: None,
+            eta_seconds: None,
+            progress: progress(1000, reviewed, 0),
+        };
+        let finished = render_views(&[view(1000)], &queue);
+        assert!(finished.contains("rate idle · eta done"), "{finished}");
+        let starting = render_views(&[view(0)], &queue);
+        assert!(
+            starting.contains("rate measuring… · eta unknown (no progress)"),
+            "{starting}"
+        );
     }
 
     #[test]
