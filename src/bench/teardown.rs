@@ -5,7 +5,6 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-use lapin::options::{ExchangeDeleteOptions, QueueDeleteOptions};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 use tokio::signal::unix::{SignalKind, signal};
@@ -59,26 +58,8 @@ impl Scratch {
         let Ok(conn) = crate::queue::connect(a, "bench-cleanup").await else {
             return false;
         };
-        let mut ok = true;
-        // A channel per deletion: one refused closes its channel, not the others'.
-        for q in self.queues() {
-            ok &= match conn.create_channel().await {
-                Ok(ch) => ch
-                    .queue_delete(q.as_str().into(), QueueDeleteOptions::default())
-                    .await
-                    .is_ok(),
-                Err(_) => false,
-            };
-        }
-        for x in [&a.exchange, &a.dead_letter_exchange] {
-            ok &= match conn.create_channel().await {
-                Ok(ch) => ch
-                    .exchange_delete(x.as_str().into(), ExchangeDeleteOptions::default())
-                    .await
-                    .is_ok(),
-                Err(_) => false,
-            };
-        }
+        let exchanges = [a.exchange.as_str(), a.dead_letter_exchange.as_str()];
+        let ok = crate::queue::topology::delete(&conn, &self.queues(), &exchanges).await;
         conn.close(200, "bench".into()).await.ok();
         ok
     }

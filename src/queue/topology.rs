@@ -7,9 +7,12 @@
 //!        '--> docket.review.dead (quorum)
 //! ```
 
-use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::options::{
+    ExchangeDeclareOptions, ExchangeDeleteOptions, QueueBindOptions, QueueDeclareOptions,
+    QueueDeleteOptions,
+};
 use lapin::types::{AMQPValue, FieldTable};
-use lapin::{Channel, ExchangeKind};
+use lapin::{Channel, Connection, ExchangeKind};
 
 use super::QueueError;
 use crate::config::AmqpSettings;
@@ -111,4 +114,38 @@ pub async fn depth(channel: &Channel, queue: &str) -> Result<u32, QueueError> {
         )
         .await?;
     Ok(q.message_count())
+}
+
+/// Deletes `queues` and `exchanges` (messages and bindings with them), each on a channel of its
+/// own, so one the broker refuses closes only its channel and the rest are still tried. Returns
+/// whether every deletion succeeded; deleting what does not exist succeeds.
+pub async fn delete(conn: &Connection, queues: &[String], exchanges: &[&str]) -> bool {
+    let mut ok = true;
+    for q in queues {
+        ok &= match conn.create_channel().await {
+            Ok(ch) => {
+                let done = ch
+                    .queue_delete(q.as_str().into(), QueueDeleteOptions::default())
+                    .await
+                    .is_ok();
+                ch.close(200, "deleted".into()).await.ok();
+                done
+            }
+            Err(_) => false,
+        };
+    }
+    for x in exchanges {
+        ok &= match conn.create_channel().await {
+            Ok(ch) => {
+                let done = ch
+                    .exchange_delete((*x).into(), ExchangeDeleteOptions::default())
+                    .await
+                    .is_ok();
+                ch.close(200, "deleted".into()).await.ok();
+                done
+            }
+            Err(_) => false,
+        };
+    }
+    ok
 }

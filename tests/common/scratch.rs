@@ -13,7 +13,6 @@ use std::time::Duration;
 
 use docket::config::{AmqpSettings, DatabaseSettings, Settings};
 use docket::store;
-use lapin::options::{ExchangeDeleteOptions, QueueDeleteOptions};
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::PgPool;
 
@@ -182,21 +181,8 @@ async fn remove(
                     .map(|r| docket::queue::parking::queue_name(a, r)),
             );
         }
-        // A channel per deletion: a refused one closes its channel, not the others.
-        for q in &queues {
-            if let Ok(ch) = conn.create_channel().await {
-                ch.queue_delete(q.as_str().into(), QueueDeleteOptions::default())
-                    .await
-                    .ok();
-            }
-        }
-        for x in [&a.exchange, &a.dead_letter_exchange] {
-            if let Ok(ch) = conn.create_channel().await {
-                ch.exchange_delete(x.as_str().into(), ExchangeDeleteOptions::default())
-                    .await
-                    .ok();
-            }
-        }
+        let exchanges = [a.exchange.as_str(), a.dead_letter_exchange.as_str()];
+        docket::queue::topology::delete(&conn, &queues, &exchanges).await;
         conn.close(200, "".into()).await.ok();
     }
     if !store::valid_database_name(db_name) {
