@@ -1,5 +1,5 @@
 //! Run control on the real broker and database: pause and resume with another run going on,
-//! cancel, a throttle's rate across two workers, and a halted policy holding its notices.
+//! cancel, a throttle's rate across two workers and its bucket's give-back, and a halted policy holding its notices.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -278,5 +278,36 @@ async fn shutdown_interrupts_a_throttle_wait_and_the_batch_goes_back_unrecorded(
         "the message is back, unacknowledged"
     );
     assert!(tokens > -1.0, "the 20 cases were given back: {tokens}");
+    env.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cases_given_back_to_a_throttled_runs_bucket_are_not_charged_twice() {
+    // Arrange: a run throttled to 10 cases/s.
+    let env = TestEnv::new().await;
+    let ids = setup(&env, 10, &["g"]).await;
+    set(&env, "g", "throttled", Some(10.0)).await;
+
+    // Act: a batch takes 50 cases (5 s of the rate), is not recorded and gives them back; the
+    // retry takes the same 50 again.
+    let first = run_state::take_tokens(&env.pool, ids[0], 50).await.unwrap();
+    run_state::give_back_tokens(&env.pool, ids[0], 50)
+        .await
+        .unwrap();
+    let retry = run_state::take_tokens(&env.pool, ids[0], 50).await.unwrap();
+    // Without the give-back the retry owes 10 s; a bucket is never above zero, so giving back
+    // more than was taken does not bank a burst either.
+    run_state::give_back_tokens(&env.pool, ids[0], 500)
+        .await
+        .unwrap();
+    let after_surplus = run_state::take_tokens(&env.pool, ids[0], 10).await.unwrap();
+
+    // Assert
+    assert!((4.5..=5.0).contains(&first), "first wait {first} s");
+    assert!((4.5..=5.0).contains(&retry), "retry wait {retry} s");
+    assert!(
+        (0.5..=1.0).contains(&after_surplus),
+        "wait after a surplus give-back {after_surplus} s"
+    );
     env.cleanup().await;
 }
