@@ -1,5 +1,6 @@
 //! Run control on the real broker and database: pause and resume with another run going on,
-//! cancel, a throttle's rate across two workers and its bucket's give-back, and a halted policy holding its notices.
+//! cancel, a throttle's rate across two workers and its bucket's give-back, and a halted policy
+//! holding its notices.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
