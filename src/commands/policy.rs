@@ -224,6 +224,9 @@ pub async fn simulate(settings: &Settings, args: &SimulateArgs) -> Result<Simula
     };
     let seconds = start.elapsed().as_secs_f64();
     if args.json {
+        if let Some(note) = simulate::outside_effective_dates(&rules, ctx.as_of) {
+            eprintln!("{note}");
+        }
         println!("{}", serde_json::to_string_pretty(&sim)?);
     } else {
         println!("{}", simulate::heading(&rules, ctx.as_of, &source));

@@ -267,12 +267,32 @@ pub fn ndjson_inputs(bytes: &[u8]) -> Vec<Input<'_>> {
         .collect()
 }
 
-/// Describes what was simulated, for the first line of the text output.
+/// Describes what was simulated, for the first line of the text output, with
+/// [`outside_effective_dates`]'s note on a line of its own when there is one.
 pub fn heading(rules: &RuleSet, as_of: NaiveDate, source: &str) -> String {
-    format!(
+    let mut s = format!(
         "simulate {}@{} ({}) as of {as_of} over {source}",
         rules.name(),
         rules.version(),
         rules.status().as_str()
-    )
+    );
+    if let Some(note) = outside_effective_dates(rules, as_of) {
+        s.push('\n');
+        s.push_str(&note);
+    }
+    s
+}
+
+/// A note when `as_of` is outside the rule set's effective dates. Such a day is simulated all
+/// the same (to ask what the policy would have decided then), but no run could review as of it.
+pub fn outside_effective_dates(rules: &RuleSet, as_of: NaiveDate) -> Option<String> {
+    (!rules.effective().covers(as_of)).then(|| {
+        format!(
+            "note: {as_of} is outside {}@{}'s effective dates ({}): no run may review cases as \
+             of that day under it",
+            rules.name(),
+            rules.version(),
+            rules.effective()
+        )
+    })
 }

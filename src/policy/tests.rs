@@ -1,7 +1,7 @@
 //! Unit tests of the policy tools: simulation tallies, report sums, the plot, and no PII in output.
 
 use super::report::{self, Count};
-use super::simulate::{Input, ndjson_inputs, simulate};
+use super::simulate::{Input, heading, ndjson_inputs, simulate};
 use super::{Dimension, plot, render};
 use crate::domain::{Case, Decision};
 use crate::rules::{EvalContext, RuleSet};
@@ -191,4 +191,18 @@ fn the_plot_has_one_labelled_bar_per_group_and_axis_labels() {
     ] {
         assert!(svg.contains(text), "{text}");
     }
+}
+
+#[test]
+fn a_simulation_outside_the_effective_dates_says_no_run_could_use_that_day() {
+    let rules = RuleSet::from_toml(MORTON).expect("loads");
+    let day = |s: &str| s.parse::<chrono::NaiveDate>().expect("a date");
+    let inside = heading(&rules, day("2012-03-01"), "backlog.ndjson");
+    assert!(!inside.contains("note:"), "{inside}");
+    let before = heading(&rules, day("2011-01-01"), "backlog.ndjson");
+    assert!(
+        before.contains("note: 2011-01-01 is outside morton-2011@"),
+        "{before}"
+    );
+    assert!(before.contains("no run may review"), "{before}");
 }
