@@ -137,6 +137,10 @@ pub enum Command {
         /// Prefetch per consumer (default: worker.prefetch).
         #[arg(long)]
         prefetch: Option<u16>,
+        /// Cases per published message; 1 is the single-case form (default:
+        /// enqueue.cases_per_message).
+        #[arg(long)]
+        cases_per_message: Option<usize>,
         /// Seed of the backlog.
         #[arg(long, default_value_t = 2011)]
         seed: u64,

@@ -231,7 +231,9 @@ impl Settings {
         Ok(settings)
     }
 
-    fn check(&self) -> Result<(), ConfigError> {
+    /// Checks every bound a setting must keep, naming the first one broken; run by [`Self::load`]
+    /// and again by whoever overrides settings in code (the bench's options).
+    pub fn check(&self) -> Result<(), ConfigError> {
         let bad = |key, reason| Err(ConfigError::OutOfRange { key, reason });
         if self.worker.consumers == 0 {
             return bad("worker.consumers", "must be at least 1");

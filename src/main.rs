@@ -156,6 +156,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             processes,
             batch,
             prefetch,
+            cases_per_message,
             seed,
             json,
         } => {
@@ -165,6 +166,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 processes: processes.max(1),
                 batch: batch.unwrap_or(settings.worker.batch_cases),
                 prefetch: prefetch.unwrap_or(settings.worker.prefetch),
+                cases_per_message: cases_per_message
+                    .unwrap_or(settings.enqueue.cases_per_message)
+                    .max(1),
                 seed,
             };
             let report = docket::bench::run(&settings, &opt).await?;

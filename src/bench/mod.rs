@@ -32,6 +32,8 @@ pub struct BenchOptions {
     pub batch: usize,
     /// Prefetch per consumer.
     pub prefetch: u16,
+    /// Cases per published message.
+    pub cases_per_message: usize,
     /// Seed of the backlog.
     pub seed: u64,
 }
@@ -57,6 +59,9 @@ pub async fn run(base: &Settings, opt: &BenchOptions) -> Result<BenchReport> {
     s.worker.consumers = opt.consumers;
     s.worker.batch_cases = opt.batch;
     s.worker.prefetch = opt.prefetch;
+    s.enqueue.cases_per_message = opt.cases_per_message;
+    s.check()
+        .context("bench options (--batch, --prefetch, --cases-per-message)")?;
 
     let scratch = teardown::Scratch {
         settings: s,

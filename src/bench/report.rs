@@ -7,7 +7,7 @@ use serde::Serialize;
 pub struct BenchReport {
     /// Cases reviewed.
     pub cases: usize,
-    /// Messages published (cases per message from `enqueue.cases_per_message`).
+    /// Messages published (`--cases-per-message`, by default `enqueue.cases_per_message`).
     pub messages: u64,
     /// Average message size in bytes.
     pub message_bytes: usize,
