@@ -13,6 +13,11 @@ use tokio::sync::Mutex;
 use super::metrics::{SECONDS, counter, gauge, gauge_vec, histogram, ready_gauge};
 use crate::store::progress;
 
+/// Longest a scrape waits for the database before it serves the previous values (and counts a
+/// refresh error): with the readiness probe's 2 s, a scrape of a hanging database still answers
+/// well within Prometheus's default 10 s scrape timeout.
+pub const REFRESH_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The gauges of `docket serve`, refreshed from the database at most once per `min_interval`.
 pub struct ProgressMetrics {
     registry: Registry,
@@ -113,22 +118,27 @@ impl ProgressMetrics {
 
     async fn refresh(&self, pool: &PgPool, last: &mut Option<Instant>) {
         let started = Instant::now();
-        if let Err(e) = crate::store::run_state::complete_finished(pool).await {
-            tracing::warn!(error = %e, "Finished runs not marked completed.");
-        }
-        match progress::all(pool).await {
-            Ok(runs) => {
+        let read = tokio::time::timeout(REFRESH_LIMIT, async {
+            if let Err(e) = crate::store::run_state::complete_finished(pool).await {
+                tracing::warn!(error = %e, "Finished runs not marked completed.");
+            }
+            progress::all(pool).await
+        })
+        .await;
+        let error = match read {
+            Ok(Ok(runs)) => {
                 self.set(&runs);
                 *last = Some(Instant::now());
                 self.refresh_seconds
                     .observe(started.elapsed().as_secs_f64());
                 self.refreshed_timestamp.set(chrono::Utc::now().timestamp());
+                return;
             }
-            Err(e) => {
-                self.refresh_errors.inc();
-                tracing::warn!(error = %e, "Run progress not read; serving the previous values.");
-            }
-        }
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => format!("no answer within {} s", REFRESH_LIMIT.as_secs()),
+        };
+        self.refresh_errors.inc();
+        tracing::warn!(error = %error, "Run progress not read; serving the previous values.");
     }
 
     /// Replaces every series with `runs` (a deleted run's series disappear).

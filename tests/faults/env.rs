@@ -139,7 +139,12 @@ impl FaultEnv {
     /// Starts `docket worker`, its log in `log`; killed when dropped if still running, so a
     /// failed test leaves no worker behind.
     pub fn worker(&self, log: &str) -> Worker {
-        Worker(self.docket(&["worker"], log).spawn().unwrap())
+        self.spawn(&["worker"], log)
+    }
+
+    /// `docket ARGS` started in the background, killed if the test ends without stopping it.
+    pub fn spawn(&self, args: &[&str], log: &str) -> Worker {
+        Worker(self.docket(args, log).spawn().unwrap())
     }
 
     /// Outcomes of a run.
@@ -243,7 +248,7 @@ impl FaultEnv {
     }
 }
 
-/// A `docket worker` child process, killed (SIGKILL) when dropped while still running.
+/// A `docket` child process (a worker, or `serve`), killed (SIGKILL) when dropped while still running.
 pub struct Worker(Child);
 
 impl std::ops::Deref for Worker {

@@ -13,6 +13,7 @@ mod limit;
 mod poison;
 mod privacy;
 mod proxy;
+mod scrape;
 #[path = "../common/scratch.rs"]
 mod scratch;
 mod tls;
