@@ -2,11 +2,11 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{ApiError, ApiState, Scope, require};
+use super::extract::{Change, who_and_why};
+use super::{ApiError, ApiState};
 use crate::store::{policy_status, run_state};
 
 /// Body of `POST /api/v1/runs/{run}/state`.
@@ -23,17 +23,10 @@ pub(super) struct StateBody {
 /// Sets a run's state: `active` (resume), `paused`, `throttled` (with `rate`) or `cancelled`.
 pub(super) async fn set_state(
     State(s): State<ApiState>,
-    headers: HeaderMap,
     Path(run): Path<String>,
-    body: Result<Json<StateBody>, axum::extract::rejection::JsonRejection>,
+    Change(b): Change<StateBody>,
 ) -> Result<Json<Value>, ApiError> {
-    require(&s, &headers, Scope::Write)?;
-    let Json(b) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    if b.actor.trim().is_empty() || b.reason.trim().is_empty() {
-        return Err(ApiError::bad_request(
-            "actor and reason: must say who and why",
-        ));
-    }
+    who_and_why(&b.actor, Some(&b.reason))?;
     let change = run_state::Change {
         state: &b.state,
         rate: b.rate,
@@ -56,17 +49,10 @@ pub(super) struct PolicyBody {
 /// Sets a policy's status; halting it pauses its runs and holds its notices.
 pub(super) async fn set_policy(
     State(s): State<ApiState>,
-    headers: HeaderMap,
     Path(rules): Path<String>,
-    body: Result<Json<PolicyBody>, axum::extract::rejection::JsonRejection>,
+    Change(b): Change<PolicyBody>,
 ) -> Result<Json<Value>, ApiError> {
-    require(&s, &headers, Scope::Write)?;
-    let Json(b) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    if b.actor.trim().is_empty() || b.reason.trim().is_empty() {
-        return Err(ApiError::bad_request(
-            "actor and reason: must say who and why",
-        ));
-    }
+    who_and_why(&b.actor, Some(&b.reason))?;
     let c = policy_status::set(&s.pool, &rules, &b.status, &b.actor, &b.reason).await?;
     Ok(Json(json!(c)))
 }

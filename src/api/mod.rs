@@ -5,9 +5,9 @@
 mod auth;
 mod control;
 mod error;
+mod extract;
 
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
@@ -17,6 +17,8 @@ use sqlx::PgPool;
 
 pub use auth::{Scope, Tokens};
 pub use error::ApiError;
+
+use extract::{Change, Reader, who_and_why};
 
 use crate::domain::Action;
 use crate::offers::{self, Command};
@@ -54,46 +56,29 @@ pub fn router(state: ApiState) -> Router {
         .with_state(state)
 }
 
-fn require(state: &ApiState, headers: &HeaderMap, need: Scope) -> Result<(), ApiError> {
-    let header = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    match state.tokens.scope(header) {
-        None => Err(ApiError::unauthorized()),
-        Some(have) if have < need => Err(ApiError::forbidden()),
-        Some(_) => Ok(()),
-    }
-}
-
 async fn openapi() -> ([(&'static str, &'static str); 1], &'static str) {
     ([("content-type", "application/json")], OPENAPI)
 }
 
-async fn list_runs(State(s): State<ApiState>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
-    require(&s, &headers, Scope::Read)?;
-    let mut runs = Vec::new();
-    for name in store::runs::names(&s.pool).await? {
-        runs.push(store::progress::for_run(&s.pool, &name).await?);
-    }
+async fn list_runs(_: Reader, State(s): State<ApiState>) -> Result<Json<Value>, ApiError> {
+    let runs = store::progress::all(&s.pool).await?;
     Ok(Json(json!({ "runs": runs })))
 }
 
 async fn run_progress(
+    _: Reader,
     State(s): State<ApiState>,
-    headers: HeaderMap,
     Path(run): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    require(&s, &headers, Scope::Read)?;
     let p = store::progress::for_run(&s.pool, &run).await?;
     Ok(Json(serde_json::to_value(p).expect("progress serializes")))
 }
 
 async fn case_detail(
+    _: Reader,
     State(s): State<ApiState>,
-    headers: HeaderMap,
     Path((run, case_id)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    require(&s, &headers, Scope::Read)?;
     let r = store::runs::get(&s.pool, &run).await?;
     let outcome = store::outcomes::find(&s.pool, r.id, &case_id)
         .await?
@@ -126,16 +111,11 @@ fn today(t: Option<NaiveDate>) -> NaiveDate {
 
 async fn case_action(
     State(s): State<ApiState>,
-    headers: HeaderMap,
     Path((run, case_id)): Path<(String, String)>,
-    body: Result<Json<CaseAction>, axum::extract::rejection::JsonRejection>,
+    Change(body): Change<CaseAction>,
 ) -> Result<Json<Value>, ApiError> {
-    require(&s, &headers, Scope::Write)?;
-    let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let action = parse_action(&body.action)?;
-    if body.actor.trim().is_empty() {
-        return Err(ApiError::bad_request("actor: must name who acts"));
-    }
+    who_and_why(&body.actor, None)?;
     let report = offers::execute(
         &s.pool,
         &Command {
@@ -176,16 +156,11 @@ struct BulkAction {
 
 async fn bulk_action(
     State(s): State<ApiState>,
-    headers: HeaderMap,
     Path(run): Path<String>,
-    body: Result<Json<BulkAction>, axum::extract::rejection::JsonRejection>,
+    Change(body): Change<BulkAction>,
 ) -> Result<Json<Value>, ApiError> {
-    require(&s, &headers, Scope::Write)?;
-    let Json(body) = body.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let action = parse_action(&body.action)?;
-    if body.actor.trim().is_empty() {
-        return Err(ApiError::bad_request("actor: must name who acts"));
-    }
+    who_and_why(&body.actor, None)?;
     let report = offers::execute(
         &s.pool,
         &Command {

@@ -208,6 +208,25 @@ async fn run_control_over_http_needs_write_scope_and_refuses_what_the_state_forb
 
     let (s, _) = call(&app, "POST", uri, Some("reader"), Some(body("paused"))).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+    // The token is checked before the body is read; a change must say who and why.
+    let (s, _) = call(
+        &app,
+        "POST",
+        uri,
+        Some("reader"),
+        Some(json!({"nonsense": 1})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let blank = json!({"state": "paused", "reason": " ", "actor": "ops-1"});
+    let (s, b) = call(&app, "POST", uri, Some("writer"), Some(blank)).await;
+    assert_eq!(
+        (s, &b["error"]["message"]),
+        (
+            StatusCode::BAD_REQUEST,
+            &json!("actor and reason: must say who and why")
+        )
+    );
     let (s, b) = call(&app, "POST", uri, Some("writer"), Some(body("paused"))).await;
     assert_eq!(
         (s, &b["from"], &b["to"]),
