@@ -7,7 +7,7 @@
 //! ([`lock_for_runs`], [`status_for_offers`]) before it reads the status. So a change that commits
 //! concurrently is either seen or waits for that transaction to commit, and then applies to what
 //! it wrote. An advisory lock rather than a row lock: a policy has no `policy_status` row until
-//! its status is first set.
+//! its status is first set or it is declared from its rule-set file ([`declare`]).
 
 use serde::Serialize;
 use sqlx::{PgConnection, PgPool};

@@ -106,17 +106,20 @@ impl ProgressMetrics {
         &self.registry
     }
 
-    /// Reads progress from the database unless it was read less than `min_interval` ago, then
-    /// renders the registry; concurrent scrapes never see a half-updated set of series.
+    /// Reads progress from the database unless a read was tried less than `min_interval` ago,
+    /// then renders the registry; concurrent scrapes never see a half-updated set of series. A
+    /// scrape that waited for another's failed read serves the previous values at once instead
+    /// of trying again, so no scrape waits for more than one read.
     pub async fn scrape(&self, pool: &PgPool) -> String {
         let mut last = self.last.lock().await;
         if !last.is_some_and(|t| t.elapsed() < self.min_interval) {
-            self.refresh(pool, &mut last).await;
+            self.refresh(pool).await;
+            *last = Some(Instant::now());
         }
         super::metrics::render(&self.registry)
     }
 
-    async fn refresh(&self, pool: &PgPool, last: &mut Option<Instant>) {
+    async fn refresh(&self, pool: &PgPool) {
         let started = Instant::now();
         let read = tokio::time::timeout(REFRESH_LIMIT, async {
             if let Err(e) = crate::store::run_state::complete_finished(pool).await {
@@ -128,7 +131,6 @@ impl ProgressMetrics {
         let error = match read {
             Ok(Ok(runs)) => {
                 self.set(&runs);
-                *last = Some(Instant::now());
                 self.refresh_seconds
                     .observe(started.elapsed().as_secs_f64());
                 self.refreshed_timestamp.set(chrono::Utc::now().timestamp());

@@ -94,6 +94,12 @@ pub async fn still_reviewable(
         .all(|(_, state)| state != "paused" && state != "cancelled"))
 }
 
+/// A throttle wait this long holds the batch's deliveries unacknowledged for half of RabbitMQ's
+/// default 30-minute consumer timeout: the worker warns. (Consumers hold only minutes of a
+/// throttled run's rate, but never less than one message, so a very slow rate with large
+/// messages can still get there.)
+pub const LONG_THROTTLE_WAIT_SECONDS: f64 = 900.0;
+
 /// Cases a batch took from throttled runs' buckets: given back when the batch is not recorded.
 #[must_use = "give the cases back if the batch is not recorded"]
 #[derive(Debug, Default)]
@@ -131,11 +137,28 @@ pub async fn throttle(
         .filter(|r| matches!(Gate::of(&r.state, r.rate), Gate::Throttle(_)))
         .filter_map(|r| per_run.get(&r.id).map(|n| (r.id, *n)))
         .collect();
+    // Charged run by run, so a failure part-way gives back what was already taken.
+    let mut charged = Charged::default();
     let mut wait = 0.0f64;
-    for &(id, n) in &throttled {
-        wait = wait.max(run_state::take_tokens(&shared.pool, id, n).await?);
+    for (id, n) in throttled {
+        match run_state::take_tokens(&shared.pool, id, n).await {
+            Ok(w) => {
+                charged.0.push((id, n));
+                wait = wait.max(w);
+            }
+            Err(e) => {
+                charged.give_back(shared).await;
+                return Err(e.into());
+            }
+        }
     }
-    let charged = Charged(throttled);
+    if wait >= LONG_THROTTLE_WAIT_SECONDS {
+        tracing::warn!(
+            wait_seconds = wait,
+            "A throttled batch waits near RabbitMQ's consumer timeout: raise the rate or publish \
+             fewer cases per message."
+        );
+    }
     if wait <= 0.0 {
         return Ok(charged);
     }

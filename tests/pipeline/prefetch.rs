@@ -24,9 +24,11 @@ async fn single_case_messages_are_reviewed_in_full_batches() {
     let worker = env.start_worker(None);
     env.wait_for_outcomes(run_id, 1000, Duration::from_secs(120))
         .await;
-    let batches = worker.metrics.batch_jobs.get_sample_count();
-    let jobs = worker.metrics.batch_jobs.get_sample_sum();
+    // Read after the stop: a batch's metrics are recorded just after its commit.
+    let metrics = worker.metrics.clone();
     worker.stop().await;
+    let batches = metrics.batch_jobs.get_sample_count();
+    let jobs = metrics.batch_jobs.get_sample_sum();
 
     // Assert: the first batch is the one message the consumer starts with; after it the prefetch
     // covers whole batches of 100 (11 batches when nothing is slow). A prefetch stuck at one
