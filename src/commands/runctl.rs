@@ -29,12 +29,12 @@ pub async fn run_control(pool: &PgPool, cmd: RunCommand) -> Result<()> {
             by,
         } => {
             if let Some(s) = status.as_deref()
-                && !crate::store::policy_status::POLICY_STATUSES.contains(&s)
+                && !policy_status::POLICY_STATUSES.contains(&s)
             {
                 // Refused before the rule-set file declares anything.
                 anyhow::bail!(
                     "--status: {s:?} is not a policy status (one of {})",
-                    crate::store::policy_status::POLICY_STATUSES.join(", ")
+                    policy_status::POLICY_STATUSES.join(", ")
                 );
             }
             if let Some(file) = rules_file {
