@@ -9,7 +9,9 @@
 //! The keys already listed are kept in memory per folder and brought up to date by reading only
 //! what was appended since the last look (by this relay or another), so recording a letter costs
 //! the same on the first day of a run as after 50,000 letters. It used to read and parse the whole
-//! manifest for each letter: a 300,000-case demo spent 13 minutes of CPU on it.
+//! manifest for each letter: a 300,000-case demo spent 13 minutes of CPU on it. A manifest that
+//! was taken away, replaced or truncated (a vendor picking up the day's batch) is read again from
+//! its start, and only the most recently used folders are kept in memory.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -32,14 +34,28 @@ pub const MANIFEST: &str = "manifest.ndjson";
 pub struct PrintChannel {
     root: PathBuf,
     office: Office,
-    manifests: Arc<Mutex<HashMap<PathBuf, Listed>>>,
+    manifests: Arc<Mutex<Manifests>>,
 }
 
-/// The keys of one manifest, read up to a byte offset.
+/// The listed keys per folder, with a use counter to drop the least recently used folder.
+#[derive(Default)]
+struct Manifests {
+    folders: HashMap<PathBuf, Listed>,
+    uses: u64,
+}
+
+/// Folders whose listed keys stay in memory; letters go to the folder of their issue date, so
+/// a relay rarely writes to more than two at a time.
+const FOLDERS_KEPT: usize = 8;
+
+/// The keys of one manifest file, read up to a byte offset.
 #[derive(Default)]
 struct Listed {
+    /// The file read (device and inode): another file under the same name is read from its start.
+    file: Option<(u64, u64)>,
     read_to: u64,
     keys: HashSet<String>,
+    used: u64,
 }
 
 /// One manifest line.
@@ -81,7 +97,7 @@ impl PrintChannel {
         Self {
             root,
             office,
-            manifests: Arc::new(Mutex::new(HashMap::new())),
+            manifests: Arc::new(Mutex::new(Manifests::default())),
         }
     }
 
@@ -119,7 +135,18 @@ impl PrintChannel {
 
     async fn record(&self, dir: &Path, entry: &ManifestEntry) -> Result<(), SendError> {
         let mut manifests = self.manifests.lock().await;
-        let listed = manifests.entry(dir.to_path_buf()).or_default();
+        let m = &mut *manifests;
+        m.uses += 1;
+        if !m.folders.contains_key(dir) && m.folders.len() >= FOLDERS_KEPT {
+            let oldest = m
+                .folders
+                .iter()
+                .min_by_key(|(_, l)| l.used)
+                .map(|(d, _)| d.clone());
+            oldest.map(|d| m.folders.remove(&d));
+        }
+        let listed = m.folders.entry(dir.to_path_buf()).or_default();
+        listed.used = m.uses;
         let path = dir.join(MANIFEST);
         catch_up(&path, listed).await.map_err(io)?;
         if listed.keys.contains(&entry.key) {
@@ -143,13 +170,23 @@ impl PrintChannel {
 }
 
 /// Adds the keys of the manifest's lines appended since `listed.read_to` (whole lines only).
+/// When the file is gone, is another file, or is shorter than what was read, starts over.
 async fn catch_up(path: &Path, listed: &mut Listed) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
     use tokio::io::{AsyncReadExt, AsyncSeekExt};
     let mut f = match tokio::fs::File::open(path).await {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            listed.start_over(None);
+            return Ok(());
+        }
         Err(e) => return Err(e),
     };
+    let meta = f.metadata().await?;
+    let file = Some((meta.dev(), meta.ino()));
+    if listed.file != file || meta.len() < listed.read_to {
+        listed.start_over(file);
+    }
     f.seek(std::io::SeekFrom::Start(listed.read_to)).await?;
     let mut new = Vec::new();
     f.read_to_end(&mut new).await?;
@@ -168,6 +205,15 @@ async fn catch_up(path: &Path, listed: &mut Listed) -> std::io::Result<()> {
     }
     listed.read_to += end as u64 + 1;
     Ok(())
+}
+
+impl Listed {
+    /// Forgets what was read: `file` is read from its start next.
+    fn start_over(&mut self, file: Option<(u64, u64)>) {
+        self.file = file;
+        self.read_to = 0;
+        self.keys.clear();
+    }
 }
 
 /// Reads a day's manifest (tests, `docket status`).
@@ -229,5 +275,51 @@ mod tests {
             .map(|e| e.key)
             .collect();
         assert_eq!(keys, ["k0", "k1", "k2"]);
+    }
+
+    #[tokio::test]
+    async fn a_manifest_taken_away_or_replaced_is_read_again_from_its_start() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().to_path_buf();
+        let office = crate::notify::templates::tests::office();
+        let relay = PrintChannel::new(dir.clone(), office);
+        relay.record(&dir, &entry("k1")).await.unwrap();
+        relay.record(&dir, &entry("k2")).await.unwrap();
+
+        // The vendor takes the day's manifest away: a retried k1 is listed in the new one.
+        std::fs::rename(dir.join(MANIFEST), dir.join("taken.ndjson")).unwrap();
+        relay.record(&dir, &entry("k1")).await.unwrap();
+        // Replaced by a shorter file under the same name, holding k3 only.
+        let k3 = serde_json::to_string(&entry("k3")).unwrap();
+        std::fs::write(dir.join("new.ndjson"), format!("{k3}\n")).unwrap();
+        std::fs::rename(dir.join("new.ndjson"), dir.join(MANIFEST)).unwrap();
+        relay.record(&dir, &entry("k3")).await.unwrap();
+        relay.record(&dir, &entry("k2")).await.unwrap();
+
+        let keys: Vec<String> = read_manifest(&dir)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.key)
+            .collect();
+        assert_eq!(keys, ["k3", "k2"]);
+    }
+
+    #[tokio::test]
+    async fn only_the_most_recently_used_folders_are_kept() {
+        let root = tempfile::tempdir().unwrap();
+        let office = crate::notify::templates::tests::office();
+        let relay = PrintChannel::new(root.path().to_path_buf(), office);
+        let day = |i: usize| root.path().join(format!("day-{i}"));
+        for i in 0..20 {
+            std::fs::create_dir_all(day(i)).unwrap();
+            relay.record(&day(i), &entry("k")).await.unwrap();
+            relay.record(&day(0), &entry("k")).await.unwrap();
+        }
+        let m = relay.manifests.lock().await;
+        assert_eq!(m.folders.len(), FOLDERS_KEPT);
+        assert!(m.folders.contains_key(&day(0)), "the folder in use stays");
+        assert!(m.folders.contains_key(&day(19)));
+        drop(m);
+        assert_eq!(read_manifest(&day(0)).unwrap().len(), 1);
     }
 }
