@@ -94,6 +94,14 @@ pub struct DatabaseSettings {
     pub max_connections: u32,
     /// Seconds to wait for a connection.
     pub connect_timeout_secs: u64,
+    /// A statement running at least this many seconds is logged as a warning (0: never). Bulk
+    /// statements (creating a 300,000-case run, a bench's reads) take a second or two by design.
+    #[serde(default = "default_slow_statement_secs")]
+    pub slow_statement_secs: u64,
+}
+
+fn default_slow_statement_secs() -> u64 {
+    10
 }
 
 /// RabbitMQ settings and topology names.

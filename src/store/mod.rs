@@ -124,7 +124,13 @@ fn unreachable(settings: &DatabaseSettings, e: &sqlx::Error) -> StoreError {
 
 /// Opens a pool; fails fast with the redacted URL and the real cause when the server is down.
 pub async fn connect(settings: &DatabaseSettings) -> Result<PgPool, StoreError> {
-    let opts = options(settings)?.log_statements(tracing::log::LevelFilter::Debug);
+    let slow = match settings.slow_statement_secs {
+        0 => tracing::log::LevelFilter::Off,
+        _ => tracing::log::LevelFilter::Warn,
+    };
+    let opts = options(settings)?
+        .log_statements(tracing::log::LevelFilter::Debug)
+        .log_slow_statements(slow, Duration::from_secs(settings.slow_statement_secs));
     let timeout = Duration::from_secs(settings.connect_timeout_secs);
     // One direct connection first: a pool only reports "timed out", this says why.
     let probe = tokio::time::timeout(timeout, opts.connect())
