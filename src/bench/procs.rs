@@ -39,13 +39,15 @@ impl Workers {
         self.0.iter().filter_map(|c| cpu_seconds(c.id())).sum()
     }
 
-    /// Asks every worker to stop at once (SIGTERM), then waits for them all.
+    /// Asks every worker to stop at once (SIGTERM), then waits for them all, together at most
+    /// [`STOP_LIMIT`] however many there are; those still running then are killed.
     pub fn stop(&mut self) {
         for c in &self.0 {
             terminate(c);
         }
+        let deadline = Instant::now() + STOP_LIMIT;
         for mut c in self.0.drain(..) {
-            wait(&mut c);
+            wait(&mut c, deadline);
         }
     }
 }
@@ -100,10 +102,9 @@ fn terminate(child: &Child) {
         .status();
 }
 
-/// Waits for a child to exit, killing it when it takes longer than [`STOP_LIMIT`].
-fn wait(child: &mut Child) {
-    let started = Instant::now();
-    while started.elapsed() < STOP_LIMIT {
+/// Waits for a child to exit, killing it when it is still running at `deadline`.
+fn wait(child: &mut Child, deadline: Instant) {
+    while Instant::now() < deadline {
         match child.try_wait() {
             Ok(None) => std::thread::sleep(Duration::from_millis(20)),
             _ => return,
