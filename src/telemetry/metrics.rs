@@ -46,6 +46,8 @@ pub struct WorkerMetrics {
     pub messages_parked: IntCounter,
     /// Parked messages moved back to the work queue.
     pub messages_released: IntCounter,
+    /// Large messages of throttled runs published again as smaller ones.
+    pub messages_split: IntCounter,
     /// Seconds batches waited for a throttled run's rate.
     pub throttle_wait_seconds: Histogram,
 }
@@ -167,6 +169,11 @@ impl WorkerMetrics {
                 &r,
                 "docket_messages_parked_total",
                 "Messages of paused runs moved to their parking queue.",
+            ),
+            messages_split: counter(
+                &r,
+                "docket_messages_split_total",
+                "Large messages of throttled runs published again as smaller ones.",
             ),
             messages_released: counter(
                 &r,

@@ -85,6 +85,17 @@ pub async fn consume(
                 },
             }
         }
+        // Large messages of slowly throttled runs go back to the queue in pieces before anything
+        // waits out the rate while holding them (they are acknowledged with the batch). The run
+        // states are read first, so even a consumer's first batch knows which runs are throttled;
+        // a failure here is left to the batch's own refresh to handle.
+        if let Err(e) = control::refresh(shared, &park, &mut runs).await {
+            tracing::warn!(error = %e, "Run states not refreshed.");
+        }
+        if let Err(e) = super::split::throttled(shared, &park, &runs, &mut batch).await {
+            m.jobs_in_flight.sub(jobs as i64);
+            return Err(e);
+        }
         // A database that is down or restarting: keep the batch (unacknowledged, so a return
         // does not count towards the delivery limit) and retry it in place with backoff.
         let result = loop {

@@ -96,8 +96,8 @@ pub async fn still_reviewable(
 
 /// A throttle wait this long holds the batch's deliveries unacknowledged for half of RabbitMQ's
 /// default 30-minute consumer timeout: the worker warns. (Consumers hold only minutes of a
-/// throttled run's rate, but never less than one message, so a very slow rate with large
-/// messages can still get there.)
+/// throttled run's rate and large messages are split to match, so it takes many worker
+/// processes on one slow run to get there.)
 pub const LONG_THROTTLE_WAIT_SECONDS: f64 = 900.0;
 
 /// Cases a batch took from throttled runs' buckets: given back when the batch is not recorded.

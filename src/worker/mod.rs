@@ -7,6 +7,7 @@ pub mod intake;
 mod offers;
 pub mod review;
 pub mod runs;
+mod split;
 
 use std::sync::Arc;
 use std::time::Duration;

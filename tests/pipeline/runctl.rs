@@ -312,3 +312,39 @@ async fn cases_given_back_to_a_throttled_runs_bucket_are_not_charged_twice() {
     );
     env.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn large_messages_of_a_slowly_throttled_run_go_back_in_pieces_a_consumer_may_hold() {
+    // Arrange: 100-case messages of a run throttled to 0.1 case/s. One consumer may hold 300 s
+    // of that rate, 30 cases: a whole message would be 1,000 s of debt.
+    let mut env = TestEnv::new().await;
+    env.settings.enqueue.cases_per_message = 100;
+    env.settings.worker.consumers = 1;
+    let ids = setup(&env, 300, &["slow"]).await;
+    set(&env, "slow", "throttled", Some(0.1)).await;
+    assert_eq!(enqueue(&env, "slow").await.messages, 3);
+
+    // Act
+    let worker = env.start_worker(None);
+    let started = Instant::now();
+    while worker.metrics.messages_split.get() < 3 && started.elapsed() < Duration::from_secs(30) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let split = worker.metrics.messages_split.get();
+    let m = worker.metrics.clone();
+    worker.stop().await;
+    let waiting = ready(&env, &env.settings.amqp.queue).await;
+
+    // Assert: each message became four (30, 30, 30 and 10 cases), all back in the queue but what
+    // the consumer had taken when it stopped (returned on the stop, so all 12 are there again).
+    assert_eq!(split, 3);
+    assert_eq!(waiting, 12, "12 pieces queued");
+    assert!(env.outcome_count(ids[0]).await < 300);
+    assert_eq!(
+        m.jobs_dead_lettered
+            .with_label_values(&["unknown_run"])
+            .get(),
+        0
+    );
+    env.cleanup().await;
+}
