@@ -112,6 +112,8 @@ pub async fn demo(mut settings: Settings, args: &DemoArgs) -> Result<()> {
     println!("    relayed {} notices ({} failed)", sent.sent, sent.failed);
     std::fs::remove_dir_all(&dir).ok();
 
+    // Every case has its outcome: mark the run completed, as `docket status` and `serve` would.
+    store::run_state::complete_finished(&pool).await?;
     let progress = store::progress::for_run(&pool, &run).await?;
     let queue = queue_depths(&settings).await;
     println!();
