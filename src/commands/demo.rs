@@ -48,6 +48,15 @@ pub async fn demo(mut settings: Settings, args: &DemoArgs) -> Result<()> {
     )
     .await?;
     let total = members as i64;
+    if members > args.cases as u64 {
+        // A run takes every case in the database: earlier imports (a bigger demo) count too.
+        println!(
+            "    note: the database holds {members} cases from this and earlier imports, and the \
+             run reviews them all; for a demo of {} cases alone use another database \
+             (DOCKET_DATABASE__URL=postgres://…/docket_small)",
+            args.cases
+        );
+    }
 
     let token = CancellationToken::new();
     let worker = Worker::new(settings.clone(), pool.clone(), default_name());

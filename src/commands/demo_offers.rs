@@ -74,10 +74,16 @@ fn reason(action: Action) -> String {
     format!("demo: {action}")
 }
 
-/// Runs the lifecycle over the run's recommendations and prints one line per step.
+/// Days between the review date and the demo's offers (the first offers of the 2011 review went
+/// out within weeks of it).
+const OFFER_AFTER_DAYS: u64 = 14;
+
+/// Runs the lifecycle over the run's recommendations and prints one line per step. The demo's
+/// clock is the run's: offers are made two weeks after its review date, so the letters' dates
+/// and deadlines sit before the generated cases' next hearings, as they would have then.
 pub async fn carry_offers(pool: &PgPool, run: &str) -> Result<()> {
-    let today = chrono::Utc::now().date_naive();
     let (r, policy) = offers::run_policy(pool, run).await?;
+    let today = r.as_of + chrono::Days::new(OFFER_AFTER_DAYS);
     let req = policy.requirements;
     if req.attorney_approval {
         let n = all(pool, run, Action::Approve, "demo-attorney", today).await?;
