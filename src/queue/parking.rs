@@ -3,14 +3,12 @@
 //! reviewable again, or deleted when it is cancelled. Republishing makes new messages, so parking
 //! never counts against the work queue's delivery limit, and parked jobs cost nothing while parked.
 
-use lapin::options::{
-    BasicAckOptions, BasicGetOptions, BasicPublishOptions, QueueDeclareOptions, QueueDeleteOptions,
-};
+use lapin::Channel;
+use lapin::options::{BasicAckOptions, BasicGetOptions, QueueDeclareOptions, QueueDeleteOptions};
 use lapin::types::{AMQPValue, FieldTable};
-use lapin::{BasicProperties, Channel};
 
 use super::QueueError;
-use super::publish::confirmed;
+use super::publish::publish_confirmed;
 use crate::config::AmqpSettings;
 
 /// Parked messages moved back per round of confirms.
@@ -38,12 +36,6 @@ pub async fn declare(channel: &Channel, s: &AmqpSettings, run: &str) -> Result<(
     Ok(())
 }
 
-fn persistent() -> BasicProperties {
-    BasicProperties::default()
-        .with_content_type("application/json".into())
-        .with_delivery_mode(2)
-}
-
 /// Parks bodies of one run, waiting for every confirm (`channel` is in confirm mode).
 pub async fn park(
     channel: &Channel,
@@ -53,21 +45,7 @@ pub async fn park(
 ) -> Result<(), QueueError> {
     declare(channel, s, run).await?;
     let name = queue_name(s, run);
-    let mut pending = Vec::with_capacity(bodies.len());
-    for body in bodies {
-        let options = BasicPublishOptions {
-            mandatory: true,
-            ..BasicPublishOptions::default()
-        };
-        let c = channel
-            .basic_publish("".into(), name.as_str().into(), options, body, persistent())
-            .await?;
-        pending.push(c);
-    }
-    for c in pending {
-        confirmed(c).await?;
-    }
-    Ok(())
+    publish_confirmed(channel, "", &name, bodies).await
 }
 
 /// Moves every parked job of a run back to the work exchange (each confirmed before its parked
@@ -92,26 +70,8 @@ pub async fn release(channel: &Channel, s: &AmqpSettings, run: &str) -> Result<u
         let Some(last) = window.last().map(|d| d.delivery_tag) else {
             break;
         };
-        let mut pending = Vec::with_capacity(window.len());
-        for d in &window {
-            let options = BasicPublishOptions {
-                mandatory: true,
-                ..BasicPublishOptions::default()
-            };
-            let c = channel
-                .basic_publish(
-                    s.exchange.as_str().into(),
-                    s.routing_key.as_str().into(),
-                    options,
-                    &d.data,
-                    persistent(),
-                )
-                .await?;
-            pending.push(c);
-        }
-        for c in pending {
-            confirmed(c).await?;
-        }
+        let bodies: Vec<&[u8]> = window.iter().map(|d| d.data.as_slice()).collect();
+        publish_confirmed(channel, &s.exchange, &s.routing_key, &bodies).await?;
         channel
             .basic_ack(last, BasicAckOptions { multiple: true })
             .await?;

@@ -78,3 +78,32 @@ pub async fn confirmed(confirm: PublisherConfirm) -> Result<(), QueueError> {
         Confirmation::NotRequested => Err(QueueError::NotConfirmed("confirms not enabled")),
     }
 }
+
+/// Publishes `bodies` as persistent JSON messages to `exchange` with `routing_key` on `channel`
+/// (in confirm mode), all in flight at once, then waits for every confirm. Mandatory: a message
+/// no queue would take is an error, not lost.
+pub async fn publish_confirmed(
+    channel: &Channel,
+    exchange: &str,
+    routing_key: &str,
+    bodies: &[&[u8]],
+) -> Result<(), QueueError> {
+    let mut pending = Vec::with_capacity(bodies.len());
+    for body in bodies {
+        let props = BasicProperties::default()
+            .with_content_type("application/json".into())
+            .with_delivery_mode(2);
+        let options = BasicPublishOptions {
+            mandatory: true,
+            ..BasicPublishOptions::default()
+        };
+        let c = channel
+            .basic_publish(exchange.into(), routing_key.into(), options, body, props)
+            .await?;
+        pending.push(c);
+    }
+    for c in pending {
+        confirmed(c).await?;
+    }
+    Ok(())
+}

@@ -10,8 +10,6 @@
 //! the original is acknowledged with its batch, unreviewed. Outcomes are keyed on run and case, so
 //! a crash between the publish and the ack only repeats work.
 
-use lapin::BasicProperties;
-use lapin::options::BasicPublishOptions;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -20,8 +18,7 @@ use super::review::Received;
 use super::runs::{Gate, RunCache};
 use super::{Shared, WorkerError};
 use crate::domain::{BATCH_SCHEMA, JobMessage};
-use crate::queue::QueueError;
-use crate::queue::publish::{Publisher, confirmed};
+use crate::queue::publish::{Publisher, publish_confirmed};
 
 #[derive(Deserialize)]
 struct Batch<'a> {
@@ -79,7 +76,15 @@ pub async fn throttled(
         let Some(pieces) = split_body(&r.body, most) else {
             continue;
         };
-        publish(publisher, &shared.settings.amqp, &pieces).await?;
+        let amqp = &shared.settings.amqp;
+        let bodies: Vec<&[u8]> = pieces.iter().map(Vec::as_slice).collect();
+        publish_confirmed(
+            publisher.channel(),
+            &amqp.exchange,
+            &amqp.routing_key,
+            &bodies,
+        )
+        .await?;
         tracing::info!(
             run = %m.run_id,
             cases = m.jobs.len(),
@@ -95,38 +100,6 @@ pub async fn throttled(
         split += 1;
     }
     Ok(split)
-}
-
-async fn publish(
-    publisher: &Publisher,
-    s: &crate::config::AmqpSettings,
-    bodies: &[Vec<u8>],
-) -> Result<(), QueueError> {
-    let mut pending = Vec::with_capacity(bodies.len());
-    for body in bodies {
-        let props = BasicProperties::default()
-            .with_content_type("application/json".into())
-            .with_delivery_mode(2);
-        let options = BasicPublishOptions {
-            mandatory: true,
-            ..BasicPublishOptions::default()
-        };
-        let c = publisher
-            .channel()
-            .basic_publish(
-                s.exchange.as_str().into(),
-                s.routing_key.as_str().into(),
-                options,
-                body,
-                props,
-            )
-            .await?;
-        pending.push(c);
-    }
-    for c in pending {
-        confirmed(c).await?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

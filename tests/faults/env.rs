@@ -310,19 +310,23 @@ pub fn peak_rss_kib(pid: u32) -> u64 {
 
 /// The metrics address a worker printed in its (JSON) log.
 pub async fn metrics_addr(env: &FaultEnv, log: &str) -> String {
+    logged_addr(env, log, "Worker starting.", "metrics").await
+}
+
+/// The address in field `field` of the first (JSON) log line of `log` with message `message`,
+/// waited for up to 10 s.
+pub async fn logged_addr(env: &FaultEnv, log: &str, message: &str, field: &str) -> String {
     for _ in 0..200 {
-        let text = env.log(log);
-        let addr = text.lines().find_map(|l| {
+        let addr = env.log(log).lines().find_map(|l| {
             let v: serde_json::Value = serde_json::from_str(l).ok()?;
-            (v["message"] == "Worker starting.")
-                .then(|| v["metrics"].as_str().map(str::to_string))?
+            (v["message"] == message).then(|| v[field].as_str().map(str::to_string))?
         });
         if let Some(addr) = addr {
             return addr;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("no metrics address in {log}: {}", env.log(log));
+    panic!("no {field} address in {log}: {}", env.log(log));
 }
 
 /// Polls the gauge `name` until it reads `want` or `timeout` passes; returns the last reading.

@@ -3,24 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use crate::env::{FaultEnv, signal, wait_exit};
+use crate::env::{FaultEnv, logged_addr, signal, wait_exit};
 use crate::proxy::{Mode, Proxy};
-
-/// The address `docket serve` printed in its (JSON) log.
-async fn serve_addr(env: &FaultEnv, log: &str) -> String {
-    for _ in 0..200 {
-        let addr = env.log(log).lines().find_map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).ok()?;
-            (v["message"] == "Serving run progress and health.")
-                .then(|| v["listen"].as_str().map(str::to_string))?
-        });
-        if let Some(addr) = addr {
-            return addr;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("no listen address in {log}: {}", env.log(log));
-}
 
 /// One scrape of /metrics: its status, body and how long it took (status 0: no answer).
 async fn scrape(addr: &str) -> (u16, String, Duration) {
@@ -45,7 +29,13 @@ async fn a_hanging_database_leaves_serve_metrics_answering_in_time_with_the_last
     );
     env.set("DOCKET_SERVE__LISTEN", "127.0.0.1:0");
     let mut serve = env.spawn(&["serve"], "serve.log");
-    let addr = serve_addr(&env, "serve.log").await;
+    let addr = logged_addr(
+        &env,
+        "serve.log",
+        "Serving run progress and health.",
+        "listen",
+    )
+    .await;
     let total = "docket_run_cases{run=\"scrape\",stage=\"total\"} 200";
     let (status, before, _) = scrape(&addr).await;
     assert_eq!(status, 200);
