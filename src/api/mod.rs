@@ -60,8 +60,16 @@ async fn openapi() -> ([(&'static str, &'static str); 1], &'static str) {
     ([("content-type", "application/json")], OPENAPI)
 }
 
+/// Every run's progress, oldest run first.
 async fn list_runs(_: Reader, State(s): State<ApiState>) -> Result<Json<Value>, ApiError> {
-    let runs = store::progress::all(&s.pool).await?;
+    let created: std::collections::HashMap<String, usize> = store::runs::names(&s.pool)
+        .await?
+        .into_iter()
+        .enumerate()
+        .map(|(i, name)| (name, i))
+        .collect();
+    let mut runs = store::progress::all(&s.pool).await?;
+    runs.sort_by_key(|p| created.get(&p.run).copied().unwrap_or(usize::MAX));
     Ok(Json(json!({ "runs": runs })))
 }
 

@@ -260,5 +260,19 @@ async fn run_control_over_http_needs_write_scope_and_refuses_what_the_state_forb
     );
     let (_, doc) = call(&app, "GET", "/api/v1/openapi.json", None, None).await;
     assert!(doc["paths"].get("/api/v1/runs/{run}/state").is_some());
+
+    // Runs are listed oldest first, whatever their names.
+    let rules = std::path::Path::new("config/rules/morton-2011.toml");
+    docket::commands::run_create(&env.pool, "aaa-later", rules, &[], None)
+        .await
+        .unwrap();
+    let (_, list) = call(&app, "GET", "/api/v1/runs", Some("reader"), None).await;
+    let names: Vec<&str> = list["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["run"].as_str())
+        .collect();
+    assert_eq!(names, ["ctl", "aaa-later"]);
     env.cleanup().await;
 }
