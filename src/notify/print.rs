@@ -253,6 +253,15 @@ mod tests {
         }
     }
 
+    /// The keys a day's manifest lists, in order.
+    fn listed_keys(dir: &Path) -> Vec<String> {
+        read_manifest(dir)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.key)
+            .collect()
+    }
+
     #[tokio::test]
     async fn a_key_is_listed_once_whichever_relay_wrote_it_first() {
         let root = tempfile::tempdir().unwrap();
@@ -269,11 +278,7 @@ mod tests {
         b.record(&dir, &entry("k2")).await.unwrap();
         a.record(&dir, &entry("k2")).await.unwrap();
 
-        let keys: Vec<String> = read_manifest(&dir)
-            .unwrap()
-            .into_iter()
-            .map(|e| e.key)
-            .collect();
+        let keys = listed_keys(&dir);
         assert_eq!(keys, ["k0", "k1", "k2"]);
     }
 
@@ -296,11 +301,7 @@ mod tests {
         relay.record(&dir, &entry("k3")).await.unwrap();
         relay.record(&dir, &entry("k2")).await.unwrap();
 
-        let keys: Vec<String> = read_manifest(&dir)
-            .unwrap()
-            .into_iter()
-            .map(|e| e.key)
-            .collect();
+        let keys = listed_keys(&dir);
         assert_eq!(keys, ["k3", "k2"]);
     }
 
