@@ -1,5 +1,7 @@
 //! Typed settings: `config/default.toml`, then `config/{DOCKET_ENV}.toml`, then `DOCKET_*` variables.
 
+mod env;
+
 use std::path::{Path, PathBuf};
 
 use secrecy::{ExposeSecret, SecretString};
@@ -11,6 +13,22 @@ pub enum ConfigError {
     /// A source could not be read or a value has the wrong type.
     #[error("configuration: {0}")]
     Invalid(#[from] config::ConfigError),
+    /// A key (in a file or a variable) names no setting; a near one is suggested.
+    #[error("configuration: {what}; did you mean `{suggestion}`?")]
+    Unknown {
+        /// The unknown key or variable, and where.
+        what: String,
+        /// The known key nearest to it.
+        suggestion: String,
+    },
+    /// A `DOCKET_…_FILE` variable names a file that cannot be used.
+    #[error("configuration: {var}: {reason}")]
+    SecretFile {
+        /// The variable.
+        var: String,
+        /// What is wrong (never the file's content).
+        reason: String,
+    },
     /// A value is out of its allowed range.
     #[error("configuration: {key} {reason}")]
     OutOfRange {
@@ -225,6 +243,8 @@ impl Settings {
             let env_file = dir.join(format!("{env}.toml"));
             builder = builder.add_source(config::File::from(env_file).required(false));
         }
+        let sections = env::struct_fields::<Settings>();
+        let vars = env::settings_vars(std::env::vars(), sections)?;
         builder = builder.add_source(
             config::Environment::with_prefix("DOCKET")
                 .prefix_separator("_")
@@ -232,9 +252,13 @@ impl Settings {
                 .try_parsing(true)
                 .list_separator(",")
                 .with_list_parse_key("api.read_tokens")
-                .with_list_parse_key("api.write_tokens"),
+                .with_list_parse_key("api.write_tokens")
+                .source(Some(vars)),
         );
-        let settings: Settings = builder.build()?.try_deserialize()?;
+        let settings: Settings = builder
+            .build()?
+            .try_deserialize()
+            .map_err(with_suggestion)?;
         settings.check()?;
         Ok(settings)
     }
@@ -274,6 +298,25 @@ impl Settings {
             return bad("notify.max_attempts", "must be at least 1");
         }
         Ok(())
+    }
+}
+
+/// An unknown key refused by serde becomes [`ConfigError::Unknown`] when a known key is near it.
+fn with_suggestion(e: config::ConfigError) -> ConfigError {
+    let text = e.to_string();
+    match env::suggest_for(&text) {
+        Some((unknown, near)) => {
+            let place = text
+                .split_once(" for key `")
+                .and_then(|(_, k)| k.split('`').next())
+                .map(|k| format!(" in `{k}`"))
+                .unwrap_or_default();
+            ConfigError::Unknown {
+                what: format!("unknown key `{unknown}`{place}"),
+                suggestion: near,
+            }
+        }
+        None => ConfigError::Invalid(e),
     }
 }
 
@@ -341,5 +384,17 @@ mod tests {
     fn a_debug_print_of_settings_hides_secrets() {
         let s = Settings::load(Some(Path::new("config/default.toml"))).unwrap();
         assert!(!format!("{s:?}").contains("guest:guest"));
+    }
+
+    #[test]
+    fn an_unknown_key_in_a_file_is_refused_with_the_nearest_known_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("typo.toml");
+        let text = include_str!("../config/default.toml")
+            .replace("max_connections = 8", "max_conections = 8");
+        std::fs::write(&path, text).unwrap();
+        let err = Settings::load(Some(&path)).unwrap_err().to_string();
+        assert!(err.contains("unknown key `max_conections`"), "{err}");
+        assert!(err.contains("did you mean `max_connections`?"), "{err}");
     }
 }

@@ -136,7 +136,8 @@ fn compose_runs_every_part_with_the_real_commands_ports_and_settings() {
     assert!(strings(&c["services"]["rabbitmq"]["ports"]).contains(&"15692:15692".to_string()));
 }
 
-fn k8s() -> BTreeMap<(String, String), Value> {
+/// Every document of `deploy/k8s`, by kind and name.
+pub fn k8s() -> BTreeMap<(String, String), Value> {
     let mut out = BTreeMap::new();
     for entry in std::fs::read_dir("deploy/k8s").unwrap() {
         let path = entry.unwrap().path();

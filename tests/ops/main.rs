@@ -12,6 +12,7 @@ mod monitoring;
 mod promql;
 #[path = "../common/scratch.rs"]
 mod scratch;
+mod settings;
 
 use std::collections::BTreeSet;
 
