@@ -138,7 +138,7 @@ pub fn binary(name: &str) -> String {
         Some(p) => p.display().to_string(),
         None => panic!(
             "`{name}` is not installed: this test needs a real Prometheus. \
-             Install the Debian package: apt-get install -y prometheus (.ci/run does)."
+             Run scripts/setup (or apt-get install -y prometheus)."
         ),
     }
 }

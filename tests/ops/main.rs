@@ -10,6 +10,7 @@ mod deploy;
 mod live;
 mod monitoring;
 mod promql;
+mod provision;
 #[path = "../common/scratch.rs"]
 mod scratch;
 mod settings;
