@@ -51,9 +51,17 @@ fn assert_setting(var: &str) {
         .strip_prefix("DOCKET_")
         .expect("DOCKET_ prefix")
         .to_lowercase();
-    let (section, key) = path.split_once("__").expect("SECTION__KEY");
+    assert!(path.contains("__"), "{var}: SECTION__KEY");
+    // Optional settings have no value in the file, only a comment.
+    if ["notify__smtp__username", "notify__smtp__password"].contains(&path.as_str()) {
+        return;
+    }
+    let mut at = Some(&toml::Value::Table(defaults));
+    for part in path.split("__") {
+        at = at.and_then(|v| v.get(part));
+    }
     assert!(
-        defaults.get(section).and_then(|s| s.get(key)).is_some(),
+        at.is_some(),
         "{var} names no setting of config/default.toml"
     );
 }
@@ -136,6 +144,27 @@ fn compose_runs_every_part_with_the_real_commands_ports_and_settings() {
     assert!(strings(&c["services"]["rabbitmq"]["ports"]).contains(&"15692:15692".to_string()));
 }
 
+/// The Secret and key behind `path`, a file of a Secret volume mounted in container `c` of `pod`.
+#[track_caller]
+pub fn secret_file(pod: &Value, c: &Value, path: &str) -> (String, String) {
+    let (dir, file) = path.rsplit_once('/').unwrap();
+    let mount = c["volumeMounts"]
+        .as_sequence()
+        .and_then(|m| m.iter().find(|m| m["mountPath"] == dir))
+        .unwrap_or_else(|| panic!("{path}: no volume mounted at {dir}"));
+    let volume = pod["volumes"]
+        .as_sequence()
+        .and_then(|v| v.iter().find(|v| v["name"] == mount["name"]))
+        .unwrap_or_else(|| panic!("{path}: no volume {:?}", mount["name"]));
+    let secret = &volume["secret"];
+    let item = secret["items"]
+        .as_sequence()
+        .and_then(|i| i.iter().find(|i| i["path"] == file))
+        .unwrap_or_else(|| panic!("{path}: the Secret volume has no item {file}"));
+    let name = secret["secretName"].as_str().unwrap().to_string();
+    (name, item["key"].as_str().unwrap().to_string())
+}
+
 /// Every document of `deploy/k8s`, by kind and name.
 pub fn k8s() -> BTreeMap<(String, String), Value> {
     let mut out = BTreeMap::new();
@@ -185,10 +214,18 @@ fn kubernetes_deployments_use_the_real_image_ports_probes_secrets_and_settings()
         let mut secrets = BTreeMap::new();
         for e in c["env"].as_sequence().unwrap() {
             let var = e["name"].as_str().unwrap();
-            assert_setting(var);
-            match e["value"].as_str() {
-                Some(v) => drop(env.insert(var.into(), v.into())),
-                None => drop(secrets.insert(var, &e["valueFrom"]["secretKeyRef"])),
+            let value = e["value"]
+                .as_str()
+                .expect("values and file paths, not secret values");
+            match var.strip_suffix("_FILE") {
+                Some(setting) => {
+                    assert_setting(setting);
+                    secrets.insert(setting.to_string(), secret_file(pod, c, value));
+                }
+                None => {
+                    assert_setting(var);
+                    env.insert(var.into(), value.into());
+                }
             }
         }
         assert_eq!(port_of(&env[var]), port, "{name}: {var}");
@@ -204,12 +241,12 @@ fn kubernetes_deployments_use_the_real_image_ports_probes_secrets_and_settings()
         let db = secrets
             .get("DOCKET_DATABASE__URL")
             .expect("database URL from a Secret");
-        assert_eq!(db["name"], "docket-secrets");
+        assert_eq!(db, &("docket-secrets".into(), "database-url".into()));
         if amqp {
             let a = secrets
                 .get("DOCKET_AMQP__URL")
                 .expect("AMQP URL from a Secret");
-            assert_eq!(a["name"], "docket-secrets");
+            assert_eq!(a, &("docket-secrets".into(), "amqp-url".into()));
         }
     }
     let worker = get("Deployment", "docket-worker");
@@ -220,7 +257,10 @@ fn kubernetes_deployments_use_the_real_image_ports_probes_secrets_and_settings()
         pdb["spec"]["selector"]["matchLabels"],
         worker["spec"]["selector"]["matchLabels"]
     );
-    let job = get("Job", "docket-migrate");
+    let (_, job) = k
+        .iter()
+        .find(|((kind, _), _)| kind == "Job")
+        .expect("a migrate Job");
     assert_eq!(
         strings(&job["spec"]["template"]["spec"]["containers"][0]["args"]),
         ["migrate"]
