@@ -6,6 +6,7 @@
 #[path = "../pipeline/helpers.rs"]
 mod helpers;
 
+mod compose;
 mod deploy;
 mod kubernetes;
 mod live;
