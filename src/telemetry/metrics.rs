@@ -77,9 +77,12 @@ pub(crate) fn histogram(r: &Registry, name: &str, help: &str, buckets: Vec<f64>)
     h
 }
 
-/// Buckets of the latency histograms, in seconds.
-pub(crate) const SECONDS: [f64; 12] = [
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+/// Buckets of the latency histograms, in seconds. They reach RabbitMQ's 30-minute consumer
+/// timeout, the longest a delivery can be held: a batch of a throttled run may wait out its
+/// rate for many minutes (the worker warns past 15), and such waits must not all land in `+Inf`.
+pub(crate) const SECONDS: [f64; 19] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0, 30.0, 60.0, 120.0,
+    300.0, 600.0, 900.0, 1800.0,
 ];
 
 impl WorkerMetrics {
@@ -239,6 +242,24 @@ pub fn ready_gauge(r: &Registry) -> IntGauge {
     )
 }
 
+/// Registers what every process exports beside its own series: `docket_build_info{version}`
+/// (always 1) and, on Linux, the standard `process_*` series (resident memory, CPU seconds,
+/// open and maximum file descriptors, start time).
+pub fn register_process_metrics(r: &Registry) {
+    let info = gauge_vec(
+        r,
+        "docket_build_info",
+        "Always 1; the labels say which build of docket this process runs.",
+        &["version"],
+    );
+    info.with_label_values(&[env!("CARGO_PKG_VERSION")]).set(1);
+    #[cfg(target_os = "linux")]
+    {
+        let collector = prometheus::process_collector::ProcessCollector::for_self();
+        r.register(Box::new(collector)).expect("unique metric");
+    }
+}
+
 /// Registers a labelled gauge.
 pub(crate) fn gauge_vec(r: &Registry, name: &str, help: &str, labels: &[&str]) -> IntGaugeVec {
     let g = IntGaugeVec::new(Opts::new(name, help), labels).expect("valid metric");
@@ -270,5 +291,35 @@ mod tests {
             );
         }
         assert!(text.contains("docket_batch_commit_seconds_bucket"));
+    }
+
+    #[test]
+    fn latency_buckets_reach_the_longest_throttle_wait() {
+        let m = WorkerMetrics::new();
+        m.throttle_wait_seconds.observe(20.0 * 60.0);
+        let text = render(m.registry());
+        // A 20-minute wait is counted in a finite bucket, not only in +Inf.
+        assert!(
+            text.contains("docket_throttle_wait_seconds_bucket{le=\"1800\"} 1"),
+            "{text}"
+        );
+        assert!(text.contains("docket_throttle_wait_seconds_bucket{le=\"900\"} 0"));
+        assert!(SECONDS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn every_process_exports_its_build_and_process_metrics() {
+        let r = Registry::new();
+        register_process_metrics(&r);
+        let text = render(&r);
+        let version = env!("CARGO_PKG_VERSION");
+        assert!(text.contains(&format!("docket_build_info{{version=\"{version}\"}} 1")));
+        for name in [
+            "process_resident_memory_bytes",
+            "process_cpu_seconds_total",
+            "process_open_fds",
+        ] {
+            assert!(text.contains(name), "{name} in {text}");
+        }
     }
 }

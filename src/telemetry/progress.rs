@@ -47,6 +47,7 @@ impl ProgressMetrics {
     /// Creates the collectors in a new registry.
     pub fn new(min_interval: Duration) -> Self {
         let r = Registry::new();
+        super::metrics::register_process_metrics(&r);
         Self {
             cases: gauge_vec(
                 &r,

@@ -93,6 +93,7 @@ pub async fn serve(
     token: CancellationToken,
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let gauge = ready_gauge(&registry);
+    super::metrics::register_process_metrics(&registry);
     listen(
         addr,
         router(Exported::Registry(registry, gauge), ready),

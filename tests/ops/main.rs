@@ -35,6 +35,9 @@ fn queries() -> Vec<(String, String)> {
             }
         }
         for var in dash["templating"]["list"].as_array().unwrap() {
+            if var["type"] == "datasource" {
+                continue; // Its query is a datasource type, not PromQL.
+            }
             let q = var["query"]["query"].as_str().unwrap();
             let inner = q
                 .strip_prefix("label_values(")
