@@ -202,14 +202,46 @@ pub enum Command {
         #[arg(long)]
         today: Option<NaiveDate>,
     },
-    /// Relay the notification outbox: email to SMTP, letters to the print folder, until SIGTERM.
-    Notify {
-        /// Send what is due now, print the counts, and exit.
+    /// Relay the notification outbox: email to SMTP, letters to the print folder, until SIGTERM;
+    /// or `notify retry`: send a run's failed notices again.
+    Notify(NotifyArgs),
+}
+
+/// `docket notify [--once] [--metrics-listen ADDR]` or `docket notify retry …`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct NotifyArgs {
+    /// Another notify action instead of relaying.
+    #[command(subcommand)]
+    pub action: Option<NotifyCommand>,
+    /// Send what is due now, print the counts, and exit.
+    #[arg(long)]
+    pub once: bool,
+    /// Address for /metrics, /healthz and /readyz (default: notify.metrics_listen).
+    #[arg(long)]
+    pub metrics_listen: Option<std::net::SocketAddr>,
+}
+
+/// `docket notify …` actions.
+#[derive(Debug, Subcommand)]
+pub enum NotifyCommand {
+    /// Make a run's failed notices pending again (after fixing the cause); the relay sends them.
+    Retry {
+        /// Run name.
         #[arg(long)]
-        once: bool,
-        /// Address for /metrics, /healthz and /readyz (default: notify.metrics_listen).
+        run: String,
+        /// Only notices of this kind.
+        #[arg(long, value_parser = crate::notify::retry::KINDS)]
+        kind: Option<String>,
+        /// Only notices on this channel.
+        #[arg(long, value_parser = crate::notify::retry::CHANNELS)]
+        channel: Option<String>,
+        /// Count what would be retried, by channel and reason; change nothing.
         #[arg(long)]
-        metrics_listen: Option<std::net::SocketAddr>,
+        dry_run: bool,
+        /// Who (recorded; default: $USER).
+        #[arg(long)]
+        by: Option<String>,
     },
 }
 

@@ -115,12 +115,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(args) => {
             commands::report(&settings, &args).await?;
         }
-        Command::Notify {
-            once,
-            metrics_listen,
-        } => {
+        Command::Notify(args) => {
             let pool = connect(&settings).await?;
-            commands::notify(settings, pool, once, metrics_listen).await?;
+            match args.action {
+                Some(action) => commands::notify_action(&pool, action).await?,
+                None => commands::notify(settings, pool, args.once, args.metrics_listen).await?,
+            }
         }
         Command::Probe { .. } => unreachable!("handled before settings load"),
         Command::Approve { target, reject } => {

@@ -17,7 +17,7 @@ pub use demo::demo;
 pub use dlq::{DlqCommand, dlq};
 pub use lifecycle::{act, expire, print_report};
 pub use look::{QueueDepths, queue_depths, show};
-pub use notify::notify;
+pub use notify::{notify, notify_action};
 pub use pipeline::{enqueue, publish_again, worker};
 pub use policy::{
     ReportArgs, ReportFormat, RulesCommand, SimulateArgs, report, rules_check, rules_test,

@@ -9,6 +9,7 @@ use prometheus::Registry;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
+use crate::cli::NotifyCommand;
 use crate::config::Settings;
 use crate::notify::Channels;
 use crate::notify::metrics::NotifyMetrics;
@@ -56,5 +57,45 @@ pub async fn notify(
     server_token.cancel();
     let _ = tokio::join!(gauge, server);
     tracing::info!("Notification relay stopped.");
+    Ok(())
+}
+
+/// Runs a `docket notify …` action and prints what it did.
+pub async fn notify_action(pool: &PgPool, action: NotifyCommand) -> anyhow::Result<()> {
+    use crate::notify::retry;
+    let NotifyCommand::Retry {
+        run,
+        kind,
+        channel,
+        dry_run,
+        by,
+    } = action;
+    // clap accepts only the listed names, so these always parse.
+    let filter = retry::RetryFilter {
+        run,
+        kind: kind.as_deref().and_then(retry::kind),
+        channel: channel.as_deref().and_then(retry::channel),
+    };
+    let actor = by
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "operator".into());
+    let report = retry::retry_failed(pool, &filter, &actor, dry_run).await?;
+    let total: i64 = report.failed.iter().map(|g| g.count).sum();
+    if total == 0 {
+        println!("run {}: no failed notice matches", filter.run);
+    } else if report.dry_run {
+        println!(
+            "run {}: would retry {total} failed notice(s): {} (dry run, nothing changed)",
+            filter.run,
+            retry::describe(&report.failed)
+        );
+    } else {
+        println!(
+            "run {}: {} failed notice(s) pending again: {}; `docket notify` sends them",
+            filter.run,
+            report.requeued,
+            retry::describe(&report.failed)
+        );
+    }
     Ok(())
 }

@@ -94,6 +94,14 @@ pub fn render_views(runs: &[RunView], queue: &QueueDepths) -> String {
                 n("held"),
                 n("cancelled")
             );
+            if !p.failed_notices.is_empty() {
+                let _ = writeln!(
+                    s,
+                    "  failed notices: {}; after fixing the cause: docket notify retry --run {}",
+                    crate::notify::retry::describe(&p.failed_notices),
+                    p.run
+                );
+            }
         }
     }
     let show = |v: Option<u32>| v.map_or_else(|| "?".to_string(), |n| n.to_string());
@@ -146,7 +154,12 @@ mod tests {
                 .iter()
                 .map(|s| (s.to_string(), if *s == "offered" { offered } else { 0 }))
                 .collect(),
-            notifications: [("sent".to_string(), 150)].into(),
+            notifications: [("sent".to_string(), 150), ("failed".to_string(), 3)].into(),
+            failed_notices: vec![crate::store::progress::FailedNotices {
+                channel: "email".into(),
+                reason: "permanent: smtp 550".into(),
+                count: 3,
+            }],
             state: "paused".into(),
             rate: None,
             state_seconds: 245,
@@ -176,6 +189,10 @@ mod tests {
         assert!(text.contains(&format!("[{}{}]", "#".repeat(22), ".".repeat(8))));
         assert!(text.contains("offers: offered 75"), "{text}");
         assert!(text.contains("notices: 150 sent · 0 pending"), "{text}");
+        assert!(
+            text.contains("failed notices: 3 email (permanent: smtp 550); after fixing the cause: docket notify retry --run spring"),
+            "{text}"
+        );
         assert!(text.contains("270 ready"), "{text}");
     }
 

@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod pdf;
 pub mod print;
 pub mod relay;
+pub mod retry;
 pub mod settings;
 pub mod store;
 pub mod templates;

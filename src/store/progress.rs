@@ -36,6 +36,18 @@ pub const OFFERS_MADE: [&str; 6] = [
 /// Statuses of a notification in the outbox, as the `notifications.status` CHECK lists them.
 pub const NOTIFICATION_STATUSES: [&str; 5] = ["pending", "sent", "failed", "held", "cancelled"];
 
+/// Failed notices of a run on one channel for one reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct FailedNotices {
+    /// `email` or `letter`.
+    pub channel: String,
+    /// The reason class and failure class the relay recorded, e.g. `permanent: smtp 550` or
+    /// `exhausted: print folder: permission denied` (never an address or a name).
+    pub reason: String,
+    /// Notices.
+    pub count: i64,
+}
+
 /// Progress of one run.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct RunProgress {
@@ -55,6 +67,8 @@ pub struct RunProgress {
     pub offers: BTreeMap<String, i64>,
     /// Notices per outbox status (pending, sent, failed, held, cancelled).
     pub notifications: BTreeMap<String, i64>,
+    /// Failed notices by channel and reason.
+    pub failed_notices: Vec<FailedNotices>,
     /// Run state: active, paused, throttled, cancelled or completed.
     pub state: String,
     /// Cases per second when throttled.
@@ -79,6 +93,7 @@ impl RunProgress {
             decisions: zeros(&mut crate::domain::Decision::ALL.iter().map(|d| d.as_str())),
             offers: zeros(&mut OFFER_STATES.iter().copied()),
             notifications: zeros(&mut NOTIFICATION_STATUSES.iter().copied()),
+            failed_notices: Vec::new(),
             state: "active".into(),
             rate: None,
             state_seconds: 0,
@@ -178,6 +193,22 @@ pub async fn all(pool: &PgPool) -> Result<Vec<RunProgress>, StoreError> {
     for (run, status, n) in notifications {
         if let Some(&i) = index.get(&run) {
             out[i].notifications.insert(status, n);
+        }
+    }
+    let failed: Vec<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT r.name, n.channel, coalesce(n.last_error, 'unknown'), count(*) \
+         FROM notifications n JOIN runs r ON r.id = n.run_id WHERE n.status = 'failed' \
+         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+    )
+    .fetch_all(pool)
+    .await?;
+    for (run, channel, reason, count) in failed {
+        if let Some(&i) = index.get(&run) {
+            out[i].failed_notices.push(FailedNotices {
+                channel,
+                reason,
+                count,
+            });
         }
     }
     for s in super::run_state::all(pool).await? {

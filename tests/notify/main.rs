@@ -4,6 +4,7 @@
 mod env;
 mod letters;
 mod relay;
+mod retry;
 #[path = "../common/scratch.rs"]
 mod scratch;
 mod smtp_sink;
