@@ -17,14 +17,18 @@ pub enum Decision {
     OfferRecommended,
     /// Not amenable to closure: proceedings continue in the ordinary course.
     NotAmenable,
+    /// Not an enforcement priority, or a priority whose gate compelling factors override: an
+    /// attorney weighs the case for discretion (Johnson 2014, Mayorkas 2021).
+    DiscretionaryReview,
     /// Outside the run's scope (detained, final order, case type or court not covered).
     OutOfScope,
 }
 
 impl Decision {
     /// Every decision, in reporting order.
-    pub const ALL: [Decision; 5] = [
+    pub const ALL: [Decision; 6] = [
         Decision::OfferRecommended,
+        Decision::DiscretionaryReview,
         Decision::NotAmenable,
         Decision::EnforcementPriority,
         Decision::ReferDismissal,
@@ -38,7 +42,20 @@ impl Decision {
             Self::ReferDismissal => "refer_dismissal",
             Self::OfferRecommended => "offer_recommended",
             Self::NotAmenable => "not_amenable",
+            Self::DiscretionaryReview => "discretionary_review",
             Self::OutOfScope => "out_of_scope",
+        }
+    }
+
+    /// The decision in plain words, for people: pages, letters to staff, reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::EnforcementPriority => "Enforcement priority",
+            Self::ReferDismissal => "Refer for dismissal: relief immediately available",
+            Self::OfferRecommended => "Offer of closure recommended",
+            Self::NotAmenable => "Not amenable to closure",
+            Self::DiscretionaryReview => "Non-priority: attorney's discretionary review",
+            Self::OutOfScope => "Outside the review's scope",
         }
     }
 }
@@ -75,6 +92,8 @@ pub enum RuleKind {
     Points,
     /// The threshold comparison itself.
     Threshold,
+    /// The deciding reason: which step decided the case, in plain words.
+    Decision,
 }
 
 /// One rule that fired, with its plain-words reason.

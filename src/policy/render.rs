@@ -15,6 +15,7 @@ fn short(d: Decision) -> &'static str {
     match d {
         Decision::OfferRecommended => "offer",
         Decision::NotAmenable => "not_amen",
+        Decision::DiscretionaryReview => "review",
         Decision::EnforcementPriority => "enforce",
         Decision::ReferDismissal => "dismiss",
         Decision::OutOfScope => "out_scope",

@@ -85,8 +85,8 @@ impl Simulation {
 struct Tally {
     cases: u64,
     rejected: u64,
-    decisions: [u64; 5],
-    /// (recorded index, 5 = not reviewed; simulated index) → (count, samples).
+    decisions: [u64; Decision::ALL.len()],
+    /// (recorded index, [`NOT_REVIEWED`] = not reviewed; simulated index) → (count, samples).
     cells: HashMap<(usize, usize), (u64, Vec<String>)>,
     /// Per dimension: group → (cases, offers).
     groups: [HashMap<String, (u64, u64)>; 5],
@@ -100,6 +100,9 @@ fn parse(record: &[u8]) -> Option<Case> {
     case.check_consistency().ok()?;
     Some(case)
 }
+
+/// Recorded index of a case the run has not reviewed.
+const NOT_REVIEWED: usize = Decision::ALL.len();
 
 fn index(d: Decision) -> usize {
     Decision::ALL
@@ -129,7 +132,7 @@ impl Tally {
             }
         }
         if matrix {
-            let from = input.recorded.map_or(5, index);
+            let from = input.recorded.map_or(NOT_REVIEWED, index);
             let cell = self.cells.entry((from, to)).or_default();
             cell.0 += 1;
             keep_smallest(&mut cell.1, case.case_id.as_str());

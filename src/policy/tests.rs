@@ -25,7 +25,7 @@ fn simulation_equals_case_by_case_evaluation_on_any_number_of_threads() {
     let two = simulate(&rules, &ctx, &inputs, false, 2);
     assert_eq!(one, two);
     assert_eq!((one.cases, one.rejected), (3000, 1));
-    let mut expected = [0u64; 5];
+    let mut expected = [0u64; Decision::ALL.len()];
     for line in bytes.split(|b| *b == b'\n').take(3000) {
         let case = Case::from_json(line).expect("a generated case");
         let d = rules.evaluate(&case, &ctx).decision;

@@ -3,10 +3,11 @@
 
 use toml::Spanned;
 
+use super::RulesError;
 use super::condition::{Condition, Value};
 use super::format::{RawPointsRule, RawRule};
 use super::load::Loader;
-use super::ruleset::Rule;
+use super::ruleset::{Override, Rule};
 use crate::domain::RuleKind;
 
 /// Largest number of points one rule may add or take away.
@@ -88,6 +89,7 @@ impl Loader<'_> {
         let written = !raw.all.is_empty() || raw.any.is_some();
         let msg = "needs at least one condition in `all` or `any`";
         self.ensure(written, path, &raw.id, msg);
+        let overridable = self.overridable(&raw, path, kind);
         let reason = reason.ok()?;
         if self.errors.len() > before {
             return None;
@@ -99,7 +101,64 @@ impl Loader<'_> {
             points: 0,
             all,
             any,
+            overridable,
         })
+    }
+
+    /// The `override_score` and `override_factors` of a gate (refused on other rules). The factor
+    /// ids are checked once every rule is known ([`Loader::check_overrides`]).
+    fn overridable(&mut self, raw: &RawRule, path: &str, kind: RuleKind) -> Option<Override> {
+        if raw.override_score.is_none() && raw.override_factors.is_none() {
+            return None;
+        }
+        let msg = "only a gate can be overridden by compelling factors";
+        if let Some(span) = &raw.override_score {
+            let ok = self.ensure(
+                kind == RuleKind::Gate,
+                &format!("{path}.override_score"),
+                span,
+                msg,
+            );
+            if !ok {
+                return None;
+            }
+        }
+        if let Some(span) = &raw.override_factors {
+            let p = format!("{path}.override_factors");
+            if !self.ensure(kind == RuleKind::Gate, &p, span, msg) {
+                return None;
+            }
+            let msg = "must list at least one rule id, or be left out";
+            self.ensure(!span.get_ref().is_empty(), &p, span, msg);
+        }
+        let score = raw.override_score.as_ref().map(|span| {
+            let v = i32::try_from(*span.get_ref()).unwrap_or(i32::MAX);
+            let p = format!("{path}.override_score");
+            self.ensure(v.abs() <= MAX_POINTS * 100, &p, span, "is too large");
+            v
+        });
+        let factors = raw.override_factors.as_ref().map_or_else(Vec::new, |list| {
+            list.get_ref()
+                .iter()
+                .map(|f| f.get_ref().trim().to_string())
+                .collect()
+        });
+        Some(Override { score, factors })
+    }
+
+    /// Records an error for every `override_factors` id that names no qualifying or points rule.
+    pub(super) fn check_overrides(&mut self, gates: &[Rule], factors: &[&Rule]) {
+        for gate in gates {
+            let Some(o) = &gate.overridable else { continue };
+            for id in &o.factors {
+                if !factors.iter().any(|r| r.id == *id) {
+                    self.errors.push(RulesError::new(
+                        format!("gates.{}.override_factors", gate.id),
+                        format!("`{id}` is not the id of a qualifying or points rule"),
+                    ));
+                }
+            }
+        }
     }
 
     fn conditions(&mut self, raw: &[Spanned<String>], path: &str) -> Vec<Condition> {

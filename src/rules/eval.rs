@@ -42,22 +42,34 @@ impl EvalContext {
 
 /// Id of the built-in threshold entry.
 const THRESHOLD_ID: &str = "THRESHOLD";
+/// Id of the deciding reason, the last entry of every evaluation.
+pub const DECISION_ID: &str = "DECISION";
 
 impl RuleSet {
     /// Evaluates `case` as of `ctx.as_of`: scope, then every gate, relief, qualifying and points
     /// rule, then the decision by precedence (gate, relief, qualifying category, score).
     pub fn evaluate(&self, case: &Case, ctx: &EvalContext) -> Evaluation {
         if let Some(out) = self.scope_failure(case, ctx) {
+            let why = format!("Outside the review's scope ({}).", out.id);
+            let decided = FiredRule {
+                id: DECISION_ID.to_string(),
+                kind: RuleKind::Decision,
+                reason: why,
+                points: 0,
+            };
             return Evaluation {
                 decision: Decision::OutOfScope,
                 score: 0,
-                fired: vec![out],
+                fired: vec![out, decided],
             };
         }
         let facts = Facts::derive(case, ctx.as_of);
         let mut fired = Vec::new();
-        let gate = fire(&self.gates, &facts, &mut fired);
+        fire(&self.gates, &facts, &mut fired);
+        let gates_end = fired.len();
+        let relief_from = fired.len();
         let relief = fire(&self.relief, &facts, &mut fired);
+        let qualifying_from = fired.len();
         let qualifies = fire(&self.qualifying, &facts, &mut fired) || self.qualifying.is_empty();
         let before_points = fired.len();
         fire(&self.points, &facts, &mut fired);
@@ -65,34 +77,100 @@ impl RuleSet {
             .iter()
             .fold(0i32, |sum, r| sum.saturating_add(r.points));
 
-        let decision = if gate {
-            Decision::EnforcementPriority
+        let (decision, why) = if gates_end > 0 {
+            self.gate_decision(&fired, gates_end, score)
         } else if relief {
-            Decision::ReferDismissal
+            let ids = ids(&fired[relief_from..qualifying_from]);
+            let why = format!("Relief is immediately available ({ids}): refer for dismissal.");
+            (Decision::ReferDismissal, why)
         } else if !qualifies {
-            Decision::NotAmenable
+            let why = format!(
+                "No qualifying category applies: {}.",
+                self.otherwise.label().to_lowercase()
+            );
+            (self.otherwise, why)
         } else {
-            let (decision, comparison) = if score >= self.threshold {
-                (Decision::OfferRecommended, "at or above")
-            } else {
-                (Decision::NotAmenable, "below")
-            };
-            fired.push(FiredRule {
-                id: THRESHOLD_ID.to_string(),
-                kind: RuleKind::Threshold,
-                reason: format!(
-                    "Score {score} is {comparison} the threshold {}.",
-                    self.threshold
-                ),
-                points: 0,
-            });
-            decision
+            self.threshold_decision(&mut fired, qualifying_from..before_points, score)
         };
+        fired.push(FiredRule {
+            id: DECISION_ID.to_string(),
+            kind: RuleKind::Decision,
+            reason: why,
+            points: 0,
+        });
         Evaluation {
             decision,
             score,
             fired,
         }
+    }
+
+    /// The decision when gates fired (`fired[..gates_end]`): an enforcement priority, unless every
+    /// gate that fired is overridable and compelling factors override it.
+    fn gate_decision(
+        &self,
+        fired: &[FiredRule],
+        gates_end: usize,
+        score: i32,
+    ) -> (Decision, String) {
+        let mut firm = Vec::new();
+        let mut because = Vec::new();
+        for gate in &fired[..gates_end] {
+            let rule = self.gates.iter().find(|r| r.id == gate.id);
+            match rule.and_then(|r| r.overridable.as_ref()) {
+                Some(o) if o.score.is_some_and(|s| score >= s) => {
+                    let at = o.score.unwrap_or_default();
+                    because.push(format!("{}: score {score} at or above {at}", gate.id));
+                }
+                Some(o) => match o.factors.iter().find(|f| fired.iter().any(|r| r.id == **f)) {
+                    Some(factor) => because.push(format!("{}: {factor}", gate.id)),
+                    None => firm.push(gate.id.as_str()),
+                },
+                None => firm.push(gate.id.as_str()),
+            }
+        }
+        if firm.is_empty() {
+            let why = format!(
+                "Compelling factors override the enforcement-priority gate ({}): {}.",
+                because.join("; "),
+                Decision::DiscretionaryReview.label().to_lowercase()
+            );
+            (Decision::DiscretionaryReview, why)
+        } else {
+            let why = format!("Enforcement priority: gate {} fired.", firm.join(", "));
+            (Decision::EnforcementPriority, why)
+        }
+    }
+
+    /// The decision of a qualifying case by its score; records the threshold comparison.
+    fn threshold_decision(
+        &self,
+        fired: &mut Vec<FiredRule>,
+        qualifying: std::ops::Range<usize>,
+        score: i32,
+    ) -> (Decision, String) {
+        let threshold = self.threshold;
+        let (decision, comparison) = if score >= threshold {
+            (Decision::OfferRecommended, "at or above")
+        } else {
+            (self.otherwise, "below")
+        };
+        let categories = if qualifying.is_empty() {
+            String::new()
+        } else {
+            format!("Qualifies ({}); ", ids(&fired[qualifying]))
+        };
+        fired.push(FiredRule {
+            id: THRESHOLD_ID.to_string(),
+            kind: RuleKind::Threshold,
+            reason: format!("Score {score} is {comparison} the threshold {threshold}."),
+            points: 0,
+        });
+        let why = format!(
+            "{categories}score {score} is {comparison} the threshold {threshold}: {}.",
+            decision.label().to_lowercase()
+        );
+        (decision, capitalized(why))
     }
 
     /// The first scope check `case` fails, in the order custody, final order, case type, court.
@@ -164,6 +242,20 @@ fn fire(rules: &[Rule], facts: &Facts, fired: &mut Vec<FiredRule>) -> bool {
         }
     }
     any_fired
+}
+
+/// The ids of `rules`, joined with ", ".
+fn ids(rules: &[FiredRule]) -> String {
+    codes(rules.iter().map(|r| r.id.as_str()))
+}
+
+/// `s` with its first letter in capitals.
+fn capitalized(s: String) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => s,
+    }
 }
 
 /// Codes joined with ", ", for a reason.

@@ -105,7 +105,7 @@ impl RuleSet {
             let fired: BTreeSet<String> = got
                 .fired
                 .iter()
-                .filter(|r| r.kind != RuleKind::Threshold)
+                .filter(|r| !matches!(r.kind, RuleKind::Threshold | RuleKind::Decision))
                 .map(|r| r.id.clone())
                 .collect();
             diff.extend(expected.difference(&fired).map(|id| format!("- {id}")));

@@ -60,6 +60,10 @@ pub(super) struct RawRuleSet {
     pub effective: Spanned<RawEffective>,
     pub scope: RawScope,
     pub threshold: Spanned<i64>,
+    /// The decision of a case that is not a priority, has no relief and is not recommended:
+    /// `not_amenable` (the default) or `discretionary_review`.
+    #[serde(default)]
+    pub otherwise: Option<Spanned<String>>,
     pub offer: RawOffer,
 }
 
@@ -91,6 +95,12 @@ pub(super) struct RawRule {
     pub all: Vec<Spanned<String>>,
     #[serde(default)]
     pub any: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Gates only: a score at which compelling factors override the gate.
+    #[serde(default)]
+    pub override_score: Option<Spanned<i64>>,
+    /// Gates only: ids of qualifying or points rules, any one of which overrides the gate.
+    #[serde(default)]
+    pub override_factors: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// A points rule: a rule with the points it adds (or, when negative, takes away).
@@ -114,6 +124,8 @@ impl RawPointsRule {
             reason: self.reason,
             all: self.all,
             any: self.any,
+            override_score: None,
+            override_factors: None,
         };
         (rule, self.points)
     }

@@ -13,7 +13,7 @@ use toml::Spanned;
 use super::format::{RawDocument, RawRuleSet};
 use super::ruleset::{Effective, OfferSettings, RuleSet, Scope};
 use super::{RulesError, content_hash, document};
-use crate::domain::{Date, RuleKind};
+use crate::domain::{Date, Decision, RuleKind};
 
 impl RuleSet {
     /// Parses and checks a rule-set file. Unknown keys, unknown facts or parameters, bad operators,
@@ -119,6 +119,8 @@ impl Loader<'_> {
         set.relief = relief;
         set.qualifying = qualifying;
         set.points = points;
+        let factors: Vec<&_> = set.qualifying.iter().chain(&set.points).collect();
+        self.check_overrides(&set.gates, &factors);
         self.reachable(&set);
         set.examples = self.examples(doc.examples, set.effective.from);
         Some(set)
@@ -206,6 +208,20 @@ impl Loader<'_> {
             }
         };
 
+        let otherwise = match &raw.otherwise {
+            None => Decision::NotAmenable,
+            Some(span) => match span.get_ref().as_str() {
+                "not_amenable" => Decision::NotAmenable,
+                "discretionary_review" => Decision::DiscretionaryReview,
+                _ => {
+                    let msg = "must be not_amenable or discretionary_review";
+                    let err = self.err("otherwise", span, msg);
+                    self.errors.push(err);
+                    Decision::NotAmenable
+                }
+            },
+        };
+
         let offer = &raw.offer;
         let (deadline, reminder) = (&offer.deadline_days, &offer.reminder_days);
         let (deadline_days, reminder_days) = (*deadline.get_ref(), *reminder.get_ref());
@@ -249,6 +265,7 @@ impl Loader<'_> {
             qualifying: Vec::new(),
             points: Vec::new(),
             threshold,
+            otherwise,
             offer,
             examples: Vec::new(),
             content_hash: content_hash(self.text),

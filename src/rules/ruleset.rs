@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::condition::Condition;
 use super::examples::Example;
-use crate::domain::{CaseType, Custody, RuleKind};
+use crate::domain::{CaseType, Custody, Decision, RuleKind};
 
 /// Legal status of a policy (POLICY.md §4: policies were rescinded, enjoined, vacated, reinstated).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -105,6 +105,16 @@ pub struct OfferSettings {
     pub closure_mechanism: ClosureMechanism,
 }
 
+/// When compelling factors override a gate: the case scores at least `score`, or one of the rules
+/// named in `factors` fired. An overridden gate sends the case to an attorney's discretionary review.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Override {
+    /// Score at or above which the gate is overridden.
+    pub score: Option<i32>,
+    /// Ids of qualifying or points rules, any one of which overrides the gate.
+    pub factors: Vec<String>,
+}
+
 /// One rule of the file: it fires when every `all` condition holds and, if it has `any` conditions,
 /// at least one of those holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,6 +125,7 @@ pub struct Rule {
     pub(super) points: i32,
     pub(super) all: Vec<Condition>,
     pub(super) any: Vec<Condition>,
+    pub(super) overridable: Option<Override>,
 }
 
 impl Rule {
@@ -147,6 +158,11 @@ impl Rule {
     pub fn any(&self) -> &[Condition] {
         &self.any
     }
+
+    /// For a gate, the compelling factors that override it, if any may.
+    pub fn overridable(&self) -> Option<&Override> {
+        self.overridable.as_ref()
+    }
 }
 
 /// A loaded, validated policy. Build one with [`RuleSet::from_toml`].
@@ -168,6 +184,7 @@ pub struct RuleSet {
     pub(super) qualifying: Vec<Rule>,
     pub(super) points: Vec<Rule>,
     pub(super) threshold: i32,
+    pub(super) otherwise: Decision,
     pub(super) offer: OfferSettings,
     pub(super) examples: Vec<Example>,
     pub(super) content_hash: String,
@@ -224,6 +241,12 @@ impl RuleSet {
         self.threshold
     }
 
+    /// The decision of a case that is not a priority, has no immediate relief and is not
+    /// recommended for an offer: [`Decision::NotAmenable`] or [`Decision::DiscretionaryReview`].
+    pub fn otherwise(&self) -> Decision {
+        self.otherwise
+    }
+
     /// Offer settings.
     pub fn offer(&self) -> OfferSettings {
         self.offer
@@ -252,7 +275,7 @@ impl RuleSet {
             RuleKind::Relief => &self.relief,
             RuleKind::Qualifying => &self.qualifying,
             RuleKind::Points => &self.points,
-            RuleKind::Scope | RuleKind::Threshold => &[],
+            RuleKind::Scope | RuleKind::Threshold | RuleKind::Decision => &[],
         }
     }
 }

@@ -183,7 +183,13 @@ fn a_gate_takes_precedence_over_relief_and_qualification_and_all_are_recorded() 
         &kinds[..3],
         [RuleKind::Gate, RuleKind::Relief, RuleKind::Qualifying]
     );
-    assert!(kinds[3..].iter().all(|k| *k == RuleKind::Points));
+    let (last, points) = kinds[3..].split_last().expect("a deciding reason");
+    assert!(points.iter().all(|k| *k == RuleKind::Points));
+    assert_eq!(*last, RuleKind::Decision);
+    assert_eq!(
+        evaluation.fired.last().map(|r| r.reason.as_str()),
+        Some("Enforcement priority: gate G_GANG fired.")
+    );
     assert_eq!(evaluation.score, 11);
 }
 
@@ -192,9 +198,18 @@ fn a_gate_takes_precedence_over_relief_and_qualification_and_all_are_recorded() 
 fn assert_out_of_scope(evaluation: &Evaluation, check: &str) {
     assert_eq!(evaluation.decision, Decision::OutOfScope);
     assert_eq!(evaluation.score, 0);
-    assert_eq!(evaluation.fired.len(), 1);
+    assert_eq!(
+        evaluation.fired.len(),
+        2,
+        "the scope check and the deciding reason"
+    );
     assert_eq!(evaluation.fired[0].kind, RuleKind::Scope);
     assert_eq!(evaluation.fired[0].id, check);
+    assert_eq!(evaluation.fired[1].kind, RuleKind::Decision);
+    assert_eq!(
+        evaluation.fired[1].reason,
+        format!("Outside the review's scope ({check}).")
+    );
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! Cases are built from the contract example (`tests/fixtures/case.json`) and changed per test.
 
 mod check;
+mod decide;
 mod facts;
 mod gates;
 mod load;
