@@ -190,3 +190,29 @@ async fn an_open_run_takes_new_cases_by_message_but_not_other_facts_for_imported
     );
     env.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_count_set_by_the_producer_is_not_trusted_on_a_first_delivery() {
+    // Arrange: a valid job that claims 50 earlier deliveries (the limit is 10).
+    let env = TestEnv::new().await;
+    import(&env, felon("DEN-1").as_bytes()).await;
+    let (run_id, _) = create_run(&env, "counted").await;
+    let mut headers = lapin::types::FieldTable::default();
+    headers.insert(
+        "x-delivery-count".into(),
+        lapin::types::AMQPValue::LongLongInt(50),
+    );
+    let job = single("counted", &felon("DEN-1"));
+    env.publish_with_headers(&[job], headers).await;
+
+    // Act
+    let worker = env.start_worker(None);
+    env.wait_for_outcomes(run_id, 1, Duration::from_secs(30))
+        .await;
+    worker.stop().await;
+
+    // Assert
+    assert_eq!(env.outcome_count(run_id).await, 1);
+    assert!(dead(&env).await.is_empty());
+    env.cleanup().await;
+}
