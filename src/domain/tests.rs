@@ -192,3 +192,28 @@ fn notice_payloads_never_carry_the_confidential_flags() {
         assert!(!json.contains("asylum") && !json.contains("vawa"), "{json}");
     }
 }
+
+#[test]
+fn an_email_is_one_plain_address_and_the_field_is_named() {
+    let bad = [
+        ("a@b.example, evil@x.example", "one address"),
+        ("Evil <evil@x.example>", "one address"),
+        ("a@b.example;c@d.example", "one address"),
+        ("no-at-sign.example", "not a valid email"),
+        ("a@", "not a valid email"),
+    ];
+    for (email, why) in bad {
+        let body = example_with(|v| v["counsel"]["email"] = email.into());
+        let err = Case::from_json(&body).unwrap_err();
+        assert_eq!(err.field, "counsel.email", "{email}");
+        assert!(err.reason.contains(why), "{email}: {err}");
+        assert!(!err.to_string().contains(email), "{err}");
+        let body = example_with(|v| v["respondent"]["email"] = email.into());
+        assert_eq!(
+            Case::from_json(&body).unwrap_err().field,
+            "respondent.email"
+        );
+    }
+    let body = example_with(|v| v["respondent"]["email"] = "maria.lopez+pd@mail.example".into());
+    assert!(Case::from_json(&body).is_ok());
+}
