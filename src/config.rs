@@ -45,6 +45,9 @@ pub struct Settings {
     /// HTTP API tokens.
     #[serde(default)]
     pub api: ApiSettings,
+    /// Who may read the files that hold personal data.
+    #[serde(default)]
+    pub files: crate::files::FileSettings,
 }
 
 /// Where `docket serve` listens.

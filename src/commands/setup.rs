@@ -53,7 +53,9 @@ pub async fn import(
     let rejects_path = rejects
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from(format!("{}.rejects", file.display())));
-    let out = File::create(&rejects_path)
+    // Rejected lines quote no values, but their line numbers point into a file of personal data.
+    let out = crate::files::Access::default()
+        .create_file(&rejects_path)
         .with_context(|| format!("cannot create {}", rejects_path.display()))?;
     let summary = crate::import::import(
         pool,
