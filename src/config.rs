@@ -48,6 +48,9 @@ pub struct Settings {
     /// Who may read the files that hold personal data.
     #[serde(default)]
     pub files: crate::files::FileSettings,
+    /// Whether API clients may choose the day of an action (demo and test settings only).
+    #[serde(default)]
+    pub dates: crate::api::DateSettings,
 }
 
 /// Where `docket serve` listens.

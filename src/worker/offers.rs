@@ -53,6 +53,7 @@ pub async fn open(
             &ActionRequest {
                 action: Action::Offer,
                 actor: "system",
+                force: false,
                 reason: "the rule set requires neither approval nor a background check",
                 today: chrono::Utc::now().date_naive(),
             },

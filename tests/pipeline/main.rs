@@ -2,6 +2,7 @@
 //! Each test uses its own database and its own queue names.
 
 mod api;
+mod api_input;
 mod helpers;
 mod integrity;
 mod offers;
