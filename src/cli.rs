@@ -262,6 +262,10 @@ pub enum RunCommand {
         /// must fall within the rule set's effective dates.
         #[arg(long)]
         as_of: Option<NaiveDate>,
+        /// Accept jobs for cases that were never imported: they join the run (jobs for
+        /// imported cases must still carry the imported facts).
+        #[arg(long)]
+        open: bool,
     },
     /// Pause a run: workers park its jobs unreviewed and enqueue stops, until `resume`.
     Pause(RunControl),

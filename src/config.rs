@@ -63,6 +63,12 @@ pub struct Settings {
     /// HTTP API tokens.
     #[serde(default)]
     pub api: ApiSettings,
+    /// Who may read the files that hold personal data.
+    #[serde(default)]
+    pub files: crate::files::FileSettings,
+    /// Whether API clients may choose the day of an action (demo and test settings only).
+    #[serde(default)]
+    pub dates: crate::api::DateSettings,
 }
 
 /// Where `docket serve` listens.
@@ -320,28 +326,79 @@ fn with_suggestion(e: config::ConfigError) -> ConfigError {
     }
 }
 
-/// A URL with any password replaced by `***`, safe to print.
+/// A URL with any password replaced by `***`, safe to print: the password of the user
+/// information, and the value of every query parameter that names a secret (`password`,
+/// `sslpassword`, `token`, …). When the URL is malformed the redaction errs on the side of
+/// hiding more (everything up to the last `@` before the query is user information).
 pub fn redact_url(url: &SecretString) -> String {
     let raw = url.expose_secret();
     let Some(scheme_end) = raw.find("://") else {
         return "<unparseable url>".into();
     };
     let rest = &raw[scheme_end + 3..];
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    match authority.rfind('@') {
+    let query_at = rest.find(['?', '#']).unwrap_or(rest.len());
+    let (head, tail) = rest.split_at(query_at);
+    let head = match head.rfind('@') {
         Some(at) => {
-            let userinfo = &authority[..at];
-            let user = userinfo.split(':').next().unwrap_or("");
-            let masked = if userinfo.contains(':') {
-                format!("{user}:***")
-            } else {
-                user.to_string()
-            };
-            format!("{}://{masked}@{}", &raw[..scheme_end], &rest[at + 1..])
+            let userinfo = &head[..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{user}:***@{}", &head[at + 1..]),
+                None => head.to_string(),
+            }
         }
-        None => raw.to_string(),
+        None => head.to_string(),
+    };
+    format!("{}://{head}{}", &raw[..scheme_end], redact_query(tail))
+}
+
+/// `?k=v&…#fragment` with the values of secret-naming keys replaced by `***`.
+fn redact_query(tail: &str) -> String {
+    let Some(query) = tail.strip_prefix('?') else {
+        return tail.to_string();
+    };
+    let (query, fragment) = match query.find('#') {
+        Some(i) => query.split_at(i),
+        None => (query, ""),
+    };
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if names_a_secret(key) => format!("{key}=***"),
+            _ => pair.to_string(),
+        })
+        .collect();
+    format!("?{}{fragment}", pairs.join("&"))
+}
+
+/// Whether a query key (percent-decoded, any case) names a secret.
+fn names_a_secret(key: &str) -> bool {
+    let mut decoded = Vec::with_capacity(key.len());
+    let bytes = key.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                decoded.push(b);
+                i += 3;
+            }
+            (b'+', _) => {
+                decoded.push(b' ');
+                i += 1;
+            }
+            (b, _) => {
+                decoded.push(b);
+                i += 1;
+            }
+        }
     }
+    let key = String::from_utf8_lossy(&decoded).to_ascii_lowercase();
+    ["pass", "pwd", "secret", "token", "key", "credential"]
+        .iter()
+        .any(|word| key.contains(word))
 }
 
 #[cfg(test)]
@@ -354,6 +411,42 @@ mod tests {
         assert_eq!(redact_url(&url), "amqp://guest:***@127.0.0.1:5672/%2f");
         let url = SecretString::from("postgres://postgres@127.0.0.1/docket");
         assert_eq!(redact_url(&url), "postgres://postgres@127.0.0.1/docket");
+    }
+
+    #[test]
+    fn passwords_in_query_parameters_are_removed_too() {
+        let cases = [
+            (
+                "postgres://app@db/docket?password=hunter2&sslmode=require",
+                "postgres://app@db/docket?password=***&sslmode=require",
+            ),
+            (
+                "postgres://db/docket?sslmode=verify-full&sslpassword=s3cret#frag",
+                "postgres://db/docket?sslmode=verify-full&sslpassword=***#frag",
+            ),
+            (
+                "amqp://h/%2f?PassWord=x&auth_mechanism=plain",
+                "amqp://h/%2f?PassWord=***&auth_mechanism=plain",
+            ),
+            (
+                "postgres://db/d?pass%77ord=x",
+                "postgres://db/d?pass%77ord=***",
+            ),
+            ("postgres://db/d?token=abc", "postgres://db/d?token=***"),
+        ];
+        for (url, want) in cases {
+            assert_eq!(redact_url(&SecretString::from(url)), want, "{url}");
+        }
+    }
+
+    #[test]
+    fn a_password_holding_slashes_or_at_signs_is_removed_whole() {
+        let url = SecretString::from("amqp://worker:p/a@ss@broker:5672/%2f");
+        let printed = redact_url(&url);
+        assert_eq!(printed, "amqp://worker:***@broker:5672/%2f");
+        for secret in ["p/a", "ss@broker:5672/%2f"] {
+            assert!(!printed.contains(&format!(":{secret}")));
+        }
     }
 
     #[test]

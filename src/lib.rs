@@ -23,6 +23,7 @@ pub mod commands;
 pub mod config;
 pub mod domain;
 pub mod enqueue;
+pub mod files;
 pub mod generate;
 pub mod import;
 pub mod notify;

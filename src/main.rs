@@ -54,9 +54,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             rules,
             courts,
             as_of,
+            open,
         }) => {
             let pool = connect(&settings).await?;
-            commands::run_create(&pool, &name, &rules, &courts, as_of).await?;
+            commands::run_create_with(&pool, &name, &rules, &courts, as_of, open).await?;
         }
         Command::Run(rc) => {
             let pool = connect(&settings).await?;

@@ -52,7 +52,10 @@ pub async fn run(
     let api = crate::api::router(ApiState {
         pool: pool.clone(),
         tokens,
-    });
+    })
+    .layer(axum::Extension(crate::api::ClientToday(
+        settings.dates.client_today,
+    )));
     let app = ops_router(ready.clone()).merge(api);
     let server_token = CancellationToken::new();
     let (bound, task) = listen(addr, app, server_token.clone())

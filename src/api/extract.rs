@@ -1,12 +1,13 @@
 //! What every handler checks first: the caller's token scope and, for a change, its JSON body and
 //! who makes it. Handlers take these as extractors, so each says only what it does.
 
-use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use super::{ApiError, ApiState, Scope};
+use crate::domain::{FieldError, decode_json};
 
 /// A caller holding a read (or write) token.
 pub struct Reader;
@@ -30,11 +31,29 @@ impl<T: DeserializeOwned + Send> FromRequest<ApiState> for Change<T> {
     async fn from_request(req: Request, state: &ApiState) -> Result<Self, ApiError> {
         let (parts, body) = req.into_parts();
         require(state, &parts, Scope::Write)?;
+        let json = parts
+            .headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim_start().starts_with("application/json"));
+        if !json {
+            return Err(ApiError::bad_request(
+                "body: must be JSON (Content-Type: application/json)",
+            ));
+        }
         let req = Request::from_parts(parts, body);
-        let Json(body) = Json::<T>::from_request(req, state)
+        let bytes = Bytes::from_request(req, state)
             .await
-            .map_err(|e| ApiError::bad_request(e.body_text()))?;
-        Ok(Self(body))
+            .map_err(|_| ApiError::bad_request("body: too large or unreadable"))?;
+        // Errors name the field, never a value or an unknown key that is not a field name.
+        let refuse = |e: FieldError| ApiError::bad_request(e.to_string());
+        let value: serde_json::Value = decode_json(&bytes).map_err(refuse)?;
+        if let Some(field) = super::input::control_character(&value, "") {
+            return Err(ApiError::bad_request(format!(
+                "{field}: must not contain control characters"
+            )));
+        }
+        Ok(Self(decode_json(&bytes).map_err(refuse)?))
     }
 }
 

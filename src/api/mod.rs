@@ -6,7 +6,9 @@ mod auth;
 mod control;
 mod error;
 mod extract;
+mod input;
 
+use axum::Extension;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -17,6 +19,7 @@ use sqlx::PgPool;
 
 pub use auth::{Scope, Tokens};
 pub use error::ApiError;
+pub use input::{ClientToday, DateSettings};
 
 use extract::{Change, Reader, who_and_why};
 
@@ -53,6 +56,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/runs/{run}/state", post(control::set_state))
         .route("/api/v1/policies/{rules}/status", post(control::set_policy))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(input::plain_path))
         .with_state(state)
 }
 
@@ -107,23 +111,29 @@ struct CaseAction {
     reason: String,
     #[serde(default)]
     today: Option<NaiveDate>,
+    /// Expire before the deadline (needs a reason, which is recorded).
+    #[serde(default)]
+    force: bool,
 }
 
 fn parse_action(name: &str) -> Result<Action, ApiError> {
     name.parse::<Action>().map_err(ApiError::bad_request)
 }
 
-fn today(t: Option<NaiveDate>) -> NaiveDate {
-    t.unwrap_or_else(|| chrono::Utc::now().date_naive())
+/// Whether the server lets clients choose `today` (absent: it does not).
+fn client_today(ext: Option<Extension<ClientToday>>) -> bool {
+    ext.is_some_and(|Extension(ClientToday(allowed))| allowed)
 }
 
 async fn case_action(
     State(s): State<ApiState>,
     Path((run, case_id)): Path<(String, String)>,
+    dates: Option<Extension<ClientToday>>,
     Change(body): Change<CaseAction>,
 ) -> Result<Json<Value>, ApiError> {
     let action = parse_action(&body.action)?;
-    who_and_why(&body.actor, None)?;
+    who_and_why(&body.actor, body.force.then_some(body.reason.as_str()))?;
+    let today = input::today(body.today, client_today(dates))?;
     let report = offers::execute(
         &s.pool,
         &Command {
@@ -133,8 +143,9 @@ async fn case_action(
             selection: None,
             actor: &body.actor,
             reason: &body.reason,
-            today: today(body.today),
+            today,
             dry_run: false,
+            force: body.force,
         },
     )
     .await?;
@@ -160,15 +171,20 @@ struct BulkAction {
     dry_run: bool,
     #[serde(default)]
     today: Option<NaiveDate>,
+    /// Expire before the deadline (needs a reason, which is recorded).
+    #[serde(default)]
+    force: bool,
 }
 
 async fn bulk_action(
     State(s): State<ApiState>,
     Path(run): Path<String>,
+    dates: Option<Extension<ClientToday>>,
     Change(body): Change<BulkAction>,
 ) -> Result<Json<Value>, ApiError> {
     let action = parse_action(&body.action)?;
-    who_and_why(&body.actor, None)?;
+    who_and_why(&body.actor, body.force.then_some(body.reason.as_str()))?;
+    let today = input::today(body.today, client_today(dates))?;
     let report = offers::execute(
         &s.pool,
         &Command {
@@ -182,8 +198,9 @@ async fn bulk_action(
             }),
             actor: &body.actor,
             reason: &body.reason,
-            today: today(body.today),
+            today,
             dry_run: body.dry_run,
+            force: body.force,
         },
     )
     .await?;

@@ -146,6 +146,7 @@ async fn measure(
             as_of: rules.effective().from,
             courts: None,
             created_by: "bench",
+            open: false,
         },
     )
     .await?;

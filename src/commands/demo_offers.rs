@@ -33,6 +33,7 @@ async fn all(
         reason: "",
         today,
         dry_run: false,
+        force: false,
     };
     let r = offers::execute(
         pool,
@@ -66,6 +67,7 @@ async fn some(
         reason: &reason,
         today,
         dry_run: false,
+        force: false,
     };
     Ok(offers::execute(pool, &cmd).await?.outcome.applied.len())
 }

@@ -35,6 +35,7 @@ pub async fn act(pool: &PgPool, action: Action, t: &Target) -> Result<Report> {
         reason: &reason,
         today: t.today.unwrap_or_else(|| chrono::Utc::now().date_naive()),
         dry_run: t.dry_run,
+        force: false,
     };
     let report = offers::execute(pool, &cmd).await?;
     if t.json {

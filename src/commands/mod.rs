@@ -24,7 +24,7 @@ pub use policy::{
     simulate, write_plot,
 };
 pub use runctl::run_control;
-pub use setup::{generate, import, migrate, run_create};
+pub use setup::{generate, import, migrate, run_create, run_create_with};
 pub use status::{RunView, Sample, StatusOptions, StatusReport, status};
 pub use status_render::{render_status, render_views};
 

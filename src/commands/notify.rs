@@ -26,7 +26,8 @@ pub async fn notify(
 ) -> anyhow::Result<()> {
     let registry = Registry::new();
     let metrics = NotifyMetrics::register(&registry).context("registering metrics")?;
-    let channels = Channels::from_settings(&settings.notify).context("notify settings")?;
+    let access = crate::files::Access::from_settings(&settings.files)?;
+    let channels = Channels::with_access(&settings.notify, access).context("notify settings")?;
     let relay = Relay::new(pool.clone(), channels, settings.notify.clone(), metrics);
     if once {
         let o = relay.drain_all().await?;

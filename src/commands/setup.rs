@@ -53,7 +53,9 @@ pub async fn import(
     let rejects_path = rejects
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from(format!("{}.rejects", file.display())));
-    let out = File::create(&rejects_path)
+    // Rejected lines quote no values, but their line numbers point into a file of personal data.
+    let out = crate::files::Access::default()
+        .create_file(&rejects_path)
         .with_context(|| format!("cannot create {}", rejects_path.display()))?;
     let summary = crate::import::import(
         pool,
@@ -101,6 +103,20 @@ pub async fn run_create(
     courts: &[String],
     as_of: Option<NaiveDate>,
 ) -> Result<(i64, u64)> {
+    run_create_with(pool, name, rules, courts, as_of, false).await
+}
+
+/// [`run_create`], and with `open` a run that jobs may bring new cases into: a job whose case
+/// was never imported joins the run (its record is stored) and is reviewed. Jobs for imported
+/// cases must still carry the imported facts.
+pub async fn run_create_with(
+    pool: &PgPool,
+    name: &str,
+    rules: &Path,
+    courts: &[String],
+    as_of: Option<NaiveDate>,
+    open: bool,
+) -> Result<(i64, u64)> {
     if let Err(reason) = validate_run_name(name) {
         bail!("run name {reason}");
     }
@@ -133,6 +149,7 @@ pub async fn run_create(
             as_of,
             courts: (!courts.is_empty()).then_some(courts.as_slice()),
             created_by: &created_by,
+            open,
         },
     )
     .await?;
@@ -145,6 +162,12 @@ pub async fn run_create(
         &hash[..12],
         as_of
     );
+    if open {
+        println!(
+            "run {} is open: jobs for cases that were never imported join it",
+            run.name
+        );
+    }
     if let Some(h) = store::policy_status::halt_of_run(pool, run.id).await? {
         println!(
             "run {} is paused: its policy {} is {} ({}); it resumes when the policy is made \

@@ -7,7 +7,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::fields::{
-    ANumber, CaseId, CountryCode, CourtCode, Date, EoirId, LanguageCode, ShortText, StateCode,
+    ANumber, CaseId, CountryCode, CourtCode, Date, EmailAddress, EoirId, LanguageCode, ShortText,
+    StateCode,
 };
 
 /// One pending immigration court case, as reviewed by docket.
@@ -63,7 +64,7 @@ pub struct Respondent {
     /// Postal address on file.
     pub address: Address,
     /// Email address, if the respondent gave one.
-    pub email: Option<ShortText>,
+    pub email: Option<EmailAddress>,
 }
 
 /// A US postal address.
@@ -309,7 +310,7 @@ pub struct Counsel {
     /// EOIR registry id.
     pub eoir_id: EoirId,
     /// Counsel's email.
-    pub email: Option<ShortText>,
+    pub email: Option<EmailAddress>,
     /// Counsel's postal address.
     pub address: Option<Address>,
 }

@@ -109,6 +109,24 @@ text_field!(
 );
 
 text_field!(
+    /// One email address, `local@domain`, as lettre's address parser reads it: no display name
+    /// (`Name <a@b>`), no list (`a@b, c@d`), at most 254 characters.
+    EmailAddress,
+    |v| {
+        if v.len() > 254 {
+            return Err("must be at most 254 characters".into());
+        }
+        if v.contains([',', ';', '<', '>']) || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err("must be one address (local@domain), without a name or a list".into());
+        }
+        match v.parse::<lettre::Address>() {
+            Ok(_) => Ok(()),
+            Err(_) => Err("is not a valid email address (local@domain)".into()),
+        }
+    }
+);
+
+text_field!(
     /// Free text of 1–200 characters with no control characters.
     ShortText,
     |v| {

@@ -14,7 +14,8 @@ pub use case::{
 };
 pub use decision::{Decision, Evaluation, FiredRule, RuleKind};
 pub use fields::{
-    ANumber, CaseId, CountryCode, CourtCode, Date, EoirId, LanguageCode, ShortText, StateCode,
+    ANumber, CaseId, CountryCode, CourtCode, Date, EmailAddress, EoirId, LanguageCode, ShortText,
+    StateCode,
 };
 pub use job::{
     BATCH_SCHEMA, DecodedJob, JobMessage, MAX_BATCH_JOBS, SINGLE_SCHEMA, decode_message,

@@ -71,22 +71,7 @@ fn describe(path: &str, err: &serde_json::Error) -> (String, String) {
     let msg = err.to_string();
     let msg = strip_position(&msg);
     if let Some(rest) = msg.strip_prefix("unknown field ") {
-        let name = first_quoted(rest).unwrap_or_default();
-        let shown = if !name.is_empty()
-            && name.len() <= 40
-            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-        {
-            name
-        } else {
-            "(unprintable name)"
-        };
-        // The path already ends with the unknown name when it is printable.
-        let field = if field == "." || !field.ends_with(shown) {
-            shown.to_string()
-        } else {
-            field
-        };
-        return (field, "unknown field".to_string());
+        return unknown_field(&field, first_quoted(rest).unwrap_or_default());
     }
     if let Some(rest) = msg.strip_prefix("missing field ") {
         let name = first_quoted(rest).unwrap_or("?");
@@ -98,6 +83,35 @@ fn describe(path: &str, err: &serde_json::Error) -> (String, String) {
         return (field, "is required".to_string());
     }
     (field, redact_values(msg))
+}
+
+/// An unknown key is named only when it looks like a field name: a producer that uses a value as
+/// a key (`"A012345678": …`) must not see it echoed into errors, headers, logs or rejects files.
+/// `path` ends with the key itself.
+fn unknown_field(path: &str, name: &str) -> (String, String) {
+    let parent = match path.strip_suffix(name) {
+        Some(p) if !name.is_empty() => p.strip_suffix('.').unwrap_or(p),
+        _ => "",
+    };
+    if looks_like_field_name(name) {
+        let field = if parent.is_empty() {
+            name.to_string()
+        } else {
+            format!("{parent}.{name}")
+        };
+        return (field, "unknown field".to_string());
+    }
+    let field = if parent.is_empty() { "." } else { parent };
+    (field.to_string(), "has an unknown field".to_string())
+}
+
+/// 1–32 of lower-case letters, digits and underscores, starting with a letter.
+pub fn looks_like_field_name(name: &str) -> bool {
+    (1..=32).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 fn strip_position(msg: &str) -> &str {

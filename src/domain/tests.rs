@@ -28,6 +28,31 @@ fn an_unknown_field_is_rejected_by_name() {
 }
 
 #[test]
+fn an_unknown_key_that_is_not_a_field_name_is_never_echoed() {
+    for key in [
+        "A012345678",
+        "Maria Lopez",
+        "maria@example.org",
+        "x".repeat(33).as_str(),
+    ] {
+        let body = example_with(|v| v["respondent"][key] = 1.into());
+        let err = Case::from_json(&body).unwrap_err();
+        assert_eq!(err.field, "respondent", "{key}");
+        assert_eq!(err.reason, "has an unknown field");
+        assert!(!err.to_string().contains(key), "{err}");
+    }
+    let body = example_with(|v| v["A012345678"] = 1.into());
+    let err = Case::from_json(&body).unwrap_err();
+    assert_eq!(
+        (err.field.as_str(), err.reason.as_str()),
+        (".", "has an unknown field")
+    );
+    let msg = br#"{"schema":"docket.review/v1","run_id":"r","A012345678":1}"#;
+    let err = decode_message(msg).unwrap_err();
+    assert!(!err.to_string().contains("A012345678"), "{err}");
+}
+
+#[test]
 fn a_missing_field_is_named() {
     let body = example_with(|v| {
         v.as_object_mut().unwrap().remove("court");
@@ -166,4 +191,29 @@ fn notice_payloads_never_carry_the_confidential_flags() {
         let json = serde_json::to_string(&n.payload).unwrap();
         assert!(!json.contains("asylum") && !json.contains("vawa"), "{json}");
     }
+}
+
+#[test]
+fn an_email_is_one_plain_address_and_the_field_is_named() {
+    let bad = [
+        ("a@b.example, evil@x.example", "one address"),
+        ("Evil <evil@x.example>", "one address"),
+        ("a@b.example;c@d.example", "one address"),
+        ("no-at-sign.example", "not a valid email"),
+        ("a@", "not a valid email"),
+    ];
+    for (email, why) in bad {
+        let body = example_with(|v| v["counsel"]["email"] = email.into());
+        let err = Case::from_json(&body).unwrap_err();
+        assert_eq!(err.field, "counsel.email", "{email}");
+        assert!(err.reason.contains(why), "{email}: {err}");
+        assert!(!err.to_string().contains(email), "{err}");
+        let body = example_with(|v| v["respondent"]["email"] = email.into());
+        assert_eq!(
+            Case::from_json(&body).unwrap_err().field,
+            "respondent.email"
+        );
+    }
+    let body = example_with(|v| v["respondent"]["email"] = "maria.lopez+pd@mail.example".into());
+    assert!(Case::from_json(&body).is_ok());
 }

@@ -91,6 +91,10 @@ fn text(value: impl Into<String>) -> ShortText {
     ShortText::parse(value).expect("generated text is valid")
 }
 
+fn email(value: impl Into<String>) -> crate::domain::EmailAddress {
+    crate::domain::EmailAddress::parse(value).expect("generated emails are valid")
+}
+
 /// A uniformly random day in `[from, to)`; `from` when the range is empty.
 fn between(rng: &mut impl Rng, from: NaiveDate, to: NaiveDate) -> NaiveDate {
     let days = (to - from).num_days();

@@ -90,7 +90,7 @@ pub(super) fn counsel(seed: u64, court_index: usize, court: &Court, k: u64) -> C
     let email = rng.random_bool(0.92).then(|| {
         let domain = EMAIL_DOMAINS[rng.random_range(0..EMAIL_DOMAINS.len())];
         let family_part: String = email_part(&family);
-        text(format!("{}.{family_part}@{domain}", email_part(&given)))
+        super::email(format!("{}.{family_part}@{domain}", email_part(&given)))
     });
     let address = rng.random_bool(0.97).then(|| {
         let town = &court.towns[0];

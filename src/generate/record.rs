@@ -223,7 +223,7 @@ pub(super) fn build(rng: &mut impl Rng, seed: u64, index: u64) -> Case {
         0.07 + if age < 35 { 0.05 } else { 0.0 } + if counsel.is_some() { 0.03 } else { 0.0 };
     let email = rng
         .random_bool(p_email)
-        .then(|| text(person::email(&given, &family, rng)));
+        .then(|| super::email(person::email(&given, &family, rng)));
     let address = person::address(court, rng);
 
     Case {

@@ -30,7 +30,7 @@ enum Transport {
     /// An SMTP relay.
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
     /// `.eml` files in a pickup directory.
-    Pickup(std::path::PathBuf),
+    Pickup(std::path::PathBuf, crate::files::Access),
 }
 
 /// Sends notices by email.
@@ -45,6 +45,15 @@ pub struct EmailChannel {
 impl EmailChannel {
     /// A channel for the configured relay; fails only on a bad `from` or TLS setup.
     pub fn new(s: &SmtpSettings, office: Office) -> Result<Self, SendError> {
+        Self::with_access(s, office, crate::files::Access::default())
+    }
+
+    /// [`Self::new`], with the access `.eml` files in a pickup directory are created with.
+    pub fn with_access(
+        s: &SmtpSettings,
+        office: Office,
+        access: crate::files::Access,
+    ) -> Result<Self, SendError> {
         let builder = match s.security {
             SmtpSecurity::Plain => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host),
             SmtpSecurity::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.host)
@@ -64,7 +73,7 @@ impl EmailChannel {
             .parse()
             .map_err(|_| SendError::Permanent("notify.smtp.from is not a mailbox".into()))?;
         let transport = match &s.pickup_dir {
-            Some(dir) => Transport::Pickup(dir.clone()),
+            Some(dir) => Transport::Pickup(dir.clone(), access),
             None => Transport::Smtp(builder.build()),
         };
         Ok(Self {
@@ -94,22 +103,35 @@ impl EmailChannel {
             .map_err(|_| SendError::Permanent("message could not be built".into()))?;
         match &self.transport {
             Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| classify(&e)),
-            Transport::Pickup(dir) => write_pickup(dir, key, &message.formatted()).await,
+            Transport::Pickup(dir, access) => {
+                write_pickup(dir, *access, key, message.formatted()).await
+            }
         }
     }
 }
 
 /// Writes one `.eml` file named after the key's digest, atomically (temporary file, then rename),
 /// so a retried notice replaces its own file and never makes a second one.
-async fn write_pickup(dir: &std::path::Path, key: &str, bytes: &[u8]) -> Result<(), SendError> {
+async fn write_pickup(
+    dir: &std::path::Path,
+    access: crate::files::Access,
+    key: &str,
+    bytes: Vec<u8>,
+) -> Result<(), SendError> {
     let name = hex::encode(Sha256::digest(key.as_bytes()));
-    let io = |_| SendError::Transient("pickup directory not writable".into());
-    tokio::fs::create_dir_all(dir).await.map_err(io)?;
-    let tmp = dir.join(format!(".{name}.tmp"));
-    tokio::fs::write(&tmp, bytes).await.map_err(io)?;
-    tokio::fs::rename(&tmp, dir.join(format!("{name}.eml")))
-        .await
-        .map_err(io)
+    let dir = dir.to_path_buf();
+    let written = tokio::task::spawn_blocking(move || {
+        access.create_dir(&dir)?;
+        let tmp = dir.join(format!(".{name}.tmp"));
+        access.write(&tmp, &bytes)?;
+        std::fs::rename(&tmp, dir.join(format!("{name}.eml")))?;
+        Ok::<_, crate::files::FilesError>(())
+    })
+    .await;
+    match written {
+        Ok(Ok(())) => Ok(()),
+        _ => Err(SendError::Transient("pickup directory not writable".into())),
+    }
 }
 
 /// `<sha256(key)[..32 hex]@domain>`: stable for a key, and opaque (the key names the case).
@@ -153,5 +175,20 @@ mod tests {
         );
         assert!(a.starts_with('<') && a.ends_with("@docket.example>"));
         assert!(!a.contains("DEN"));
+    }
+
+    #[tokio::test]
+    async fn pickup_files_are_readable_by_the_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("mail");
+        let access = crate::files::Access::default();
+        write_pickup(&dir, access, "k/1", b"To: x".to_vec())
+            .await
+            .unwrap();
+        let name = hex::encode(Sha256::digest(b"k/1"));
+        assert_eq!(mode(&dir.join(format!("{name}.eml"))), 0o600);
+        assert_eq!(mode(&dir), 0o700);
     }
 }

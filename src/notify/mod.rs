@@ -45,9 +45,21 @@ pub struct Channels {
 impl Channels {
     /// Builds both channels from settings.
     pub fn from_settings(s: &NotifySettings) -> Result<Self, SendError> {
+        Self::with_access(s, crate::files::Access::default())
+    }
+
+    /// Builds both channels, letters and `.eml` files created with `access`.
+    pub fn with_access(
+        s: &NotifySettings,
+        access: crate::files::Access,
+    ) -> Result<Self, SendError> {
         Ok(Self {
-            email: email::EmailChannel::new(&s.smtp, s.office.clone())?,
-            letters: print::PrintChannel::new(s.print_dir.clone(), s.office.clone()),
+            email: email::EmailChannel::with_access(&s.smtp, s.office.clone(), access)?,
+            letters: print::PrintChannel::with_access(
+                s.print_dir.clone(),
+                s.office.clone(),
+                access,
+            ),
         })
     }
 

@@ -25,6 +25,7 @@ use super::SendError;
 use super::letter;
 use super::templates::{self, Office};
 use crate::domain::{Channel, NoticePayload};
+use crate::files::Access;
 
 /// Manifest file name in each day's folder.
 pub const MANIFEST: &str = "manifest.ndjson";
@@ -32,6 +33,7 @@ pub const MANIFEST: &str = "manifest.ndjson";
 /// Writes letters into the print folder.
 #[derive(Clone)]
 pub struct PrintChannel {
+    access: Access,
     root: PathBuf,
     office: Office,
     manifests: Arc<Mutex<Manifests>>,
@@ -87,14 +89,27 @@ pub fn file_name(key: &str) -> String {
     format!("{safe}.pdf")
 }
 
+fn files_io(e: crate::files::FilesError) -> SendError {
+    match e {
+        crate::files::FilesError::Io(e) => io(e),
+        other => SendError::Permanent(other.to_string()),
+    }
+}
+
 fn io(e: std::io::Error) -> SendError {
     SendError::Transient(format!("print folder: {}", e.kind()))
 }
 
 impl PrintChannel {
-    /// A channel writing under `root`.
+    /// A channel writing under `root`, files readable by the owner only.
     pub fn new(root: PathBuf, office: Office) -> Self {
+        Self::with_access(root, office, Access::default())
+    }
+
+    /// A channel writing under `root` with the given file access.
+    pub fn with_access(root: PathBuf, office: Office, access: Access) -> Self {
         Self {
+            access,
             root,
             office,
             manifests: Arc::new(Mutex::new(Manifests::default())),
@@ -117,11 +132,18 @@ impl PrintChannel {
         let lang = notice.lang.code();
         let letter = letter::render(&notice, &payload.addressee_name, address, &self.office);
         let dir = self.day_dir(payload);
-        tokio::fs::create_dir_all(&dir).await.map_err(io)?;
         let file = file_name(key);
         let tmp = dir.join(format!(".{file}.{}.tmp", uuid::Uuid::new_v4().simple()));
-        tokio::fs::write(&tmp, &letter.pdf).await.map_err(io)?;
-        tokio::fs::rename(&tmp, dir.join(&file)).await.map_err(io)?;
+        let (access, folder, target, pdf) = (self.access, dir.clone(), dir.join(&file), letter.pdf);
+        tokio::task::spawn_blocking(move || {
+            access.create_dir(&folder)?;
+            access.write(&tmp, &pdf)?;
+            std::fs::rename(&tmp, &target)?;
+            Ok::<_, crate::files::FilesError>(())
+        })
+        .await
+        .map_err(|_| SendError::Transient("print folder: writer stopped".into()))?
+        .map_err(files_io)?;
         let entry = ManifestEntry {
             file,
             key: key.to_string(),
@@ -156,12 +178,8 @@ impl PrintChannel {
             .map_err(|_| SendError::Permanent("manifest entry".into()))?;
         line.push('\n');
         // One write of a whole line with O_APPEND: lines of concurrent relays do not interleave.
-        let mut f = tokio::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .await
-            .map_err(io)?;
+        let f = self.access.append_file(&path).map_err(files_io)?;
+        let mut f = tokio::fs::File::from_std(f);
         f.write_all(line.as_bytes()).await.map_err(io)?;
         f.flush().await.map_err(io)?;
         // Read back with the next catch-up like any other line.

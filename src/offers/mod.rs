@@ -74,6 +74,8 @@ pub struct Command<'a> {
     pub today: NaiveDate,
     /// Count only; change nothing.
     pub dry_run: bool,
+    /// Expire offers before their deadline (needs a reason, which is recorded).
+    pub force: bool,
 }
 
 /// What a command did (or, in a dry run, would do).
@@ -119,6 +121,7 @@ pub async fn execute(pool: &PgPool, cmd: &Command<'_>) -> Result<Report, OfferEr
         actor: cmd.actor,
         reason: cmd.reason,
         today: cmd.today,
+        force: cmd.force,
     };
     let outcome = offers::apply(pool, run.id, &policy, &ids, &req).await?;
     Ok(Report {
@@ -137,6 +140,7 @@ pub async fn sweep(
 ) -> Result<(Outcome, Outcome), OfferError> {
     let (run, policy) = run_policy(pool, run).await?;
     let system = |action, reason| ActionRequest {
+        force: false,
         action,
         actor: "system",
         reason,

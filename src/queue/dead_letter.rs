@@ -21,7 +21,8 @@ pub const KIND_HEADER: &str = "x-docket-kind";
 pub struct DeadLetter {
     /// The body to preserve (the original message, or one job re-wrapped as a single-case message).
     pub body: Vec<u8>,
-    /// Category: `decode`, `validation`, `unknown_run`, `too_large`, `delivery_limit`.
+    /// Category: `decode`, `validation`, `unknown_run`, `too_large`, `delivery_limit`,
+    /// `facts_mismatch`, `not_in_run`.
     pub kind: &'static str,
     /// Field path that was refused.
     pub field: String,

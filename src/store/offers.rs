@@ -37,6 +37,35 @@ pub struct ActionRequest<'a> {
     pub reason: &'a str,
     /// The day it happens (deadlines count from it).
     pub today: NaiveDate,
+    /// Expire an offer before its deadline (with a reason).
+    pub force: bool,
+}
+
+/// Why an Expire must not happen yet: the deadline is today or later and the request does not
+/// force it, or forces it without a reason.
+fn early_expiry(req: &ActionRequest<'_>, deadline: Option<NaiveDate>) -> Option<String> {
+    let deadline = deadline.filter(|d| *d >= req.today)?;
+    if req.action != Action::Expire {
+        return None;
+    }
+    if !req.force {
+        return Some(format!(
+            "the deadline {deadline} has not passed; expiring earlier needs force and a reason"
+        ));
+    }
+    req.reason
+        .trim()
+        .is_empty()
+        .then(|| "forcing an expiry before the deadline needs a reason".to_string())
+}
+
+/// The reason stored with the transitions: a forced expiry says so.
+fn recorded_reason(req: &ActionRequest<'_>) -> String {
+    if req.force && req.action == Action::Expire {
+        format!("forced before the deadline: {}", req.reason.trim())
+    } else {
+        req.reason.to_string()
+    }
 }
 
 /// One transition that was applied.
@@ -124,20 +153,32 @@ pub async fn apply_chunk(
             });
         }
     }
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "SELECT case_id, state FROM offers WHERE run_id = $1 AND case_id = ANY($2) ORDER BY case_id FOR UPDATE",
+    let rows: Vec<(String, String, Option<NaiveDate>)> = sqlx::query_as(
+        "SELECT case_id, state, deadline FROM offers WHERE run_id = $1 AND case_id = ANY($2) \
+         ORDER BY case_id FOR UPDATE",
     )
     .bind(run_id)
     .bind(ids)
     .fetch_all(&mut *conn)
     .await?;
+    let deadlines: HashMap<String, NaiveDate> = rows
+        .iter()
+        .filter_map(|(id, _, d)| d.map(|d| (id.clone(), d)))
+        .collect();
     let current: HashMap<String, OfferState> = rows
         .into_iter()
-        .filter_map(|(id, s)| s.parse().ok().map(|s| (id, s)))
+        .filter_map(|(id, s, _)| s.parse().ok().map(|s| (id, s)))
         .collect();
     let mut out = Outcome::default();
     let mut moves: Vec<(String, OfferState, OfferState)> = Vec::new();
     for id in ids {
+        if let Some(reason) = early_expiry(req, deadlines.get(id).copied()) {
+            out.refused.push(Refused {
+                case_id: id.clone(),
+                reason,
+            });
+            continue;
+        }
         match current.get(id) {
             None => out.refused.push(Refused {
                 case_id: id.clone(),
@@ -192,7 +233,7 @@ pub async fn apply_chunk(
     .bind(&froms)
     .bind(&tos)
     .bind(req.actor)
-    .bind(req.reason)
+    .bind(recorded_reason(req))
     .fetch_all(&mut *conn)
     .await?;
     let transition_of: HashMap<String, i64> =

@@ -44,7 +44,15 @@ pub struct Inserted {
     pub counts: Vec<(i64, Decision, u64)>,
     /// (run id, case id) of the new `offer_recommended` outcomes.
     pub recommended: Vec<(i64, String)>,
+    /// (run id, case id, kind) of the jobs refused against the imported record:
+    /// [`FACTS_MISMATCH`] or [`NOT_IN_RUN`].
+    pub refused: Vec<(i64, String, &'static str)>,
 }
+
+/// Dead-letter kind of a job whose facts differ from the imported record of its case.
+pub const FACTS_MISMATCH: &str = "facts_mismatch";
+/// Dead-letter kind of a job whose case is not a member of its run.
+pub const NOT_IN_RUN: &str = "not_in_run";
 
 impl Inserted {
     /// Outcomes inserted in all.
@@ -57,6 +65,11 @@ impl Inserted {
 /// one): what is the same for the whole run (run id, rule set, worker) is sent once, not per row,
 /// and only counts and the new recommendations come back. A (run, case) that already has an
 /// outcome is left as it is.
+///
+/// The imported record is the truth: in the same statement, an outcome is written only for a
+/// member of the run whose facts hash equals the stored record's; the others come back in
+/// [`Inserted::refused`] (a different stored record: [`FACTS_MISMATCH`]; no membership:
+/// [`NOT_IN_RUN`]) for the caller to dead-letter.
 pub async fn insert_batch(
     conn: &mut PgConnection,
     outcomes: &[NewOutcome],
@@ -86,19 +99,30 @@ pub async fn insert_batch(
         }
         let rows: Vec<(String, i64, Option<Vec<String>>)> = sqlx::query_as(
             r#"
-            WITH ins AS (
-                INSERT INTO outcomes (run_id, case_id, job_id, decision, score, fired, rules_name,
-                                      rules_version, rules_hash, facts_hash, worker)
-                SELECT $1, t.case_id, t.job_id, t.decision, t.score, t.fired::jsonb, $2, $3, $4,
-                       t.facts_hash, $5
+            WITH chk AS (
+                SELECT t.*, rc.case_id IS NOT NULL AS member, c.facts_hash AS imported
                 FROM UNNEST($6::text[], $7::uuid[], $8::text[], $9::int[], $10::text[], $11::text[])
                      AS t(case_id, job_id, decision, score, fired, facts_hash)
+                LEFT JOIN run_cases rc ON rc.run_id = $1 AND rc.case_id = t.case_id
+                LEFT JOIN cases c ON c.case_id = t.case_id
+            ), ins AS (
+                INSERT INTO outcomes (run_id, case_id, job_id, decision, score, fired, rules_name,
+                                      rules_version, rules_hash, facts_hash, worker)
+                SELECT $1, k.case_id, k.job_id, k.decision, k.score, k.fired::jsonb, $2, $3, $4,
+                       k.facts_hash, $5
+                FROM chk k WHERE k.member AND k.imported = k.facts_hash
                 ON CONFLICT (run_id, case_id) DO NOTHING
                 RETURNING case_id, decision
             )
             SELECT decision, count(*),
                    array_agg(case_id) FILTER (WHERE decision = 'offer_recommended')
             FROM ins GROUP BY decision
+            UNION ALL
+            SELECT CASE WHEN k.imported IS DISTINCT FROM k.facts_hash AND k.imported IS NOT NULL
+                        THEN 'facts_mismatch' ELSE 'not_in_run' END,
+                   count(*), array_agg(k.case_id)
+            FROM chk k WHERE NOT k.member OR k.imported IS DISTINCT FROM k.facts_hash
+            GROUP BY 1
             "#,
         )
         .bind(run_id)
@@ -114,12 +138,20 @@ pub async fn insert_batch(
         .bind(&facts)
         .fetch_all(&mut *conn)
         .await?;
-        for (decision, count, recommended) in rows {
-            if let Ok(d) = decision.parse::<Decision>() {
-                inserted.counts.push((run_id, d, count as u64));
-            }
-            let ids = recommended.unwrap_or_default().into_iter();
-            inserted.recommended.extend(ids.map(|id| (run_id, id)));
+        for (decision, count, ids) in rows {
+            let ids = ids.unwrap_or_default().into_iter();
+            let refused = match decision.as_str() {
+                FACTS_MISMATCH => FACTS_MISMATCH,
+                NOT_IN_RUN => NOT_IN_RUN,
+                _ => {
+                    if let Ok(d) = decision.parse::<Decision>() {
+                        inserted.counts.push((run_id, d, count as u64));
+                    }
+                    inserted.recommended.extend(ids.map(|id| (run_id, id)));
+                    continue;
+                }
+            };
+            inserted.refused.extend(ids.map(|id| (run_id, id, refused)));
         }
     }
     Ok(inserted)
@@ -150,6 +182,37 @@ pub struct StoredOutcome {
     pub decided_at: DateTime<Utc>,
     /// Which worker decided it.
     pub worker: String,
+}
+
+/// Makes the cases of an open run's jobs members of it when they were never imported (their
+/// records are stored first) or carry exactly the imported facts; negative sequence numbers keep
+/// them out of enqueue's watermark. Runs inside the batch's transaction, before [`insert_batch`].
+pub async fn join_open_run(
+    conn: &mut PgConnection,
+    run_id: i64,
+    cases: &[crate::domain::Case],
+) -> Result<(), StoreError> {
+    super::cases::insert_missing(conn, cases).await?;
+    let ids: Vec<&str> = cases.iter().map(|c| c.case_id.as_str()).collect();
+    let hashes: Vec<String> = cases
+        .iter()
+        .map(|c| super::cases::facts_hash(&c.to_json()))
+        .collect();
+    sqlx::query(
+        r#"
+        INSERT INTO run_cases (run_id, case_id, seq)
+        SELECT $1, t.case_id, -nextval('run_cases_joined_seq')
+        FROM UNNEST($2::text[], $3::text[]) AS t(case_id, facts_hash)
+        JOIN cases c ON c.case_id = t.case_id AND c.facts_hash = t.facts_hash
+        ON CONFLICT (run_id, case_id) DO NOTHING
+        "#,
+    )
+    .bind(run_id)
+    .bind(&ids)
+    .bind(&hashes)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// The outcome of one case in one run, if it has been reviewed.

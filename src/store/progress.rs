@@ -146,7 +146,9 @@ pub async fn for_run(pool: &PgPool, name: &str) -> Result<RunProgress, StoreErro
 /// Progress of every run, in name order: three grouped queries whatever the number of runs.
 pub async fn all(pool: &PgPool) -> Result<Vec<RunProgress>, StoreError> {
     let runs: Vec<(String, String, i64, i64)> = sqlx::query_as(
-        "SELECT r.name, r.rules_name || '@' || r.rules_version, r.total_cases, \
+        "SELECT r.name, r.rules_name || '@' || r.rules_version, \
+                r.total_cases + (SELECT count(*) FROM run_cases j \
+                                 WHERE j.run_id = r.id AND j.seq < 0), \
                 coalesce(p.published_cases, 0) \
          FROM runs r LEFT JOIN run_publish_progress p ON p.run_id = r.id ORDER BY r.name",
     )

@@ -25,6 +25,8 @@ pub struct Run {
     pub as_of: NaiveDate,
     /// Courts the run is limited to, if any.
     pub courts: Option<Vec<String>>,
+    /// Whether jobs may bring cases that were never imported into the run.
+    pub open: bool,
 }
 
 /// What a new run is made of.
@@ -46,6 +48,8 @@ pub struct NewRun<'a> {
     pub courts: Option<&'a [String]>,
     /// Who created it.
     pub created_by: &'a str,
+    /// Whether jobs may bring new cases into the run (see [`Run::open`]).
+    pub open: bool,
 }
 
 /// Creates a run and fixes its membership (the imported cases of its courts), in one transaction.
@@ -57,10 +61,11 @@ pub async fn create(pool: &PgPool, new: &NewRun<'_>) -> Result<(Run, u64), Store
     let mut tx = pool.begin().await?;
     let run: Option<Run> = sqlx::query_as(
         r#"
-        INSERT INTO runs (name, rules_name, rules_version, rules_hash, rules_text, as_of, courts, created_by)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        INSERT INTO runs (name, rules_name, rules_version, rules_hash, rules_text, as_of, courts,
+                          created_by, open)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
         ON CONFLICT (name) DO NOTHING
-        RETURNING id, name, rules_name, rules_version, rules_hash, rules_text, as_of, courts
+        RETURNING id, name, rules_name, rules_version, rules_hash, rules_text, as_of, courts, open
         "#,
     )
     .bind(new.name)
@@ -71,6 +76,7 @@ pub async fn create(pool: &PgPool, new: &NewRun<'_>) -> Result<(Run, u64), Store
     .bind(new.as_of)
     .bind(new.courts)
     .bind(new.created_by)
+    .bind(new.open)
     .fetch_optional(&mut *tx)
     .await?;
     let run = run.ok_or_else(|| StoreError::RunExists(new.name.to_string()))?;
@@ -100,7 +106,8 @@ pub async fn create(pool: &PgPool, new: &NewRun<'_>) -> Result<(Run, u64), Store
 /// Finds a run by name.
 pub async fn find(pool: &PgPool, name: &str) -> Result<Option<Run>, StoreError> {
     Ok(sqlx::query_as(
-        "SELECT id, name, rules_name, rules_version, rules_hash, rules_text, as_of, courts FROM runs WHERE name = $1",
+        "SELECT id, name, rules_name, rules_version, rules_hash, rules_text, as_of, courts, open \
+         FROM runs WHERE name = $1",
     )
     .bind(name)
     .fetch_optional(pool)

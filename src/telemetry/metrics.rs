@@ -214,10 +214,16 @@ impl WorkerMetrics {
 
     /// Dead letters, all reasons together.
     pub fn dead_lettered(&self) -> u64 {
-        ["decode", "validation", "unknown_run"]
-            .iter()
-            .map(|r| self.jobs_dead_lettered.with_label_values(&[r]).get())
-            .sum()
+        [
+            "decode",
+            "validation",
+            "unknown_run",
+            "facts_mismatch",
+            "not_in_run",
+        ]
+        .iter()
+        .map(|r| self.jobs_dead_lettered.with_label_values(&[r]).get())
+        .sum()
     }
 
     /// The registry, for the `/metrics` endpoint.

@@ -237,6 +237,9 @@ async fn record(
                 tx.rollback().await.ok();
                 return Ok(None);
             }
+            for (run_id, cases) in &plan.joining {
+                outcomes::join_open_run(&mut tx, *run_id, cases).await?;
+            }
             let inserted = outcomes::insert_batch(&mut tx, &plan.outcomes, &shared.name).await?;
             super::offers::open(&mut tx, &plan, &inserted, &shared.name).await?;
             tx.commit().await.map_err(StoreError::from)?;
@@ -262,6 +265,9 @@ async fn record(
         }
     };
     control::park(shared, park, runs, &plan, batch).await?;
+    let mut plan = plan;
+    let refused = review::refused_letters(batch, &plan, &inserted.refused);
+    plan.dead_letters.extend(refused);
     dead_letter::publish_all(dead, &plan.dead_letters).await?;
     for letter in &plan.dead_letters {
         tracing::debug!(kind = letter.kind, field = %letter.field, reason = %letter.reason, "Dead-lettered.");
@@ -271,8 +277,10 @@ async fn record(
     for (_, d, n) in &inserted.counts {
         m.jobs_completed.with_label_values(&[d.as_str()]).inc_by(*n);
     }
-    m.jobs_duplicate
-        .inc_by(plan.outcomes.len() as u64 - inserted.total());
+    m.jobs_duplicate.inc_by(
+        (plan.outcomes.len() as u64)
+            .saturating_sub(inserted.total() + inserted.refused.len() as u64),
+    );
     for letter in &plan.dead_letters {
         m.jobs_dead_lettered.with_label_values(&[letter.kind]).inc();
     }

@@ -19,7 +19,7 @@ pub const DELIVERY_COUNT_HEADER: &str = "x-delivery-count";
 /// Turns a delivery into a [`Received`]: refused unread when too large or delivered too often,
 /// decoded otherwise.
 pub fn receive(d: Delivery, settings: &Settings) -> Received {
-    let deliveries = delivery_count(&d);
+    let deliveries = earlier_deliveries(&d);
     let max = settings.worker.max_message_bytes;
     let limit = u64::from(settings.amqp.delivery_limit);
     let mut r = if d.data.len() > max {
@@ -41,7 +41,18 @@ pub fn receive(d: Delivery, settings: &Settings) -> Received {
     r
 }
 
-/// The `x-delivery-count` of a delivery (0 on a first delivery, where the header is absent).
+/// Times the broker delivered the message before: its `x-delivery-count` when the broker says
+/// it is a redelivery, 0 on a first delivery whatever headers the producer set (a producer can
+/// set `x-delivery-count` itself; only the broker sets the `redelivered` flag).
+pub fn earlier_deliveries(d: &Delivery) -> u64 {
+    if d.redelivered {
+        delivery_count(d).max(1)
+    } else {
+        0
+    }
+}
+
+/// The `x-delivery-count` header of a delivery (0 when absent).
 pub fn delivery_count(d: &Delivery) -> u64 {
     d.properties
         .headers()

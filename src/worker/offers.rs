@@ -38,6 +38,9 @@ pub async fn open(
         if created.is_empty() || req.attorney_approval || req.background_check {
             continue;
         }
+        // A record missing here (jobs with different facts in one batch) is read from the
+        // database by the action instead.
+        let complete = records.len() == ids.len();
         let by_id: HashMap<String, Case> = records
             .into_iter()
             .map(|c| (c.case_id.as_str().to_string(), c))
@@ -50,10 +53,11 @@ pub async fn open(
             &ActionRequest {
                 action: Action::Offer,
                 actor: "system",
+                force: false,
                 reason: "the rule set requires neither approval nor a background check",
                 today: chrono::Utc::now().date_naive(),
             },
-            Some(&by_id),
+            complete.then_some(&by_id),
         )
         .await?;
         notices += out.applied.iter().map(|a| a.notices).sum::<u64>();

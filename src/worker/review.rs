@@ -62,6 +62,11 @@ impl Received {
 pub struct Plan {
     /// Outcomes to insert (one per run and case; duplicates inside the batch removed).
     pub outcomes: Vec<NewOutcome>,
+    /// Where each outcome's job is in the batch: (message index, job index), parallel to
+    /// `outcomes`, to dead-letter a job the database refuses.
+    pub origins: Vec<(usize, usize)>,
+    /// The cases of open runs' jobs, by run id: they join their run unless imported otherwise.
+    pub joining: HashMap<i64, Vec<Case>>,
     /// Refused messages and jobs.
     pub dead_letters: Vec<DeadLetter>,
     /// Jobs received in the batch.
@@ -69,6 +74,9 @@ pub struct Plan {
     /// The cases whose outcome recommends an offer, by run id and case id (the offer and its
     /// notices need the record).
     pub recommended: HashMap<(i64, String), Case>,
+    /// Recommended cases whose jobs in the batch carry different facts: their records are read
+    /// from the database, never taken from a job.
+    pub ambiguous: HashSet<(i64, String)>,
     /// The runs of the batch, by run id.
     pub runs: HashMap<i64, Arc<LoadedRun>>,
     /// Messages of paused runs, not reviewed: their index in the batch, by run name.
@@ -85,7 +93,7 @@ pub fn plan(
     gate: impl Fn(&str) -> Gate,
 ) -> Plan {
     let mut plan = Plan::default();
-    let mut seen: HashSet<(i64, String)> = HashSet::new();
+    let mut seen: HashSet<(i64, String, String)> = HashSet::new();
     for (index, msg) in batch.iter().enumerate() {
         plan.jobs += msg.job_count();
         let m = match &msg.decoded {
@@ -126,27 +134,9 @@ pub fn plan(
             }
             Gate::Review | Gate::Throttle(_) => {}
         }
-        for job in &m.jobs {
+        for (j, job) in m.jobs.iter().enumerate() {
             match &job.case {
-                Ok(case) => {
-                    if !seen.insert((run.id, case.case_id.as_str().to_string())) {
-                        continue;
-                    }
-                    let evaluation = run.rules.evaluate(case, &run.ctx);
-                    if evaluation.decision == Decision::OfferRecommended {
-                        plan.recommended
-                            .insert((run.id, case.case_id.as_str().to_string()), case.clone());
-                        plan.runs.entry(run.id).or_insert_with(|| run.clone());
-                    }
-                    plan.outcomes.push(NewOutcome {
-                        run_id: run.id,
-                        case_id: case.case_id.as_str().to_string(),
-                        job_id: job.job_id.expect("a job with a valid case has an id"),
-                        evaluation,
-                        rules: run.rules_ref.clone(),
-                        facts_hash: facts_hash(&case.to_json()),
-                    });
-                }
+                Ok(case) => plan.review(&mut seen, run, (index, j), job, case),
                 Err(e) if !m.batch => {
                     plan.dead_letters
                         .push(whole(msg, Some(&m.run_id), "validation", e));
@@ -160,6 +150,112 @@ pub fn plan(
         }
     }
     plan
+}
+
+impl Plan {
+    /// Reviews one valid job. Jobs of a case that carry the same facts are reviewed once; jobs of
+    /// a case that carry different facts are each planned, for the database to keep the one that
+    /// matches the imported record. Such a case's record is then not taken from the batch.
+    fn review(
+        &mut self,
+        seen: &mut HashSet<(i64, String, String)>,
+        run: &Arc<LoadedRun>,
+        origin: (usize, usize),
+        job: &DecodedJob,
+        case: &Case,
+    ) {
+        let case_id = case.case_id.as_str().to_string();
+        let hash = facts_hash(&case.to_json());
+        if !seen.insert((run.id, case_id.clone(), hash.clone())) {
+            return;
+        }
+        if run.open {
+            self.joining.entry(run.id).or_default().push(case.clone());
+        }
+        self.origins.push(origin);
+        let evaluation = run.rules.evaluate(case, &run.ctx);
+        if evaluation.decision == Decision::OfferRecommended {
+            let key = (run.id, case_id.clone());
+            if self.recommended.remove(&key).is_some() || self.ambiguous.contains(&key) {
+                self.ambiguous.insert(key);
+            } else {
+                self.recommended.insert(key, case.clone());
+            }
+            self.runs.entry(run.id).or_insert_with(|| run.clone());
+        }
+        self.outcomes.push(NewOutcome {
+            run_id: run.id,
+            case_id,
+            job_id: job.job_id.expect("a job with a valid case has an id"),
+            evaluation,
+            rules: run.rules_ref.clone(),
+            facts_hash: hash,
+        });
+    }
+}
+
+/// Dead letters for the jobs the database refused against the imported record (see
+/// [`crate::store::outcomes::insert_batch`]): each job alone, as received, with its kind.
+pub fn refused_letters(
+    batch: &[Received],
+    plan: &Plan,
+    refused: &[(i64, String, &'static str)],
+) -> Vec<DeadLetter> {
+    if refused.is_empty() {
+        return Vec::new();
+    }
+    let wanted: HashMap<(i64, &str), &'static str> = refused
+        .iter()
+        .map(|(run, case, kind)| ((*run, case.as_str()), *kind))
+        .collect();
+    let mut letters = Vec::with_capacity(refused.len());
+    for (outcome, &(index, j)) in plan.outcomes.iter().zip(&plan.origins) {
+        let Some(&kind) = wanted.get(&(outcome.run_id, outcome.case_id.as_str())) else {
+            continue;
+        };
+        let msg = &batch[index];
+        let Ok(m) = &msg.decoded else { continue };
+        let reason = if kind == crate::store::outcomes::FACTS_MISMATCH {
+            "the case's facts differ from its imported record; jobs must carry the imported \
+             case (docket enqueue publishes it)"
+        } else {
+            "the case is not a member of the run; new cases join only a run created with \
+             `docket run create NAME --open`"
+        };
+        let body = if m.batch {
+            job_of_batch(&msg.body, &m.run_id, j)
+        } else {
+            Some(msg.body.clone())
+        };
+        letters.push(DeadLetter {
+            body: body.unwrap_or_else(|| msg.body.clone()),
+            kind,
+            field: "case".into(),
+            reason: reason.into(),
+            run_id: Some(m.run_id.clone()),
+            deliveries: msg.deliveries,
+        });
+    }
+    letters
+}
+
+/// Job `j` of a batch message as a one-job batch message, exactly as received.
+fn job_of_batch(body: &[u8], run_id: &str, j: usize) -> Option<Vec<u8>> {
+    #[derive(serde::Deserialize)]
+    struct Jobs<'a> {
+        #[serde(borrow)]
+        jobs: Vec<&'a RawValue>,
+    }
+    let jobs: Jobs = serde_json::from_slice(body).ok()?;
+    let raw = jobs.jobs.get(j)?;
+    Some(
+        format!(
+            r#"{{"schema":"docket.review.batch/v1","run_id":{},"jobs":[{}]}}"#,
+            serde_json::to_string(run_id).expect("string serializes"),
+            raw.get()
+        )
+        .into_bytes(),
+    )
 }
 
 fn kind_of(e: &FieldError) -> &'static str {

@@ -55,6 +55,8 @@ pub struct LoadedRun {
     pub ctx: EvalContext,
     /// What the rule set says about offers (approval, background check, deadline).
     pub offer_policy: OfferPolicy,
+    /// Whether jobs may bring cases that were never imported into the run.
+    pub open: bool,
 }
 
 /// Why a run cannot be used.
@@ -145,6 +147,7 @@ impl RunCache {
                 courts: run.courts,
             },
             offer_policy: crate::offers::policy(&rules),
+            open: run.open,
             rules,
         });
         self.missing.remove(name);

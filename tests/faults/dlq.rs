@@ -74,6 +74,7 @@ async fn dead_letters_are_listed_without_loss_and_replayed_once_when_they_valida
             "later",
             "--rules",
             &rules.display().to_string(),
+            "--open",
         ],
         "create",
     );

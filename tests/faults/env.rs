@@ -117,8 +117,19 @@ impl FaultEnv {
         run_id
     }
 
+    /// [`Self::prepare`] with an open run: jobs may bring cases that were never imported.
+    pub async fn prepare_open(&self, n: usize, name: &str, rules: &Path) -> i64 {
+        let run_id = self.setup_with(n, name, rules, true).await;
+        self.run(&["enqueue", "--run", name, "--quiet"], "enqueue");
+        run_id
+    }
+
     /// A backlog of `n` cases imported and a run `name` created with `rules`; nothing enqueued.
     pub async fn setup(&self, n: usize, name: &str, rules: &Path) -> i64 {
+        self.setup_with(n, name, rules, false).await
+    }
+
+    async fn setup_with(&self, n: usize, name: &str, rules: &Path, open: bool) -> i64 {
         let backlog = self.dir.path().join("backlog.ndjson");
         let b = backlog.display().to_string();
         let cases = n.to_string();
@@ -128,7 +139,11 @@ impl FaultEnv {
         );
         self.run(&["import", &b], "import");
         let rules = rules.display().to_string();
-        self.run(&["run", "create", name, "--rules", &rules], "run");
+        let mut create = vec!["run", "create", name, "--rules", &rules];
+        if open {
+            create.push("--open");
+        }
+        self.run(&create, "run");
         sqlx::query_scalar("SELECT id FROM runs WHERE name = $1")
             .bind(name)
             .fetch_one(&self.pool)

@@ -31,7 +31,7 @@ async fn hostile_messages_are_refused_or_stored_verbatim_and_never_crash_the_wor
     // Arrange
     let env = FaultEnv::new().await;
     let rules = env.rules_without_approval();
-    let run_id = env.prepare(10, "hostile", &rules).await;
+    let run_id = env.prepare_open(10, "hostile", &rules).await;
     let run = "hostile";
     let mut ten_mb = message(run, |_| {});
     ten_mb.extend(std::iter::repeat_n(b' ', 10 * 1024 * 1024));

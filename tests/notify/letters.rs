@@ -148,3 +148,15 @@ async fn writing_a_letter_again_gives_the_same_file_and_one_manifest_line() {
     let raw = std::fs::read_to_string(path.parent().unwrap().join("manifest.ndjson")).unwrap();
     assert!(!raw.contains("Lopez") && !raw.contains("A012345678") && !raw.contains("Elm"));
 }
+
+#[tokio::test]
+async fn letters_and_their_manifest_are_readable_by_the_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = offer_letter(dir.path(), "en").await;
+    let day = path.parent().unwrap();
+    assert_eq!(mode(&path), 0o600, "letter");
+    assert_eq!(mode(&day.join("manifest.ndjson")), 0o600, "manifest");
+    assert_eq!(mode(day), 0o700, "day folder");
+}

@@ -139,6 +139,12 @@ impl TestEnv {
 
     /// Publishes raw bodies to the jobs exchange with confirms.
     pub async fn publish_raw(&self, bodies: &[Vec<u8>]) {
+        self.publish_with_headers(bodies, FieldTable::default())
+            .await;
+    }
+
+    /// Publishes raw bodies with `headers` to the jobs exchange with confirms.
+    pub async fn publish_with_headers(&self, bodies: &[Vec<u8>], headers: FieldTable) {
         let conn = docket::queue::connect(&self.settings.amqp, "test")
             .await
             .unwrap();
@@ -154,7 +160,7 @@ impl TestEnv {
             .unwrap();
         let mut pending = Vec::new();
         for b in bodies {
-            pending.push(p.send(b, None, FieldTable::default()).await.unwrap());
+            pending.push(p.send(b, None, headers.clone()).await.unwrap());
         }
         futures_util::stream::iter(pending)
             .for_each(|c| async move { docket::queue::publish::confirmed(c).await.unwrap() })

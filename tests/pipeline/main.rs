@@ -2,7 +2,9 @@
 //! Each test uses its own database and its own queue names.
 
 mod api;
+mod api_input;
 mod helpers;
+mod integrity;
 mod offers;
 mod policy;
 mod prefetch;
@@ -47,6 +49,20 @@ async fn create_run(env: &TestEnv, name: &str) -> (i64, u64) {
         Path::new("config/rules/morton-2011.toml"),
         &[],
         None,
+    )
+    .await
+    .unwrap()
+}
+
+/// A run that jobs may bring new cases into (`docket run create NAME --open`).
+async fn create_open_run(env: &TestEnv, name: &str) -> (i64, u64) {
+    docket::commands::run_create_with(
+        &env.pool,
+        name,
+        Path::new("config/rules/morton-2011.toml"),
+        &[],
+        None,
+        true,
     )
     .await
     .unwrap()
@@ -167,7 +183,7 @@ fn edited(edit: impl FnOnce(&mut serde_json::Value)) -> String {
 async fn poison_messages_are_dead_lettered_with_reasons_and_good_ones_reviewed() {
     // Arrange
     let env = TestEnv::new().await;
-    let (run_id, _) = create_run(&env, "poison").await;
+    let (run_id, _) = create_open_run(&env, "poison").await;
     let good = |i: usize| {
         single(
             "poison",
@@ -242,7 +258,7 @@ async fn poison_messages_are_dead_lettered_with_reasons_and_good_ones_reviewed()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_job_inside_a_batch_message_is_dead_lettered_alone() {
     let env = TestEnv::new().await;
-    let (run_id, _) = create_run(&env, "batch").await;
+    let (run_id, _) = create_open_run(&env, "batch").await;
     let job = |case: String| format!(r#"{{"job_id":"{}","case":{case}}}"#, uuid::Uuid::new_v4());
     let jobs = [
         job(edited(|v| v["case_id"] = "B-1".into())),
@@ -316,7 +332,7 @@ async fn import_keeps_good_lines_and_reports_bad_ones_by_line_number() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_published_by_hand_per_the_contract_is_reviewed_and_shown() {
     let env = TestEnv::new().await;
-    let (run_id, _) = create_run(&env, "by-hand").await;
+    let (run_id, _) = create_open_run(&env, "by-hand").await;
     env.publish_raw(&[single("by-hand", EXAMPLE)]).await;
     let worker = env.start_worker(None);
     env.wait_for_outcomes(run_id, 1, Duration::from_secs(30))

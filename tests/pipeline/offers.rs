@@ -43,6 +43,7 @@ fn cmd<'a>(run: &'a str, action: Action, ids: Vec<String>, today: NaiveDate) -> 
         reason: "test",
         today,
         dry_run: false,
+        force: false,
     }
 }
 
@@ -106,6 +107,7 @@ async fn recommendations_become_offers_answers_and_closures_with_one_notice_set_
         &env.pool,
         &Command {
             dry_run: true,
+            force: false,
             ..all("life", Action::Approve, today)
         },
     )

@@ -51,6 +51,7 @@ async fn a_vacated_policy_pauses_its_run_refuses_offers_and_holds_notices_until_
         reason: "test",
         today,
         dry_run: false,
+        force: false,
     };
     for action in [Action::Approve, Action::ClearBackground] {
         execute(&env.pool, &cmd(action, Vec::new())).await.unwrap();
@@ -201,6 +202,7 @@ async fn the_worker_makes_no_offer_under_a_halted_policy_even_for_a_run_left_act
         reason: "policy reinstated",
         today: chrono::NaiveDate::from_ymd_opt(2012, 1, 16).unwrap(),
         dry_run: false,
+        force: false,
     };
     let made = execute(p, &offer_all).await.unwrap();
 
@@ -235,6 +237,7 @@ async fn an_offer_waits_for_a_halt_in_progress_and_is_refused_when_it_commits() 
         reason: "test",
         today: chrono::NaiveDate::from_ymd_opt(2012, 1, 16).unwrap(),
         dry_run: false,
+        force: false,
     };
     for action in [Action::Approve, Action::ClearBackground] {
         execute(&env.pool, &cmd(action)).await.unwrap();
