@@ -30,6 +30,9 @@ pub enum SendError {
     /// Retrying cannot help (5xx, no address, unreadable payload).
     #[error("permanent: {0}")]
     Permanent(String),
+    /// The notice must not go out as it is (a character no font prints): held for a person.
+    #[error("held: {0}")]
+    Held(String),
 }
 
 /// The channels a relay sends through.
@@ -46,7 +49,12 @@ impl Channels {
     pub fn from_settings(s: &NotifySettings) -> Result<Self, SendError> {
         Ok(Self {
             email: email::EmailChannel::new(&s.smtp, s.office.clone())?,
-            letters: print::PrintChannel::new(s.print_dir.clone(), s.office.clone()),
+            letters: print::PrintChannel::new(
+                s.print_dir.clone(),
+                s.office.clone(),
+                pdf::FontSet::load(&s.fonts_dir)
+                    .map_err(|e| SendError::Permanent(e.to_string()))?,
+            ),
         })
     }
 

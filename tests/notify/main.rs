@@ -6,4 +6,5 @@ mod letters;
 mod relay;
 #[path = "../common/scratch.rs"]
 mod scratch;
+mod scripts;
 mod smtp_sink;
