@@ -1,8 +1,8 @@
 //! Lays a rendered [`Notice`] out as a printed letter: letterhead, date, address block, caption,
 //! title, body, signature, the reply slip, and "Page n of m" footers.
 
-use super::pdf::{self, Font, PAGE_HEIGHT, PAGE_WIDTH, Page};
-use super::templates::{Block, Lang, Notice, Office};
+use super::pdf::{self, DocInfo, FontSet, PAGE_HEIGHT, PAGE_WIDTH, Page, PdfError, Style};
+use super::templates::{Block, Lang, Notice, Office, ResponseForm};
 use crate::domain::Address;
 
 const LEFT: f32 = 72.0;
@@ -11,6 +11,8 @@ const TOP: f32 = PAGE_HEIGHT - 54.0;
 const BOTTOM: f32 = 72.0;
 const BODY: f32 = 10.0;
 const LEADING: f32 = 13.0;
+/// Width of the office's column at the top right of the letterhead.
+const OFFICE_COLUMN: f32 = 180.0;
 
 /// A laid-out letter.
 #[derive(Debug, Clone)]
@@ -21,19 +23,25 @@ pub struct Letter {
     pub pages: usize,
 }
 
-struct Layout {
+struct Layout<'f> {
+    fonts: &'f FontSet,
     pages: Vec<Page>,
     page: Page,
     y: f32,
 }
 
-impl Layout {
-    fn new() -> Self {
+impl<'f> Layout<'f> {
+    fn new(fonts: &'f FontSet) -> Self {
         Self {
+            fonts,
             pages: Vec::new(),
             page: Page::default(),
             y: TOP,
         }
+    }
+
+    fn width(&self, style: Style, size: f32, text: &str) -> f32 {
+        pdf::width(self.fonts, style, size, text)
     }
 
     /// Starts a new page unless `height` points still fit on this one.
@@ -44,10 +52,11 @@ impl Layout {
         }
     }
 
-    fn line(&mut self, x: f32, font: Font, size: f32, text: &str) {
+    /// One line of short text that always fits (labels, dates).
+    fn line(&mut self, x: f32, style: Style, size: f32, text: &str) {
         self.ensure(size + 2.0);
         self.y -= size + 3.0;
-        self.page.text(x, self.y, font, size, text);
+        self.page.text(x, self.y, style, size, text);
     }
 
     fn gap(&mut self, points: f32) {
@@ -55,11 +64,24 @@ impl Layout {
     }
 
     /// Word-wraps `text` between `x` and the right margin.
-    fn wrapped(&mut self, x: f32, font: Font, size: f32, text: &str) {
-        for l in wrap(text, font, size, RIGHT - x) {
-            self.ensure(LEADING);
-            self.y -= LEADING;
-            self.page.text(x, self.y, font, size, &l);
+    fn wrapped(&mut self, x: f32, style: Style, size: f32, text: &str) {
+        self.wrapped_within(x, RIGHT - x, style, size, size * 1.3, text);
+    }
+
+    /// Word-wraps `text` into lines of at most `max` points from `x`, `leading` apart.
+    fn wrapped_within(
+        &mut self,
+        x: f32,
+        max: f32,
+        style: Style,
+        size: f32,
+        leading: f32,
+        text: &str,
+    ) {
+        for l in wrap(self.fonts, text, style, size, max) {
+            self.ensure(leading);
+            self.y -= leading;
+            self.page.text(x, self.y, style, size, &l);
         }
     }
 
@@ -71,28 +93,41 @@ impl Layout {
                 Lang::Es => format!("Página {} de {}", i + 1, total),
                 _ => format!("Page {} of {}", i + 1, total),
             };
-            let w = pdf::width(Font::Regular, 8.0, &label);
-            page.text((PAGE_WIDTH - w) / 2.0, 40.0, Font::Regular, 8.0, &label);
+            let w = pdf::width(self.fonts, Style::Regular, 8.0, &label);
+            page.text((PAGE_WIDTH - w) / 2.0, 40.0, Style::Regular, 8.0, &label);
         }
         self.pages
     }
 }
 
-/// Splits `text` into lines no wider than `max` points.
-fn wrap(text: &str, font: Font, size: f32, max: f32) -> Vec<String> {
+/// Splits `text` into lines no wider than `max` points. A word wider than a line (a long name
+/// written without spaces, as Chinese names are) is broken between characters.
+fn wrap(fonts: &FontSet, text: &str, style: Style, size: f32, max: f32) -> Vec<String> {
+    let space = pdf::width(fonts, style, size, " ");
     let mut lines = Vec::new();
     let mut cur = String::new();
+    let mut cur_w = 0.0;
     for word in text.split_whitespace() {
-        let candidate = if cur.is_empty() {
-            word.to_string()
-        } else {
-            format!("{cur} {word}")
-        };
-        if !cur.is_empty() && pdf::width(font, size, &candidate) > max {
-            lines.push(std::mem::replace(&mut cur, word.to_string()));
-        } else {
-            cur = candidate;
+        let w = pdf::width(fonts, style, size, word);
+        if !cur.is_empty() && cur_w + space + w <= max {
+            cur.push(' ');
+            cur.push_str(word);
+            cur_w += space + w;
+            continue;
         }
+        if !cur.is_empty() {
+            lines.push(std::mem::take(&mut cur));
+        }
+        if w <= max {
+            cur = word.to_string();
+            cur_w = w;
+            continue;
+        }
+        let mut pieces = break_word(fonts, word, style, size, max);
+        let last = pieces.pop().unwrap_or_default();
+        lines.extend(pieces);
+        cur_w = pdf::width(fonts, style, size, &last);
+        cur = last;
     }
     if !cur.is_empty() {
         lines.push(cur);
@@ -100,48 +135,61 @@ fn wrap(text: &str, font: Font, size: f32, max: f32) -> Vec<String> {
     lines
 }
 
+/// Breaks one word into pieces no wider than `max` (at least one character each).
+fn break_word(fonts: &FontSet, word: &str, style: Style, size: f32, max: f32) -> Vec<String> {
+    let mut pieces = Vec::new();
+    let mut cur = String::new();
+    for c in word.chars() {
+        cur.push(c);
+        if cur.chars().count() > 1 && pdf::width(fonts, style, size, &cur) > max {
+            cur.pop();
+            pieces.push(std::mem::replace(&mut cur, c.to_string()));
+        }
+    }
+    if !cur.is_empty() {
+        pieces.push(cur);
+    }
+    pieces
+}
+
 fn letterhead(l: &mut Layout, office: &Office) {
-    l.line(
+    let left_max = RIGHT - LEFT - OFFICE_COLUMN - 12.0;
+    l.wrapped_within(
         LEFT,
-        Font::Bold,
-        13.0,
+        left_max,
+        Style::Bold,
+        12.0,
+        15.0,
         "U.S. Department of Homeland Security",
     );
-    l.line(LEFT, Font::Regular, 10.0, &office.agency);
-    l.line(
+    l.wrapped_within(LEFT, left_max, Style::Regular, 10.0, 13.0, &office.agency);
+    l.wrapped_within(
         LEFT,
-        Font::Regular,
+        left_max,
+        Style::Regular,
         10.0,
+        13.0,
         "Office of the Principal Legal Advisor",
     );
-    let top = TOP;
-    let mut y = top;
+    let mut y = TOP;
     let mut right_lines = vec![office.name.clone()];
     right_lines.extend(office.address.iter().cloned());
     right_lines.push(format!("Tel. {}", office.phone));
     right_lines.push(office.email.clone());
     for t in &right_lines {
-        y -= 11.0;
-        let w = pdf::width(Font::Regular, 8.5, t);
-        l.page.text(RIGHT - w, y, Font::Regular, 8.5, t);
+        for piece in wrap(l.fonts, t, Style::Regular, 8.5, OFFICE_COLUMN) {
+            y -= 11.0;
+            let w = l.width(Style::Regular, 8.5, &piece);
+            l.page.text(RIGHT - w, y, Style::Regular, 8.5, &piece);
+        }
     }
     l.y = l.y.min(y) - 6.0;
     l.page.line(LEFT, l.y, RIGHT, l.y, 1.2);
     l.gap(8.0);
 }
 
-/// Lays out `notice` for the addressee at `address` and writes the PDF.
-pub fn render(notice: &Notice, addressee: &str, address: &Address, office: &Office) -> Letter {
-    let mut l = Layout::new();
-    letterhead(&mut l, office);
-    for para in &notice.interpreter_notice {
-        l.wrapped(LEFT, Font::Bold, 9.0, para);
-        l.gap(4.0);
-    }
-    l.gap(6.0);
-    let w = pdf::width(Font::Regular, BODY, &notice.date_line);
-    l.line(RIGHT - w, Font::Regular, BODY, &notice.date_line);
-    l.gap(10.0);
+/// Address block and caption: every value wraps inside the margins, whatever its length.
+fn addressee_and_caption(l: &mut Layout, notice: &Notice, addressee: &str, address: &Address) {
     let city = format!(
         "{}, {} {}",
         address.city.as_str(),
@@ -149,79 +197,140 @@ pub fn render(notice: &Notice, addressee: &str, address: &Address, office: &Offi
         address.postal_code.as_str()
     );
     for t in [addressee, address.line1.as_str(), city.as_str()] {
-        l.line(LEFT, Font::Regular, BODY, t);
+        l.wrapped(LEFT, Style::Regular, BODY, t);
     }
     l.gap(16.0);
+    let value_x = LEFT + 110.0;
     for (label, value) in &notice.caption {
-        l.line(LEFT, Font::Bold, BODY, &format!("{label}:"));
-        l.page.text(LEFT + 110.0, l.y, Font::Regular, BODY, value);
+        let lines = wrap(l.fonts, value, Style::Regular, BODY, RIGHT - value_x);
+        l.ensure(LEADING * lines.len().min(3) as f32);
+        l.y -= LEADING;
+        l.page
+            .text(LEFT, l.y, Style::Bold, BODY, &format!("{label}:"));
+        for (i, v) in lines.iter().enumerate() {
+            if i > 0 {
+                l.ensure(LEADING);
+                l.y -= LEADING;
+            }
+            l.page.text(value_x, l.y, Style::Regular, BODY, v);
+        }
     }
-    l.gap(14.0);
-    l.wrapped(LEFT, Font::Bold, 12.0, &notice.title);
-    l.gap(10.0);
-    l.line(LEFT, Font::Regular, BODY, &notice.salutation);
-    l.gap(6.0);
+}
+
+fn body(l: &mut Layout, notice: &Notice) {
     for block in &notice.blocks {
         match block {
             Block::Heading(h) => {
                 l.gap(4.0);
                 l.ensure(LEADING * 3.0);
-                l.wrapped(LEFT, Font::Bold, 10.5, h);
+                l.wrapped(LEFT, Style::Bold, 10.5, h);
             }
             Block::Para(p) => {
-                l.wrapped(LEFT, Font::Regular, BODY, p);
+                l.wrapped(LEFT, Style::Regular, BODY, p);
                 l.gap(6.0);
             }
             Block::Bullets(items) => {
                 for item in items {
                     l.ensure(LEADING);
                     l.page
-                        .text(LEFT + 8.0, l.y - LEADING, Font::Regular, BODY, "•");
-                    l.wrapped(LEFT + 20.0, Font::Regular, BODY, item);
+                        .text(LEFT + 8.0, l.y - LEADING, Style::Regular, BODY, "•");
+                    l.wrapped(LEFT + 20.0, Style::Regular, BODY, item);
                 }
                 l.gap(6.0);
             }
         }
     }
+}
+
+fn reply_slip(l: &mut Layout, notice: &Notice, form: &ResponseForm) {
+    l.gap(18.0);
+    l.ensure(230.0);
+    let cut = match notice.lang {
+        Lang::Es => "- - - - - - - - - - - - - - recorte aquí - - - - - - - - - - - - - -",
+        _ => "- - - - - - - - - - - - - - - cut here - - - - - - - - - - - - - - -",
+    };
+    l.line(LEFT + 40.0, Style::Regular, 8.0, cut);
+    l.gap(8.0);
+    l.wrapped(LEFT, Style::Bold, 11.0, &form.title);
+    l.gap(6.0);
+    for choice in &form.choices {
+        l.ensure(LEADING * 2.0);
+        l.page.rect(LEFT, l.y - LEADING - 1.0, 9.0, 9.0);
+        l.wrapped(LEFT + 18.0, Style::Regular, BODY, choice);
+        l.gap(4.0);
+    }
+    l.gap(6.0);
+    for field in &form.fields {
+        l.gap(8.0);
+        l.line(LEFT, Style::Regular, BODY, &format!("{field}:"));
+        l.page.line(LEFT + 80.0, l.y - 2.0, RIGHT, l.y - 2.0, 0.5);
+    }
+    l.gap(8.0);
+    l.wrapped(LEFT, Style::Regular, 9.0, &form.return_to);
+}
+
+/// Names the first field of the addressee's block holding a character no font covers.
+fn check_coverage(fonts: &FontSet, addressee: &str, address: &Address) -> Result<(), PdfError> {
+    for (field, text) in [
+        ("addressee_name", addressee),
+        ("address.line1", address.line1.as_str()),
+        ("address.city", address.city.as_str()),
+        ("address.postal_code", address.postal_code.as_str()),
+    ] {
+        if let Some(c) = pdf::uncovered(fonts, text) {
+            return Err(PdfError::UncoveredIn(field, c));
+        }
+    }
+    Ok(())
+}
+
+/// Lays out `notice` for the addressee at `address` and writes the PDF. A character no font
+/// covers is an error naming the field (never a `?` on paper).
+pub fn render(
+    fonts: &FontSet,
+    notice: &Notice,
+    addressee: &str,
+    address: &Address,
+    office: &Office,
+) -> Result<Letter, PdfError> {
+    check_coverage(fonts, addressee, address)?;
+    let mut l = Layout::new(fonts);
+    letterhead(&mut l, office);
+    for para in &notice.interpreter_notice {
+        l.wrapped(LEFT, Style::Bold, 9.0, para);
+        l.gap(4.0);
+    }
+    l.gap(6.0);
+    let w = l.width(Style::Regular, BODY, &notice.date_line);
+    l.line(RIGHT - w, Style::Regular, BODY, &notice.date_line);
+    l.gap(10.0);
+    addressee_and_caption(&mut l, notice, addressee, address);
+    l.gap(14.0);
+    l.wrapped(LEFT, Style::Bold, 12.0, &notice.title);
+    l.gap(10.0);
+    l.wrapped(LEFT, Style::Regular, BODY, &notice.salutation);
+    l.gap(6.0);
+    body(&mut l, notice);
     l.gap(6.0);
     l.ensure(LEADING * 5.0);
-    l.line(LEFT, Font::Regular, BODY, &notice.closing);
+    l.line(LEFT, Style::Regular, BODY, &notice.closing);
     l.gap(24.0);
     for s in &notice.signature {
-        l.line(LEFT, Font::Regular, BODY, s);
+        l.wrapped(LEFT, Style::Regular, BODY, s);
     }
     if let Some(form) = &notice.response_form {
-        l.gap(18.0);
-        l.ensure(230.0);
-        let cut = match notice.lang {
-            Lang::Es => "- - - - - - - - - - - - - - recorte aquí - - - - - - - - - - - - - -",
-            _ => "- - - - - - - - - - - - - - - cut here - - - - - - - - - - - - - - -",
-        };
-        l.line(LEFT + 40.0, Font::Regular, 8.0, cut);
-        l.gap(8.0);
-        l.wrapped(LEFT, Font::Bold, 11.0, &form.title);
-        l.gap(6.0);
-        for choice in &form.choices {
-            l.ensure(LEADING * 2.0);
-            l.page.rect(LEFT, l.y - LEADING - 1.0, 9.0, 9.0);
-            l.wrapped(LEFT + 18.0, Font::Regular, BODY, choice);
-            l.gap(4.0);
-        }
-        l.gap(6.0);
-        for field in &form.fields {
-            l.gap(8.0);
-            l.line(LEFT, Font::Regular, BODY, &format!("{field}:"));
-            l.page.line(LEFT + 80.0, l.y - 2.0, RIGHT, l.y - 2.0, 0.5);
-        }
-        l.gap(8.0);
-        l.wrapped(LEFT, Font::Regular, 9.0, &form.return_to);
+        reply_slip(&mut l, notice, form);
     }
     let pages = l.finish(notice.lang);
-    let count = pages.len();
-    Letter {
-        pdf: pdf::write(&pages, &notice.title),
-        pages: count,
-    }
+    let info = DocInfo {
+        title: &notice.title,
+        lang: notice.lang.code(),
+        date: notice.issued_on,
+    };
+    Ok(Letter {
+        pdf: pdf::write(fonts, &pages, &info)?,
+        pages: pages.len(),
+    })
 }
 
 #[cfg(test)]
@@ -232,14 +341,15 @@ mod tests {
     fn wrapping_keeps_every_word_and_respects_the_width() {
         let text = "El Departamento de Seguridad Nacional revisó su caso ante la corte de \
                     inmigración conforme a su política de discreción procesal.";
-        let lines = wrap(text, Font::Regular, 10.0, 200.0);
+        let fonts = crate::notify::templates::tests::fonts();
+        let lines = wrap(&fonts, text, Style::Regular, 10.0, 200.0);
         assert!(lines.len() > 1);
         assert_eq!(
             lines.join(" "),
             text.split_whitespace().collect::<Vec<_>>().join(" ")
         );
         for l in &lines {
-            assert!(pdf::width(Font::Regular, 10.0, l) <= 200.0, "{l}");
+            assert!(pdf::width(&fonts, Style::Regular, 10.0, l) <= 200.0, "{l}");
         }
     }
 }

@@ -13,6 +13,8 @@ pub struct NotifyMetrics {
     pub sent: IntCounterVec,
     /// Notices marked failed, by channel and reason.
     pub failed: IntCounterVec,
+    /// Notices held for a person (a character no font prints), by channel.
+    pub held: IntCounterVec,
     /// Transient failures scheduled for another attempt, by channel.
     pub retried: IntCounterVec,
     /// Rows with status `pending`, by channel, refreshed from the database.
@@ -39,6 +41,13 @@ impl NotifyMetrics {
                 ),
                 &["channel", "reason"],
             )?,
+            held: IntCounterVec::new(
+                Opts::new(
+                    "docket_notifications_held_total",
+                    "Notices held instead of sent (e.g. a character no font prints), by channel.",
+                ),
+                &["channel"],
+            )?,
             retried: IntCounterVec::new(
                 Opts::new(
                     "docket_notifications_retried_total",
@@ -63,12 +72,14 @@ impl NotifyMetrics {
         };
         registry.register(Box::new(m.sent.clone()))?;
         registry.register(Box::new(m.failed.clone()))?;
+        registry.register(Box::new(m.held.clone()))?;
         registry.register(Box::new(m.retried.clone()))?;
         registry.register(Box::new(m.pending.clone()))?;
         registry.register(Box::new(m.send_seconds.clone()))?;
         for c in CHANNELS {
             m.sent.with_label_values(&[c]);
             m.retried.with_label_values(&[c]);
+            m.held.with_label_values(&[c]);
             m.pending.with_label_values(&[c]);
             for r in REASONS {
                 m.failed.with_label_values(&[c, r]);

@@ -31,6 +31,9 @@ pub enum SendError {
     /// Retrying cannot help (5xx, no address, unreadable payload).
     #[error("permanent: {0}")]
     Permanent(String),
+    /// The notice must not go out as it is (a character no font prints): held for a person.
+    #[error("held: {0}")]
+    Held(String),
 }
 
 /// The channels a relay sends through.
@@ -58,6 +61,8 @@ impl Channels {
             letters: print::PrintChannel::with_access(
                 s.print_dir.clone(),
                 s.office.clone(),
+                pdf::FontSet::load(&s.fonts_dir)
+                    .map_err(|e| SendError::Permanent(e.to_string()))?,
                 access,
             ),
         })

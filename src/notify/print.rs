@@ -23,6 +23,7 @@ use tokio::sync::Mutex;
 
 use super::SendError;
 use super::letter;
+use super::pdf::{FontSet, PdfError};
 use super::templates::{self, Office};
 use crate::domain::{Channel, NoticePayload};
 use crate::files::Access;
@@ -36,6 +37,7 @@ pub struct PrintChannel {
     access: Access,
     root: PathBuf,
     office: Office,
+    fonts: Arc<FontSet>,
     manifests: Arc<Mutex<Manifests>>,
 }
 
@@ -102,16 +104,17 @@ fn io(e: std::io::Error) -> SendError {
 
 impl PrintChannel {
     /// A channel writing under `root`, files readable by the owner only.
-    pub fn new(root: PathBuf, office: Office) -> Self {
-        Self::with_access(root, office, Access::default())
+    pub fn new(root: PathBuf, office: Office, fonts: Arc<FontSet>) -> Self {
+        Self::with_access(root, office, fonts, Access::default())
     }
 
     /// A channel writing under `root` with the given file access.
-    pub fn with_access(root: PathBuf, office: Office, access: Access) -> Self {
+    pub fn with_access(root: PathBuf, office: Office, fonts: Arc<FontSet>, access: Access) -> Self {
         Self {
             access,
             root,
             office,
+            fonts,
             manifests: Arc::new(Mutex::new(Manifests::default())),
         }
     }
@@ -130,7 +133,17 @@ impl PrintChannel {
             .ok_or_else(|| SendError::Permanent("no postal address in payload".into()))?;
         let notice = templates::render(payload, Channel::Letter, &self.office);
         let lang = notice.lang.code();
-        let letter = letter::render(&notice, &payload.addressee_name, address, &self.office);
+        let letter = letter::render(
+            &self.fonts,
+            &notice,
+            &payload.addressee_name,
+            address,
+            &self.office,
+        )
+        .map_err(|e| match e {
+            PdfError::Write(_) => SendError::Permanent(e.to_string()),
+            _ => SendError::Held(e.to_string()),
+        })?;
         let dir = self.day_dir(payload);
         let file = file_name(key);
         let tmp = dir.join(format!(".{file}.{}.tmp", uuid::Uuid::new_v4().simple()));
@@ -246,6 +259,7 @@ pub fn read_manifest(dir: &Path) -> std::io::Result<Vec<ManifestEntry>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::notify::templates::tests::fonts;
 
     #[test]
     fn keys_become_safe_distinct_file_names() {
@@ -285,8 +299,8 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().to_path_buf();
         let office = crate::notify::templates::tests::office();
-        let a = PrintChannel::new(dir.clone(), office.clone());
-        let b = PrintChannel::new(dir.clone(), office);
+        let a = PrintChannel::new(dir.clone(), office.clone(), fonts());
+        let b = PrintChannel::new(dir.clone(), office, fonts());
 
         // b reads the manifest before a appends k1; it must still see k1 afterwards.
         b.record(&dir, &entry("k0")).await.unwrap();
@@ -305,7 +319,7 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().to_path_buf();
         let office = crate::notify::templates::tests::office();
-        let relay = PrintChannel::new(dir.clone(), office);
+        let relay = PrintChannel::new(dir.clone(), office, fonts());
         relay.record(&dir, &entry("k1")).await.unwrap();
         relay.record(&dir, &entry("k2")).await.unwrap();
 
@@ -327,7 +341,7 @@ mod tests {
     async fn only_the_most_recently_used_folders_are_kept() {
         let root = tempfile::tempdir().unwrap();
         let office = crate::notify::templates::tests::office();
-        let relay = PrintChannel::new(root.path().to_path_buf(), office);
+        let relay = PrintChannel::new(root.path().to_path_buf(), office, fonts());
         let day = |i: usize| root.path().join(format!("day-{i}"));
         for i in 0..20 {
             std::fs::create_dir_all(day(i)).unwrap();

@@ -44,6 +44,8 @@ pub struct DrainOutcome {
     pub retried: usize,
     /// Rows marked failed (permanent or exhausted).
     pub failed: usize,
+    /// Rows held for a person (a letter that cannot be printed as written).
+    pub held: usize,
 }
 
 impl DrainOutcome {
@@ -57,6 +59,7 @@ impl DrainOutcome {
         self.sent += o.sent;
         self.retried += o.retried;
         self.failed += o.failed;
+        self.held += o.held;
     }
 }
 
@@ -64,6 +67,7 @@ enum Verdict {
     Sent,
     Retry(Duration, String),
     Failed(&'static str, String),
+    Held(String),
 }
 
 /// A relay: pool, channels, settings and metrics.
@@ -132,6 +136,7 @@ impl Relay {
                 Verdict::Failed(reason, e) => {
                     store::mark_failed(&mut tx, row.id, &format!("{reason}: {e}")).await?
                 }
+                Verdict::Held(e) => store::mark_held(&mut tx, row.id, e).await?,
             }
         }
         tx.commit().await?;
@@ -155,6 +160,11 @@ impl Relay {
                     self.metrics.failed.with_label_values(&[ch, reason]).inc();
                     tracing::error!(case_id, key, channel = ch, reason, error, "Notice failed.");
                 }
+                Verdict::Held(error) => {
+                    out.held += 1;
+                    self.metrics.held.with_label_values(&[ch]).inc();
+                    tracing::warn!(case_id, key, channel = ch, error, "Notice held.");
+                }
             }
         }
         // One line a batch, and at debug: at info a line a notice was 88,000 lines for a
@@ -163,6 +173,7 @@ impl Relay {
             sent = out.sent,
             retried = out.retried,
             failed = out.failed,
+            held = out.held,
             "Notices relayed."
         );
         Ok(out)
@@ -234,6 +245,7 @@ impl Relay {
         match result {
             Ok(()) => Verdict::Sent,
             Err(SendError::Permanent(e)) => Verdict::Failed("permanent", e),
+            Err(SendError::Held(e)) => Verdict::Held(e),
             Err(SendError::Transient(e)) => {
                 let attempts = u32::try_from(row.attempts).unwrap_or(0) + 1;
                 if attempts >= self.settings.max_attempts {

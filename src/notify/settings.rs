@@ -34,6 +34,17 @@ pub struct NotifySettings {
     pub smtp: SmtpSettings,
     /// The office that signs notices and receives answers.
     pub office: Office,
+    /// Where the letters' fonts are (Debian's `fonts-noto-core` and `fonts-noto-cjk` install them
+    /// under `/usr/share/fonts`).
+    #[serde(default = "default_fonts_dir")]
+    pub fonts_dir: PathBuf,
+}
+
+/// The fonts directory of Debian and Ubuntu.
+pub const DEFAULT_FONTS_DIR: &str = "/usr/share/fonts";
+
+fn default_fonts_dir() -> PathBuf {
+    PathBuf::from(DEFAULT_FONTS_DIR)
 }
 
 /// How the SMTP connection is secured.

@@ -87,6 +87,20 @@ pub async fn mark_failed(conn: &mut PgConnection, id: i64, error: &str) -> Resul
     Ok(())
 }
 
+/// Holds a row for a person, with the reason (`held` rows are never claimed). The attempt is
+/// counted; `last_error` says why, for `docket status` and `docket notices held`.
+pub async fn mark_held(conn: &mut PgConnection, id: i64, reason: &str) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE notifications SET status = 'held', attempts = attempts + 1, last_error = $2 \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(format!("held: {reason}"))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Pending rows per channel, all runs together (for the gauge).
 pub async fn pending_by_channel(pool: &PgPool) -> Result<Vec<(String, i64)>, StoreError> {
     Ok(sqlx::query_as(

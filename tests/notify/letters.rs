@@ -8,14 +8,20 @@ use docket::notify::print::{PrintChannel, file_name, read_manifest};
 
 use crate::env::{case, offer_notices};
 
-fn office() -> docket::notify::templates::Office {
+pub(crate) fn office() -> docket::notify::templates::Office {
     docket::config::Settings::load(Some(Path::new("config/default.toml")))
         .unwrap()
         .notify
         .office
 }
 
-fn pdftotext(pdf: &Path) -> String {
+pub(crate) fn fonts() -> std::sync::Arc<docket::notify::pdf::FontSet> {
+    let dir = Path::new(docket::notify::settings::DEFAULT_FONTS_DIR);
+    docket::notify::pdf::FontSet::load(dir)
+        .expect("the letter fonts are needed (apt-get install fonts-noto-core fonts-noto-cjk)")
+}
+
+pub(crate) fn pdftotext(pdf: &Path) -> String {
     let out = Command::new("pdftotext")
         .args(["-layout", "-enc", "UTF-8"])
         .arg(pdf)
@@ -37,7 +43,7 @@ async fn offer_letter(dir: &Path, language: &str) -> (std::path::PathBuf, String
         .into_iter()
         .find(|n| n.recipient == Recipient::Respondent && n.channel == Channel::Letter)
         .unwrap();
-    let channel = PrintChannel::new(dir.to_path_buf(), office());
+    let channel = PrintChannel::new(dir.to_path_buf(), office(), fonts());
     let key = format!("1/DEN-2011-000123/1/respondent/letter-{language}");
     channel.send(&key, &notice.payload).await.unwrap();
     let path = channel.day_dir(&notice.payload).join(file_name(&key));

@@ -7,4 +7,5 @@ mod relay;
 mod retry;
 #[path = "../common/scratch.rs"]
 mod scratch;
+mod scripts;
 mod smtp_sink;

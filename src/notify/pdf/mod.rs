@@ -1,179 +1,311 @@
-//! A small PDF writer for text letters: US Letter pages, the standard Helvetica fonts with
-//! WinAnsi encoding (covers English and Spanish), text, rules and boxes.
+//! The letter's PDF: US Letter pages of text, rules and boxes, written by krilla as PDF/A-2u with
+//! the Noto fonts embedded and subset, so a name prints as written in any script and `pdftotext`
+//! gives it back.
 //!
-//! Why our own: a letter needs a few hundred bytes of PDF syntax, and the crates that write PDF
-//! pull in image and font stacks we do not use. Output is deterministic (no timestamps, no
-//! random ids), so the same notice always yields the same bytes: a retried letter overwrites
-//! its file with identical content. Streams are left uncompressed; `pdftotext` reads them.
+//! Layout code works in PDF points from the bottom left of the page and records [`Page`]
+//! operations; [`write`] shapes the text (see `shape`) and produces the file. Output is
+//! deterministic: no clock, no random ids (krilla derives the document id from the content, and the
+//! creation date is the notice's issue date), so a retried letter rewrites identical bytes.
 
-mod font;
+mod fonts;
+mod shape;
 
-pub use font::{Font, encode, width};
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+use chrono::{Datelike, NaiveDate};
+use krilla::Document;
+use krilla::configure::{Configuration, Validator};
+use krilla::geom::{PathBuilder, Point, Rect};
+use krilla::metadata::{DateTime, Metadata};
+use krilla::page::PageSettings;
+use krilla::paint::Stroke;
+
+pub use fonts::{FontError, FontSet, Style};
 
 /// Page width in points (US Letter).
 pub const PAGE_WIDTH: f32 = 612.0;
 /// Page height in points (US Letter).
 pub const PAGE_HEIGHT: f32 = 792.0;
 
-/// The drawing operations of one page.
+/// Why a letter cannot be written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PdfError {
+    /// A character of the text has no glyph in any font: the letter must not go out with a
+    /// placeholder. Names the code point only, never the text it came from.
+    #[error("no font covers character U+{:04X}", u32::from(*.0))]
+    Uncovered(char),
+    /// The same, in a named field of the notice (`addressee_name`, `address.line1`, …).
+    #[error("{0}: no font covers character U+{code:04X}", code = u32::from(*.1))]
+    UncoveredIn(&'static str, char),
+    /// The PDF library refused the document (PDF/A validation or font embedding).
+    #[error("PDF could not be written: {0}")]
+    Write(&'static str),
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Text {
+        x: f32,
+        y: f32,
+        style: Style,
+        size: f32,
+        text: String,
+    },
+    Line {
+        from: (f32, f32),
+        to: (f32, f32),
+        width: f32,
+    },
+    Rect {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+    },
+}
+
+/// The drawing operations of one page, in points from the bottom left.
 #[derive(Debug, Default, Clone)]
 pub struct Page {
-    ops: Vec<u8>,
+    ops: Vec<Op>,
 }
 
 impl Page {
-    /// Writes `text` with its baseline starting at (`x`, `y`), points from the bottom left.
-    pub fn text(&mut self, x: f32, y: f32, font: Font, size: f32, text: &str) {
-        let name = match font {
-            Font::Regular => "F1",
-            Font::Bold => "F2",
-        };
-        self.ops
-            .extend_from_slice(format!("BT /{name} {size:.1} Tf {x:.2} {y:.2} Td (").as_bytes());
-        for b in encode(text) {
-            match b {
-                b'(' | b')' | b'\\' => {
-                    self.ops.push(b'\\');
-                    self.ops.push(b);
-                }
-                0x20..=0x7e => self.ops.push(b),
-                _ => self.ops.extend_from_slice(format!("\\{b:03o}").as_bytes()),
-            }
-        }
-        self.ops.extend_from_slice(b") Tj ET\n");
+    /// Writes `text` with its baseline starting at (`x`, `y`).
+    pub fn text(&mut self, x: f32, y: f32, style: Style, size: f32, text: &str) {
+        self.ops.push(Op::Text {
+            x,
+            y,
+            style,
+            size,
+            text: text.to_string(),
+        });
     }
 
     /// A straight line of `width` points.
     pub fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, width: f32) {
-        self.ops.extend_from_slice(
-            format!("{width:.2} w {x1:.2} {y1:.2} m {x2:.2} {y2:.2} l S\n").as_bytes(),
-        );
+        self.ops.push(Op::Line {
+            from: (x1, y1),
+            to: (x2, y2),
+            width,
+        });
     }
 
     /// An unfilled rectangle (a check box).
     pub fn rect(&mut self, x: f32, y: f32, w: f32, h: f32) {
-        self.ops
-            .extend_from_slice(format!("0.8 w {x:.2} {y:.2} {w:.2} {h:.2} re S\n").as_bytes());
+        self.ops.push(Op::Rect { x, y, w, h });
     }
 }
 
-/// Serialises pages into a complete PDF file. `title` goes into the document information; keep
-/// personal data out of it.
-pub fn write(pages: &[Page], title: &str) -> Vec<u8> {
-    // Objects: 1 catalog, 2 page tree, 3 Helvetica, 4 Helvetica-Bold, 5 info, then per page
-    // a page object and its content stream.
-    let mut objects: Vec<Vec<u8>> = Vec::new();
-    let kids: Vec<String> = (0..pages.len())
-        .map(|i| format!("{} 0 R", 6 + 2 * i))
-        .collect();
-    objects.push(b"<< /Type /Catalog /Pages 2 0 R >>".to_vec());
-    objects.push(
-        format!(
-            "<< /Type /Pages /Kids [{}] /Count {} >>",
-            kids.join(" "),
-            pages.len()
-        )
-        .into_bytes(),
-    );
-    for base in ["Helvetica", "Helvetica-Bold"] {
-        objects.push(
-            format!(
-                "<< /Type /Font /Subtype /Type1 /BaseFont /{base} /Encoding /WinAnsiEncoding >>"
-            )
-            .into_bytes(),
-        );
+/// What the document's metadata says; keep personal data out of it.
+#[derive(Debug, Clone)]
+pub struct DocInfo<'a> {
+    /// Document title (the notice's title).
+    pub title: &'a str,
+    /// Language of the text (ISO 639-1).
+    pub lang: &'a str,
+    /// Creation date: the notice's issue date, so the bytes do not depend on the clock.
+    pub date: NaiveDate,
+}
+
+/// Width cache entries kept before the cache is emptied (the letters' wording repeats; names do not).
+const WIDTHS_KEPT: usize = 100_000;
+
+/// Width of `text` in points at `size`. Words of the wording repeat from letter to letter, so
+/// widths are cached per process. A character no font covers counts as half an em here; [`write`]
+/// refuses it.
+pub fn width(fonts: &FontSet, style: Style, size: f32, text: &str) -> f32 {
+    static WIDTHS: OnceLock<Mutex<HashMap<(Style, String), f32>>> = OnceLock::new();
+    let cache = WIDTHS.get_or_init(Default::default);
+    let key = (style, text.to_string());
+    if let Some(w) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return w * size;
     }
-    let mut info = b"<< /Producer (docket) /Title (".to_vec();
-    info.extend(
-        encode(title)
-            .into_iter()
-            .filter(|b| b.is_ascii_alphanumeric() || *b == b' '),
-    );
-    info.extend_from_slice(b") >>");
-    objects.push(info);
-    for (i, page) in pages.iter().enumerate() {
-        objects.push(
-            format!(
-                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_WIDTH} {PAGE_HEIGHT}] \
-                 /Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents {} 0 R >>",
-                7 + 2 * i
-            )
-            .into_bytes(),
-        );
-        let mut stream = format!("<< /Length {} >>\nstream\n", page.ops.len()).into_bytes();
-        stream.extend_from_slice(&page.ops);
-        stream.extend_from_slice(b"\nendstream");
-        objects.push(stream);
+    let em = match shape::shape(fonts, style, text) {
+        Ok(s) => s.width,
+        Err(_) => 0.5 * text.chars().count() as f32,
+    };
+    let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if c.len() >= WIDTHS_KEPT {
+        c.clear();
     }
-    let mut out = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n".to_vec();
-    let mut offsets = Vec::with_capacity(objects.len());
-    for (i, body) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
-        out.extend_from_slice(body);
-        out.extend_from_slice(b"\nendobj\n");
-    }
-    let xref = out.len();
-    out.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    c.insert(key, em);
+    em * size
+}
+
+/// The first character of `text` that no font covers.
+pub fn uncovered(fonts: &FontSet, text: &str) -> Option<char> {
+    fonts.uncovered(text)
+}
+
+fn krilla_error(e: krilla::error::KrillaError) -> PdfError {
+    use krilla::error::KrillaError;
+    PdfError::Write(match e {
+        KrillaError::Font(..) => "a font could not be embedded",
+        KrillaError::Validation(_) => "PDF/A validation failed",
+        _ => "the document was refused",
+    })
+}
+
+/// Serialises pages into a PDF/A-2u file with the fonts embedded and subset.
+pub fn write(fonts: &FontSet, pages: &[Page], info: &DocInfo) -> Result<Vec<u8>, PdfError> {
+    let settings = krilla::SerializeSettings {
+        configuration: Configuration::new_with_validator(Validator::A2_U),
+        ..Default::default()
+    };
+    let mut doc = Document::new_with(settings);
+    let date = DateTime::new(u16::try_from(info.date.year()).unwrap_or(2000))
+        .month(info.date.month() as u8)
+        .day(info.date.day() as u8);
+    doc.set_metadata(
+        Metadata::new()
+            .title(info.title.to_string())
+            .language(info.lang.to_string())
+            .producer("docket".to_string())
+            .creation_date(date),
     );
-    for off in offsets {
-        out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
+    let page_settings =
+        PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT).ok_or(PdfError::Write("page size"))?;
+    for page in pages {
+        let mut p = doc.start_page_with(page_settings.clone());
+        let mut surface = p.surface();
+        for op in &page.ops {
+            draw(fonts, &mut surface, op)?;
+        }
+        surface.finish();
+        p.finish();
     }
-    out.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R /Info 5 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
-    out
+    doc.finish().map_err(krilla_error)
+}
+
+/// Draws one operation; krilla's origin is the top left, so y is flipped.
+fn draw(fonts: &FontSet, surface: &mut krilla::surface::Surface, op: &Op) -> Result<(), PdfError> {
+    let flip = |y: f32| PAGE_HEIGHT - y;
+    match op {
+        Op::Text {
+            x,
+            y,
+            style,
+            size,
+            text,
+        } => {
+            let shaped = shape::shape(fonts, *style, text).map_err(PdfError::Uncovered)?;
+            let mut at = *x;
+            for run in &shaped.runs {
+                let face = &fonts.faces(*style)[run.face];
+                surface.draw_glyphs(
+                    Point::from_xy(at, flip(*y)),
+                    &run.glyphs,
+                    face.pdf.clone(),
+                    &run.text,
+                    *size,
+                    false,
+                );
+                at += run.width * size;
+            }
+        }
+        Op::Line { from, to, width } => {
+            let mut pb = PathBuilder::new();
+            pb.move_to(from.0, flip(from.1));
+            pb.line_to(to.0, flip(to.1));
+            stroke(surface, pb, *width);
+        }
+        Op::Rect { x, y, w, h } => {
+            let mut pb = PathBuilder::new();
+            if let Some(r) = Rect::from_xywh(*x, flip(y + h), *w, *h) {
+                pb.push_rect(r);
+            }
+            stroke(surface, pb, 0.8);
+        }
+    }
+    Ok(())
+}
+
+fn stroke(surface: &mut krilla::surface::Surface, pb: PathBuilder, width: f32) {
+    if let Some(path) = pb.finish() {
+        surface.set_fill(None);
+        surface.set_stroke(Some(Stroke {
+            width,
+            ..Default::default()
+        }));
+        surface.draw_path(&path);
+        surface.set_stroke(None);
+        surface.set_fill(Some(Default::default()));
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::notify::templates::tests::fonts;
 
-    #[test]
-    fn the_xref_points_at_every_object() {
+    fn page(text: &str) -> Page {
         let mut page = Page::default();
+        page.text(72.0, 700.0, Style::Regular, 10.0, text);
         page.text(
             72.0,
-            700.0,
-            Font::Regular,
-            10.0,
-            "Señora (test) \\ café — ok",
+            680.0,
+            Style::Bold,
+            12.0,
+            "王小明 محمد Łukasz Ђорђе Nguyễn",
         );
-        let pdf = write(&[page.clone(), page], "Notice");
-        let at = |off: usize, prefix: &str| pdf[off..].starts_with(prefix.as_bytes());
-        let tail = String::from_utf8(pdf[pdf.len() - 40..].to_vec()).unwrap();
-        let xref_at: usize = tail
-            .rsplit("startxref\n")
-            .next()
-            .and_then(|s| s.lines().next())
-            .and_then(|s| s.parse().ok())
-            .unwrap();
-        assert!(at(xref_at, "xref\n0 10\n"));
-        let table = String::from_utf8(pdf[xref_at..].to_vec()).unwrap();
-        for (i, line) in table.lines().skip(3).take(9).enumerate() {
-            let off: usize = line[..10].parse().unwrap();
-            assert!(at(off, &format!("{} 0 obj", i + 1)), "object {}", i + 1);
+        page.line(72.0, 670.0, 540.0, 670.0, 1.0);
+        page.rect(72.0, 650.0, 9.0, 9.0);
+        page
+    }
+
+    fn info() -> DocInfo<'static> {
+        DocInfo {
+            title: "Notice",
+            lang: "en",
+            date: NaiveDate::from_ymd_opt(2012, 1, 16).unwrap(),
         }
     }
 
     #[test]
-    fn text_is_escaped_and_encoded_in_win_ansi() {
-        let mut page = Page::default();
-        page.text(0.0, 0.0, Font::Bold, 12.0, "a(b)\\ñ—");
-        let ops = String::from_utf8(page.ops).unwrap();
-        assert!(ops.contains(r"(a\(b\)\\\361\227) Tj"), "{ops}");
-        assert!(ops.contains("/F2 12.0 Tf"));
+    fn the_same_pages_give_the_same_bytes() {
+        let fonts = fonts();
+        let a = write(&fonts, &[page("same"), page("again")], &info()).unwrap();
+        let b = write(&fonts, &[page("same"), page("again")], &info()).unwrap();
+        assert_eq!(a, b);
+        let c = write(&fonts, &[page("other"), page("again")], &info()).unwrap();
+        assert_ne!(a, c);
     }
 
     #[test]
-    fn the_same_pages_give_the_same_bytes() {
-        let mut page = Page::default();
-        page.text(72.0, 700.0, Font::Regular, 10.0, "same");
-        assert_eq!(write(&[page.clone()], "x"), write(&[page], "x"));
+    fn letters_identify_as_pdf_a_2u_with_embedded_fonts() {
+        let pdf = write(&fonts(), &[page("PDF/A")], &info()).unwrap();
+        let text = String::from_utf8_lossy(&pdf);
+        assert!(text.starts_with("%PDF-1.7"), "{}", &text[..20]);
+        assert!(
+            text.contains("<pdfaid:part>2</pdfaid:part>"),
+            "PDF/A part in the XMP"
+        );
+        assert!(text.contains("<pdfaid:conformance>U</pdfaid:conformance>"));
+        assert!(
+            text.contains("/FontFile2") || text.contains("/FontFile3"),
+            "fonts embedded"
+        );
+        assert!(text.contains("/OutputIntents"), "PDF/A output intent");
+    }
+
+    #[test]
+    fn a_character_no_font_covers_is_refused_not_replaced() {
+        let err = write(&fonts(), &[page("Tashi བཀྲ་ཤིས")], &info()).unwrap_err();
+        assert_eq!(err, PdfError::Uncovered('བ'));
+        assert_eq!(err.to_string(), "no font covers character U+0F56");
+    }
+
+    #[test]
+    fn widths_grow_with_the_text_and_the_size() {
+        let fonts = fonts();
+        let w = width(&fonts, Style::Regular, 10.0, "Hello");
+        assert!(w > 15.0 && w < 35.0, "{w}");
+        assert!(width(&fonts, Style::Regular, 20.0, "Hello") > 1.9 * w);
+        assert!(width(&fonts, Style::Bold, 10.0, "Hello") > w);
+        // CJK ideographs are one em wide.
+        let cjk = width(&fonts, Style::Regular, 10.0, "王小明");
+        assert!((cjk - 30.0).abs() < 0.5, "{cjk}");
     }
 }

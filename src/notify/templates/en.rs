@@ -81,6 +81,7 @@ pub fn render(c: &Ctx) -> Notice {
         subject,
         title,
         date_line: c.issued.clone(),
+        issued_on: c.p.issued_on,
         caption: c.caption(["Respondent", "A-number", "Court", "Next hearing"]),
         salutation: format!("Dear {}:", c.p.addressee_name),
         blocks,

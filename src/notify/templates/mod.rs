@@ -106,6 +106,8 @@ pub struct Notice {
     pub title: String,
     /// The date line, in the notice's language.
     pub date_line: String,
+    /// The issue date (the letter's creation date in its metadata).
+    pub issued_on: chrono::NaiveDate,
     /// Caption rows (label, value): respondent, A-number, court, next hearing.
     pub caption: Vec<(String, String)>,
     /// Salutation line.

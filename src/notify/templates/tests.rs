@@ -19,6 +19,14 @@ const KINDS: [NoticeKind; 7] = [
     NoticeKind::Recalendared,
 ];
 
+/// The letter fonts from the default settings' directory, loaded once per process.
+pub(crate) fn fonts() -> std::sync::Arc<crate::notify::pdf::FontSet> {
+    crate::notify::pdf::FontSet::load(std::path::Path::new(
+        crate::notify::settings::DEFAULT_FONTS_DIR,
+    ))
+    .expect("the Noto fonts (Debian fonts-noto-core, fonts-noto-cjk) are needed")
+}
+
 pub(crate) fn office() -> Office {
     Office {
         name: "Office of the Chief Counsel".into(),
