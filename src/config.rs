@@ -42,9 +42,12 @@ pub struct Settings {
     /// `docket serve`: run progress metrics, health, and the HTTP API.
     #[serde(default)]
     pub serve: ServeSettings,
-    /// HTTP API tokens.
+    /// Legacy shared API tokens, refused by `serve` (tokens now belong to accounts).
     #[serde(default)]
     pub api: ApiSettings,
+    /// The console: sessions and the optional single-sign-on proxy.
+    #[serde(default)]
+    pub console: crate::console::ConsoleSettings,
 }
 
 /// Where `docket serve` listens.
@@ -63,8 +66,9 @@ impl Default for ServeSettings {
     }
 }
 
-/// Bearer tokens of the HTTP API. Secrets: give them through the environment
-/// (`DOCKET_API__WRITE_TOKENS=tok1,tok2`), not in a committed file.
+/// Legacy: the shared bearer tokens of earlier versions. API tokens now belong to named accounts
+/// (`docket token create`); `docket serve` refuses to start while these are set, so a deployment
+/// does not silently lose its access rules.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApiSettings {

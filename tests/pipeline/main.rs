@@ -2,6 +2,9 @@
 //! Each test uses its own database and its own queue names.
 
 mod api;
+mod browser;
+mod console;
+mod console_http;
 mod helpers;
 mod offers;
 mod policy;
