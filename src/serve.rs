@@ -56,11 +56,10 @@ pub async fn run(
     );
     let ready = readiness(pool.clone());
     let api = crate::api::router(ApiState { pool: pool.clone() });
-    let console = crate::console::router(ConsoleState::new(
-        pool.clone(),
-        settings.console.clone(),
-        addr,
-    ));
+    let console = crate::console::router(
+        ConsoleState::new(pool.clone(), settings.console.clone(), addr)
+            .with_print_dir(settings.notify.print_dir.clone()),
+    );
     let app = ops_router(ready.clone()).merge(api).merge(console);
     let server_token = CancellationToken::new();
     let (bound, task) = listen(addr, app, server_token.clone())

@@ -5,13 +5,14 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::{Html, Redirect};
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::pages::{Nav, render, require};
 use super::session::Form;
 use super::{ConsoleError, ConsoleState, Session};
-use crate::domain::{Action, Case, FiredRule, OfferState, allowed};
+use crate::domain::{Action, Case, CaseType, FiredRule, OfferState, allowed};
 use crate::identity::Permission;
 use crate::offers::{self, Command};
 use crate::rules::RuleSet;
@@ -22,7 +23,6 @@ use crate::store::{cases, outcomes};
 /// What every signed-in reader sees of the case file.
 struct FileFacts {
     court: String,
-    case_type: String,
     custody: String,
     filed_on: String,
     next_hearing: String,
@@ -31,6 +31,7 @@ struct FileFacts {
 /// What only attorneys see.
 struct Personal {
     name: String,
+    case_type: String,
     a_number: String,
     counsel: String,
     confidential: bool,
@@ -52,6 +53,7 @@ struct CasePage {
     offer: Option<OfferHistory>,
     notices: Vec<NoticeRow>,
     actions: Vec<&'static str>,
+    attorney: bool,
 }
 
 /// Why a case was not recommended for an offer, in words, from its decision.
@@ -72,11 +74,22 @@ pub fn why_not(decision: &str, score: i32, threshold: i32) -> Option<String> {
     }
 }
 
+/// `NeverDetained` as "never detained".
+fn words(camel: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in camel.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push(' ');
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
 fn facts(case: &Case, attorney: bool) -> (FileFacts, Option<Personal>) {
     let file = FileFacts {
         court: case.court.as_str().to_string(),
-        case_type: format!("{:?}", case.case_type),
-        custody: format!("{:?}", case.custody),
+        custody: words(&format!("{:?}", case.custody)),
         filed_on: case.filed_on.to_string(),
         next_hearing: case
             .next_hearing
@@ -90,6 +103,11 @@ fn facts(case: &Case, attorney: bool) -> (FileFacts, Option<Personal>) {
             case.respondent.family_name.as_str()
         ),
         a_number: case.a_number.as_str().to_string(),
+        // An asylum-only case type would tell of an asylum claim: it stays confidential.
+        case_type: match case.case_type {
+            CaseType::AsylumOnly => "confidential matter on file".into(),
+            t => words(&format!("{t:?}")),
+        },
         counsel: case
             .counsel
             .as_ref()
@@ -154,7 +172,39 @@ pub async fn page(
         offer,
         notices: run_views::notices(&state.pool, r.id, &outcome.case_id).await?,
         actions,
+        attorney,
     })
+}
+
+/// `GET /console/runs/{run}/cases/{case_id}/letters/{id}`: the printed letter, to attorneys only.
+pub async fn letter(
+    State(state): State<ConsoleState>,
+    session: Session,
+    Path((run, case_id, id)): Path<(String, String, i64)>,
+) -> Result<Response, ConsoleError> {
+    require(&session, Permission::Decide)?;
+    let r = crate::store::runs::get(&state.pool, &run).await?;
+    let missing = || ConsoleError::NotFound("no printed letter here".into());
+    let (key, issued_on) = run_views::letter(&state.pool, r.id, &case_id, id)
+        .await?
+        .ok_or_else(missing)?;
+    let dir = state.print_dir.as_ref().ok_or_else(missing)?;
+    let path = dir
+        .join(issued_on.format("%Y-%m-%d").to_string())
+        .join(crate::notify::print::file_name(&key));
+    let pdf = tokio::fs::read(&path).await.map_err(|_| missing())?;
+    Ok((
+        [
+            (CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                CONTENT_DISPOSITION,
+                format!("inline; filename=\"letter-{id}.pdf\""),
+            ),
+            (CACHE_CONTROL, "no-store".to_string()),
+        ],
+        pdf,
+    )
+        .into_response())
 }
 
 /// An action on one case.
@@ -208,7 +258,13 @@ pub async fn action(
 
 #[cfg(test)]
 mod tests {
-    use super::why_not;
+    use super::{why_not, words};
+
+    #[test]
+    fn enum_names_read_as_words() {
+        assert_eq!(words("NeverDetained"), "never detained");
+        assert_eq!(words("Removal"), "removal");
+    }
 
     #[test]
     fn a_case_not_recommended_says_why_in_words() {

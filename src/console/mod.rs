@@ -62,6 +62,8 @@ pub struct ConsoleState {
     pub csrf_key: Arc<String>,
     /// Mark cookies Secure (the server listens beyond loopback).
     pub secure_cookies: bool,
+    /// Where `docket notify` prints letters (`notify.print_dir`), for attorneys to open them.
+    pub print_dir: Option<std::path::PathBuf>,
 }
 
 impl ConsoleState {
@@ -72,7 +74,14 @@ impl ConsoleState {
             settings: Arc::new(settings),
             csrf_key: Arc::new(crate::identity::new_secret()),
             secure_cookies: !listen.ip().is_loopback(),
+            print_dir: None,
         }
+    }
+
+    /// The same, opening letters from `dir`.
+    pub fn with_print_dir(mut self, dir: std::path::PathBuf) -> Self {
+        self.print_dir = Some(dir);
+        self
     }
 }
 
@@ -96,6 +105,10 @@ pub fn router(state: ConsoleState) -> Router {
         .route(
             "/console/runs/{run}/cases/{case_id}/action",
             post(case::action),
+        )
+        .route(
+            "/console/runs/{run}/cases/{case_id}/letters/{id}",
+            get(case::letter),
         )
         .route("/console/style.css", get(pages::stylesheet))
         .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))

@@ -108,3 +108,22 @@ pub async fn notices(
     .fetch_all(pool)
     .await?)
 }
+
+/// The outbox key and issue date of one letter of a case (where the print folder keeps it).
+pub async fn letter(
+    pool: &PgPool,
+    run_id: i64,
+    case_id: &str,
+    id: i64,
+) -> Result<Option<(String, chrono::NaiveDate)>, StoreError> {
+    let row: Option<(String, Option<String>)> = sqlx::query_as(
+        "SELECT idempotency_key, payload->>'issued_on' FROM notifications
+         WHERE id = $1 AND run_id = $2 AND case_id = $3 AND channel = 'letter'",
+    )
+    .bind(id)
+    .bind(run_id)
+    .bind(case_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.and_then(|(key, day)| Some((key, day?.parse().ok()?))))
+}

@@ -11,6 +11,7 @@ use tower::ServiceExt;
 use crate::helpers::TestEnv;
 
 const PASSWORD: &str = "a long enough password";
+const RULES: &str = include_str!("../../config/rules/morton-2011.toml");
 
 fn app(env: &TestEnv, listen: &str) -> axum::Router {
     let settings = ConsoleSettings {
@@ -154,5 +155,112 @@ async fn sessions_are_strict_cookies_that_end_when_idle_and_sso_needs_the_proxy_
         StatusCode::SEE_OTHER,
         "a disabled account is not signed in by the proxy"
     );
+    env.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_printed_letter_opens_for_attorneys_only() {
+    use docket::domain::Action;
+    use docket::offers::{Command, execute};
+
+    let env = TestEnv::new().await;
+    let run_id = crate::offers::reviewed_run(&env, 300, "letters", RULES).await;
+    let case_id: String =
+        sqlx::query_scalar("SELECT case_id FROM offers WHERE run_id = $1 ORDER BY case_id LIMIT 1")
+            .bind(run_id)
+            .fetch_one(&env.pool)
+            .await
+            .unwrap();
+    for action in [Action::Approve, Action::ClearBackground, Action::Offer] {
+        let cmd = Command {
+            run: "letters",
+            action,
+            case_ids: vec![case_id.clone()],
+            selection: None,
+            actor: "lee",
+            reason: "test",
+            today: chrono::NaiveDate::from_ymd_opt(2011, 12, 1).unwrap(),
+            dry_run: false,
+        };
+        let r = execute(&env.pool, &cmd).await.unwrap();
+        assert_eq!(r.outcome.applied.len(), 1, "{action}");
+    }
+    // The relay prints the letter; here the test puts its bytes where the relay would.
+    let (id, key, day): (i64, String, String) = sqlx::query_as(
+        "UPDATE notifications SET status = 'sent', sent_at = now()
+         WHERE id = (SELECT min(id) FROM notifications WHERE run_id = $1 AND channel = 'letter')
+         RETURNING id, idempotency_key, payload->>'issued_on'",
+    )
+    .bind(run_id)
+    .fetch_one(&env.pool)
+    .await
+    .unwrap();
+    let print = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(print.path().join(&day)).unwrap();
+    let pdf = b"%PDF-1.4 test letter".to_vec();
+    std::fs::write(
+        print
+            .path()
+            .join(&day)
+            .join(docket::notify::print::file_name(&key)),
+        &pdf,
+    )
+    .unwrap();
+    for (name, role) in [("lee", Role::Attorney), ("vic", Role::Viewer)] {
+        accounts::add(&env.pool, name, role, None, "test")
+            .await
+            .unwrap();
+    }
+    let settings = ConsoleSettings {
+        sso_user_header: "X-Forwarded-User".into(),
+        sso_secret_header: "X-Docket-Proxy-Secret".into(),
+        sso_secret: SecretString::from("proxy-secret-0123456789"),
+        ..ConsoleSettings::default()
+    };
+    let app = router(
+        ConsoleState::new(
+            env.pool.clone(),
+            settings,
+            "127.0.0.1:8080".parse().unwrap(),
+        )
+        .with_print_dir(print.path().to_path_buf()),
+    );
+    let secret = ("X-Docket-Proxy-Secret", "proxy-secret-0123456789");
+    let case_page = format!("/console/runs/letters/cases/{case_id}");
+    let letter = format!("{case_page}/letters/{id}");
+
+    let (s, _, page) = get(&app, &case_page, &[("X-Forwarded-User", "lee"), secret]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains(&format!("href=\"{letter}\"")),
+        "the case page links the letter"
+    );
+    let res = app
+        .clone()
+        .oneshot(
+            Request::builder()
+                .uri(&letter)
+                .header("X-Forwarded-User", "lee")
+                .header(secret.0, secret.1)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    let body = axum::body::to_bytes(res.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    assert_eq!(body.as_ref(), pdf.as_slice());
+
+    let (s, _, page) = get(&app, &case_page, &[("X-Forwarded-User", "vic"), secret]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(!page.contains(&letter), "no letter link for a viewer");
+    let (s, _, _) = get(&app, &letter, &[("X-Forwarded-User", "vic"), secret]).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let other = format!("/console/runs/letters/cases/NOT-A-CASE/letters/{id}");
+    let (s, _, _) = get(&app, &other, &[("X-Forwarded-User", "lee"), secret]).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
     env.cleanup().await;
 }
