@@ -45,6 +45,12 @@ pub enum Command {
     /// Manage runs.
     #[command(subcommand)]
     Run(RunCommand),
+    /// Named accounts (people and services) and their roles.
+    #[command(subcommand)]
+    User(crate::commands::UserCommand),
+    /// API tokens owned by an account.
+    #[command(subcommand)]
+    Token(crate::commands::TokenCommand),
     /// Publish one job per case of a run (resumable: only what the broker has not confirmed).
     Enqueue {
         /// Run name.

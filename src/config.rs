@@ -60,7 +60,7 @@ pub struct Settings {
     /// `docket serve`: run progress metrics, health, and the HTTP API.
     #[serde(default)]
     pub serve: ServeSettings,
-    /// HTTP API tokens.
+    /// Legacy shared API tokens, refused by `serve` (tokens now belong to accounts).
     #[serde(default)]
     pub api: ApiSettings,
     /// Who may read the files that hold personal data.
@@ -69,6 +69,9 @@ pub struct Settings {
     /// Whether API clients may choose the day of an action (demo and test settings only).
     #[serde(default)]
     pub dates: crate::api::DateSettings,
+    /// The console: sessions and the optional single-sign-on proxy.
+    #[serde(default)]
+    pub console: crate::console::ConsoleSettings,
 }
 
 /// Where `docket serve` listens.
@@ -87,8 +90,9 @@ impl Default for ServeSettings {
     }
 }
 
-/// Bearer tokens of the HTTP API. Secrets: give them through the environment
-/// (`DOCKET_API__WRITE_TOKENS=tok1,tok2`), not in a committed file.
+/// Legacy: the shared bearer tokens of earlier versions. API tokens now belong to named accounts
+/// (`docket token create`); `docket serve` refuses to start while these are set, so a deployment
+/// does not silently lose its access rules.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApiSettings {

@@ -106,6 +106,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let pool = connect(&settings).await?;
             commands::show(&pool, &run, &case_id, json).await?;
         }
+        Command::User(cmd) => commands::user(&connect(&settings).await?, &cmd).await?,
+        Command::Token(cmd) => commands::token(&connect(&settings).await?, &cmd).await?,
         Command::Dlq(cmd) => commands::dlq(&settings, &cmd).await?,
         Command::Demo(args) => commands::demo(settings, &args).await?,
         Command::Rules(commands::RulesCommand::Check { files }) => commands::rules_check(&files)?,

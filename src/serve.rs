@@ -13,8 +13,9 @@ use axum::Router;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::{ApiState, Tokens};
+use crate::api::ApiState;
 use crate::config::Settings;
+use crate::console::ConsoleState;
 use crate::telemetry::progress::ProgressMetrics;
 use crate::telemetry::server::{Exported, Readiness, listen, router};
 
@@ -38,8 +39,8 @@ pub fn readiness(pool: PgPool) -> Arc<Readiness> {
     })
 }
 
-/// Runs `docket serve` on `addr` until `token` is cancelled: the operations endpoints and the
-/// HTTP API ([`crate::api`]). Readiness drops as soon as the token is cancelled, so a load
+/// Runs `docket serve` on `addr` until `token` is cancelled: the operations endpoints, the
+/// HTTP API ([`crate::api`]) and the console ([`crate::console`]). Readiness drops as soon as the token is cancelled, so a load
 /// balancer stops sending before the listener closes.
 pub async fn run(
     settings: &Settings,
@@ -47,16 +48,21 @@ pub async fn run(
     addr: SocketAddr,
     token: CancellationToken,
 ) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        settings.api.read_tokens.is_empty() && settings.api.write_tokens.is_empty(),
+        "api.read_tokens and api.write_tokens are no longer used: API tokens belong to named \
+         accounts now (`docket user add NAME --role ROLE --service`, then \
+         `docket token create --for NAME --scope read|attorney|operator`); remove the shared ones"
+    );
     let ready = readiness(pool.clone());
-    let tokens = Tokens::new(&settings.api.read_tokens, &settings.api.write_tokens);
-    let api = crate::api::router(ApiState {
-        pool: pool.clone(),
-        tokens,
-    })
-    .layer(axum::Extension(crate::api::ClientToday(
-        settings.dates.client_today,
-    )));
-    let app = ops_router(ready.clone()).merge(api);
+    let api = crate::api::router(ApiState { pool: pool.clone() }).layer(axum::Extension(
+        crate::api::ClientToday(settings.dates.client_today),
+    ));
+    let console = crate::console::router(
+        ConsoleState::new(pool.clone(), settings.console.clone(), addr)
+            .with_print_dir(settings.notify.print_dir.clone()),
+    );
+    let app = ops_router(ready.clone()).merge(api).merge(console);
     let server_token = CancellationToken::new();
     let (bound, task) = listen(addr, app, server_token.clone())
         .await

@@ -1,94 +1,34 @@
-//! Bearer tokens with read and write scopes, compared in constant time.
+//! Bearer tokens: each belongs to a named account (a person or a service) and carries a scope;
+//! only its digest is stored (see [`crate::identity`]). The token's owner is the actor of every
+//! change made with it.
 
-use secrecy::{ExposeSecret, SecretString};
-use sha2::{Digest, Sha256};
+use axum::http::request::Parts;
+use sqlx::PgPool;
 
-/// What a token may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Scope {
-    /// Read progress, outcomes and histories.
-    Read,
-    /// Also change offers.
-    Write,
+use super::ApiError;
+use crate::identity::{self, Permission, Principal};
+
+/// The principal a request's `Authorization: Bearer …` header stands for.
+pub async fn principal(pool: &PgPool, parts: &Parts) -> Result<Principal, ApiError> {
+    let token = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.len() <= 200)
+        .ok_or_else(ApiError::unauthorized)?;
+    identity::store::token_principal(pool, token)
+        .await
+        .map_err(ApiError::from)?
+        .ok_or_else(ApiError::unauthorized)
 }
 
-/// The configured tokens.
-#[derive(Clone, Default)]
-pub struct Tokens {
-    read: Vec<[u8; 32]>,
-    write: Vec<[u8; 32]>,
-}
-
-fn digest(token: &str) -> [u8; 32] {
-    Sha256::digest(token.as_bytes()).into()
-}
-
-/// Equal-length comparison that looks at every byte, whatever differs first.
-fn same(a: &[u8; 32], b: &[u8; 32]) -> bool {
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-impl Tokens {
-    /// Tokens from configuration; empty strings are ignored.
-    pub fn new(read: &[SecretString], write: &[SecretString]) -> Self {
-        let keep = |v: &[SecretString]| {
-            v.iter()
-                .map(|s| s.expose_secret().trim().to_string())
-                .filter(|s| !s.is_empty())
-                .map(|s| digest(&s))
-                .collect()
-        };
-        Self {
-            read: keep(read),
-            write: keep(write),
-        }
-    }
-
-    /// The scope an `Authorization` header grants, if any. Every configured token is compared, so
-    /// the time taken does not tell which one nearly matched.
-    pub fn scope(&self, header: Option<&str>) -> Option<Scope> {
-        let token = header?.strip_prefix("Bearer ")?.trim();
-        if token.is_empty() {
-            return None;
-        }
-        let d = digest(token);
-        let write = self.write.iter().fold(false, |hit, t| hit | same(t, &d));
-        let read = self.read.iter().fold(false, |hit, t| hit | same(t, &d));
-        if write {
-            Some(Scope::Write)
-        } else if read {
-            Some(Scope::Read)
-        } else {
-            None
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn tokens() -> Tokens {
-        Tokens::new(
-            &[SecretString::from("r-token")],
-            &[SecretString::from("w-token")],
-        )
-    }
-
-    #[test]
-    fn a_write_token_grants_write_and_a_read_token_only_read() {
-        let t = tokens();
-        assert_eq!(t.scope(Some("Bearer w-token")), Some(Scope::Write));
-        assert_eq!(t.scope(Some("Bearer r-token")), Some(Scope::Read));
-    }
-
-    #[test]
-    fn missing_malformed_or_unknown_tokens_grant_nothing() {
-        let t = tokens();
-        assert_eq!(t.scope(None), None);
-        assert_eq!(t.scope(Some("w-token")), None);
-        assert_eq!(t.scope(Some("Bearer ")), None);
-        assert_eq!(t.scope(Some("Bearer w-toke")), None);
-        assert_eq!(Tokens::default().scope(Some("Bearer anything")), None);
+/// Refuses with 403 unless `who` may do `p`.
+pub fn require(who: &Principal, p: Permission) -> Result<(), ApiError> {
+    if who.can(p) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden())
     }
 }

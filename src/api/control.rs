@@ -1,11 +1,11 @@
-//! Run control over HTTP (write scope): a run's state, and a policy's status.
+//! Run control over HTTP (operator tokens): a run's state, and a policy's status.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::extract::{Change, who_and_why};
+use super::extract::{Operate, why};
 use super::{ApiError, ApiState};
 use crate::store::{policy_status, run_state};
 
@@ -17,20 +17,19 @@ pub(super) struct StateBody {
     #[serde(default)]
     rate: Option<f64>,
     reason: String,
-    actor: String,
 }
 
 /// Sets a run's state: `active` (resume), `paused`, `throttled` (with `rate`) or `cancelled`.
 pub(super) async fn set_state(
     State(s): State<ApiState>,
     Path(run): Path<String>,
-    Change(b): Change<StateBody>,
+    Operate(who, b): Operate<StateBody>,
 ) -> Result<Json<Value>, ApiError> {
-    who_and_why(&b.actor, Some(&b.reason))?;
+    why(&b.reason)?;
     let change = run_state::Change {
         state: &b.state,
         rate: b.rate,
-        actor: &b.actor,
+        actor: &who.name,
         reason: &b.reason,
     };
     let done = run_state::set(&s.pool, &run, &change).await?;
@@ -43,16 +42,15 @@ pub(super) async fn set_state(
 pub(super) struct PolicyBody {
     status: String,
     reason: String,
-    actor: String,
 }
 
 /// Sets a policy's status; halting it pauses its runs and holds its notices.
 pub(super) async fn set_policy(
     State(s): State<ApiState>,
     Path(rules): Path<String>,
-    Change(b): Change<PolicyBody>,
+    Operate(who, b): Operate<PolicyBody>,
 ) -> Result<Json<Value>, ApiError> {
-    who_and_why(&b.actor, Some(&b.reason))?;
-    let c = policy_status::set(&s.pool, &rules, &b.status, &b.actor, &b.reason).await?;
+    why(&b.reason)?;
+    let c = policy_status::set(&s.pool, &rules, &b.status, &who.name, &b.reason).await?;
     Ok(Json(json!(c)))
 }

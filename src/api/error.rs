@@ -30,7 +30,7 @@ impl ApiError {
         Self::new(
             StatusCode::FORBIDDEN,
             "forbidden",
-            "this token may only read",
+            "this token's owner or scope does not allow this",
         )
     }
     /// 404.
@@ -68,6 +68,15 @@ impl From<StoreError> for ApiError {
                     "the request could not be completed; see the server log",
                 )
             }
+        }
+    }
+}
+
+impl From<crate::identity::IdentityError> for ApiError {
+    fn from(e: crate::identity::IdentityError) -> Self {
+        match e {
+            crate::identity::IdentityError::Store(s) => s.into(),
+            other => Self::bad_request(other.to_string()),
         }
     }
 }

@@ -1,6 +1,9 @@
 //! The HTTP API of `docket serve`: run progress, a case's outcome and offer history, the offer
 //! lifecycle's transitions (one case, or in bulk with a dry run), and run control (a run's state, a
-//! policy's status). Reads need a read or write token; changes need a write token. The OpenAPI document is at `/api/v1/openapi.json`.
+//! policy's status). Every request carries a bearer token owned by a named account (see
+//! [`crate::identity`]); reads need any token, lifecycle actions an attorney token, run control an
+//! operator token, and the token's owner is recorded as the actor. The OpenAPI document is at
+//! `/api/v1/openapi.json`.
 
 mod auth;
 mod control;
@@ -17,11 +20,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-pub use auth::{Scope, Tokens};
 pub use error::ApiError;
 pub use input::{ClientToday, DateSettings};
 
-use extract::{Change, Reader, who_and_why};
+use extract::{Decide, Reader};
 
 use crate::domain::Action;
 use crate::offers::{self, Command};
@@ -35,10 +37,8 @@ pub const OPENAPI: &str = include_str!("openapi.json");
 /// What the handlers share.
 #[derive(Clone)]
 pub struct ApiState {
-    /// Database.
+    /// Database (tokens are looked up in it).
     pub pool: PgPool,
-    /// Configured tokens.
-    pub tokens: Tokens,
 }
 
 /// The API routes, ready to be merged into a server's router.
@@ -106,7 +106,6 @@ async fn case_detail(
 #[serde(deny_unknown_fields)]
 struct CaseAction {
     action: String,
-    actor: String,
     #[serde(default)]
     reason: String,
     #[serde(default)]
@@ -129,10 +128,12 @@ async fn case_action(
     State(s): State<ApiState>,
     Path((run, case_id)): Path<(String, String)>,
     dates: Option<Extension<ClientToday>>,
-    Change(body): Change<CaseAction>,
+    Decide(who, body): Decide<CaseAction>,
 ) -> Result<Json<Value>, ApiError> {
     let action = parse_action(&body.action)?;
-    who_and_why(&body.actor, body.force.then_some(body.reason.as_str()))?;
+    if body.force {
+        extract::why(&body.reason)?;
+    }
     let today = input::today(body.today, client_today(dates))?;
     let report = offers::execute(
         &s.pool,
@@ -141,7 +142,7 @@ async fn case_action(
             action,
             case_ids: vec![case_id],
             selection: None,
-            actor: &body.actor,
+            actor: &who.name,
             reason: &body.reason,
             today,
             dry_run: false,
@@ -160,7 +161,6 @@ async fn case_action(
 #[serde(deny_unknown_fields)]
 struct BulkAction {
     action: String,
-    actor: String,
     #[serde(default)]
     reason: String,
     #[serde(default)]
@@ -180,10 +180,12 @@ async fn bulk_action(
     State(s): State<ApiState>,
     Path(run): Path<String>,
     dates: Option<Extension<ClientToday>>,
-    Change(body): Change<BulkAction>,
+    Decide(who, body): Decide<BulkAction>,
 ) -> Result<Json<Value>, ApiError> {
     let action = parse_action(&body.action)?;
-    who_and_why(&body.actor, body.force.then_some(body.reason.as_str()))?;
+    if body.force {
+        extract::why(&body.reason)?;
+    }
     let today = input::today(body.today, client_today(dates))?;
     let report = offers::execute(
         &s.pool,
@@ -196,7 +198,7 @@ async fn bulk_action(
                 courts: body.courts.iter().map(|c| c.to_uppercase()).collect(),
                 min_score: body.min_score,
             }),
-            actor: &body.actor,
+            actor: &who.name,
             reason: &body.reason,
             today,
             dry_run: body.dry_run,

@@ -133,6 +133,10 @@ pub async fn demo(mut settings: Settings, args: &DemoArgs) -> Result<()> {
         metrics.completed()
     );
     println!("look at one case: docket show --run {run} {first_case}");
+    print!(
+        "{}",
+        super::identity::demo_console(&pool, settings.serve.listen).await?
+    );
     Ok(())
 }
 

@@ -13,10 +13,7 @@ pub async fn act(pool: &PgPool, action: Action, t: &Target) -> Result<Report> {
     if t.case_ids.is_empty() && !t.all {
         bail!("name the cases, or pass --all to select every case the action applies to");
     }
-    let actor =
-        t.by.clone()
-            .or_else(|| std::env::var("USER").ok())
-            .unwrap_or_else(|| "operator".into());
+    let actor = crate::identity::command_line_actor(t.by.as_deref());
     let reason = if t.reason.is_empty() {
         default_reason(action)
     } else {

@@ -3,6 +3,7 @@
 mod demo;
 mod demo_offers;
 mod dlq;
+mod identity;
 mod lifecycle;
 mod look;
 mod notify;
@@ -15,6 +16,7 @@ mod status_render;
 
 pub use demo::demo;
 pub use dlq::{DlqCommand, dlq};
+pub use identity::{TokenCommand, UserCommand, token, user};
 pub use lifecycle::{act, expire, print_report};
 pub use look::{QueueDepths, queue_depths, show};
 pub use notify::{notify, notify_action};

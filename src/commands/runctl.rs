@@ -7,9 +7,7 @@ use crate::cli::{RunCommand, RunControl};
 use crate::store::{policy_status, run_state};
 
 fn actor(by: &Option<String>) -> String {
-    by.clone()
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "operator".into())
+    crate::identity::command_line_actor(by.as_deref())
 }
 
 /// Applies a run-control command and prints what changed.

@@ -9,7 +9,9 @@ pub mod policy_status;
 pub mod progress;
 pub mod publishes;
 pub mod run_state;
+pub mod run_views;
 pub mod runs;
+pub mod worklist;
 
 use std::str::FromStr;
 use std::time::Duration;

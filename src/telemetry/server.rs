@@ -112,6 +112,7 @@ pub async fn listen(
     let bound = listener.local_addr()?;
     let task = tokio::spawn(async move {
         let shutdown = async move { token.cancelled().await };
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         if let Err(e) = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await

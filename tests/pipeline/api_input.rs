@@ -3,8 +3,8 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use docket::api::{ApiState, ClientToday, Tokens, router};
-use secrecy::SecretString;
+use docket::api::{ApiState, ClientToday, router};
+use docket::identity::{Role, Scope, store as accounts};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -13,11 +13,11 @@ use crate::offers::reviewed_run;
 
 const RULES: &str = include_str!("../../config/rules/morton-2011.toml");
 
-async fn post(app: &axum::Router, uri: &str, body: String) -> (StatusCode, Value) {
+async fn post(app: &axum::Router, token: &str, uri: &str, body: String) -> (StatusCode, Value) {
     let req = Request::builder()
         .method("POST")
         .uri(uri)
-        .header("authorization", "Bearer writer")
+        .header("authorization", format!("Bearer {token}"))
         .header("content-type", "application/json")
         .body(Body::from(body))
         .unwrap();
@@ -50,9 +50,14 @@ async fn the_api_refuses_control_characters_client_days_and_early_expiry() {
             "requires_background_check = false",
         );
     let run_id = reviewed_run(&env, 300, "input", &rules).await;
+    accounts::add(&env.pool, "clerk-3", Role::Attorney, None, "test")
+        .await
+        .unwrap();
+    let token = accounts::create_token(&env.pool, "clerk-3", Scope::Attorney, "test")
+        .await
+        .unwrap();
     let state = ApiState {
         pool: env.pool.clone(),
-        tokens: Tokens::new(&[], &[SecretString::from("writer")]),
     };
     let app = router(state.clone());
     let case: String = sqlx::query_scalar(
@@ -69,32 +74,24 @@ async fn the_api_refuses_control_characters_client_days_and_early_expiry() {
     let cases = [
         (
             bulk.to_string(),
-            json!({"action": "approve", "actor": "a", "courts": ["DEN\u{0}"]}),
+            json!({"action": "approve", "courts": ["DEN\u{0}"]}),
             "courts[0]",
         ),
         (
             bulk.to_string(),
-            json!({"action": "approve", "actor": "a\u{0}b"}),
-            "actor",
-        ),
-        (
-            one.clone(),
-            json!({"action": "expire", "actor": "a", "reason": "x\u{7}"}),
+            json!({"action": "approve", "reason": "a\u{0}b"}),
             "reason",
         ),
         (
             one.clone(),
-            json!({"action": "exp\u{0}ire", "actor": "a"}),
-            "action",
+            json!({"action": "expire", "reason": "x\u{7}"}),
+            "reason",
         ),
-        (
-            format!("{one}%00"),
-            json!({"action": "expire", "actor": "a"}),
-            "path",
-        ),
+        (one.clone(), json!({"action": "exp\u{0}ire"}), "action"),
+        (format!("{one}%00"), json!({"action": "expire"}), "path"),
     ];
     for (uri, body, field) in cases {
-        let (s, b) = post(&app, &uri, body.to_string()).await;
+        let (s, b) = post(&app, &token, &uri, body.to_string()).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{body}: {b}");
         assert!(message(&b).starts_with(&format!("{field}: ")), "{b}");
     }
@@ -102,34 +99,30 @@ async fn the_api_refuses_control_characters_client_days_and_early_expiry() {
     // A key that is not a field name is not echoed.
     let (s, b) = post(
         &app,
+        &token,
         &one,
-        r#"{"action":"expire","actor":"a","A012345678":1}"#.into(),
+        r#"{"action":"expire","A012345678":1}"#.into(),
     )
     .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(!b.to_string().contains("A012345678"), "{b}");
 
     // No client-chosen day without the demo/test setting; with it, only sane years.
-    let dated = json!({"action": "expire", "actor": "a", "today": "+262000-01-01"}).to_string();
-    let (s, b) = post(&app, &one, dated.clone()).await;
+    let dated = json!({"action": "expire", "today": "+262000-01-01"}).to_string();
+    let (s, b) = post(&app, &token, &one, dated.clone()).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(message(&b).starts_with("today: "), "{b}");
     let demo = router(state).layer(axum::Extension(ClientToday(true)));
-    let (s, b) = post(&demo, &one, dated).await;
+    let (s, b) = post(&demo, &token, &one, dated).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(message(&b).starts_with("today: "), "{b}");
 
     // Expire before the deadline: refused; forced without a reason: refused; with one: recorded.
-    let (s, b) = post(
-        &app,
-        &one,
-        json!({"action": "expire", "actor": "a"}).to_string(),
-    )
-    .await;
+    let (s, b) = post(&app, &token, &one, json!({"action": "expire"}).to_string()).await;
     assert_eq!(s, StatusCode::CONFLICT, "{b}");
     assert!(message(&b).contains("has not passed"), "{b}");
-    let forced = json!({"action": "expire", "actor": "a", "force": true, "reason": " "});
-    let (s, _) = post(&app, &one, forced.to_string()).await;
+    let forced = json!({"action": "expire", "force": true, "reason": " "});
+    let (s, _) = post(&app, &token, &one, forced.to_string()).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     let state_now: String = sqlx::query_scalar("SELECT state FROM offers WHERE case_id = $1")
         .bind(&case)
@@ -137,9 +130,9 @@ async fn the_api_refuses_control_characters_client_days_and_early_expiry() {
         .await
         .unwrap();
     assert_eq!(state_now, "offered");
-    let forced = json!({"action": "expire", "actor": "clerk-3", "force": true,
+    let forced = json!({"action": "expire", "force": true,
                         "reason": "respondent removed from the docket by order"});
-    let (s, b) = post(&app, &one, forced.to_string()).await;
+    let (s, b) = post(&app, &token, &one, forced.to_string()).await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let reason: String = sqlx::query_scalar(
         "SELECT reason FROM transitions WHERE case_id = $1 AND to_state = 'expired'",

@@ -3,6 +3,9 @@
 
 mod api;
 mod api_input;
+mod browser;
+mod console;
+mod console_http;
 mod helpers;
 mod integrity;
 mod offers;

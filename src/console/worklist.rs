@@ -1,0 +1,380 @@
+//! The Worklist: a run's recommendations awaiting approval and the other queues of the lifecycle,
+//! filtered, sorted and paged; select some cases, or all that match, then confirm with the count
+//! (a dry run) and a reason before anything changes.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, Redirect};
+use serde::{Deserialize, Serialize};
+
+use super::pages::{Nav, render, require};
+use super::session::Form;
+use super::{ConsoleError, ConsoleState, Session};
+use crate::domain::RuleKind;
+use crate::domain::{Action, OfferState, allowed};
+use crate::identity::Permission;
+use crate::offers::{self, Command};
+use crate::rules::RuleSet;
+use crate::store::runs::{self, Run};
+use crate::store::worklist::{self, Filter, Queue, Row, Sort};
+
+/// Cases per page.
+pub const PAGE_SIZE: u32 = 50;
+
+/// The worklist's filters as they travel in the URL and in forms (every field text, so an empty
+/// input means "any").
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct Params {
+    #[serde(default)]
+    queue: String,
+    #[serde(default)]
+    court: String,
+    #[serde(default)]
+    min_score: String,
+    #[serde(default)]
+    max_score: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    min_years: String,
+    #[serde(default)]
+    max_years: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    page: String,
+    /// After a bulk action: how many were applied (shown once, not carried in links).
+    #[serde(default, skip_serializing)]
+    applied: String,
+    /// After a bulk action: how many were refused.
+    #[serde(default, skip_serializing)]
+    refused: String,
+}
+
+fn number<T: std::str::FromStr>(field: &str, v: &str) -> Result<Option<T>, ConsoleError> {
+    match v.trim() {
+        "" => Ok(None),
+        s => s
+            .parse()
+            .map(Some)
+            .map_err(|_| ConsoleError::BadRequest(format!("{field}: must be a whole number"))),
+    }
+}
+
+fn text(field: &str, v: &str) -> Result<Option<String>, ConsoleError> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    if v.len() > 64 || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(ConsoleError::BadRequest(format!(
+            "{field}: letters, digits and '_' only"
+        )));
+    }
+    Ok(Some(v.to_string()))
+}
+
+impl Params {
+    /// The store filter these parameters describe, for `run`.
+    pub fn filter(&self, run: &Run) -> Result<Filter, ConsoleError> {
+        let queue = match self.queue.trim() {
+            "" => Queue::Recommended,
+            q => Queue::parse(q)
+                .ok_or_else(|| ConsoleError::BadRequest("queue: not a worklist queue".into()))?,
+        };
+        Ok(Filter {
+            queue,
+            court: text("court", &self.court)?.map(|c| c.to_uppercase()),
+            min_score: number("min_score", &self.min_score)?,
+            max_score: number("max_score", &self.max_score)?,
+            category: text("category", &self.category)?,
+            min_years: number("min_years", &self.min_years)?,
+            max_years: number("max_years", &self.max_years)?,
+            as_of: run.as_of,
+            today: chrono::Utc::now().date_naive(),
+        })
+    }
+
+    fn sort(&self) -> Result<Sort, ConsoleError> {
+        match self.sort.trim() {
+            "" => Ok(Sort::CaseId),
+            s => {
+                Sort::parse(s).ok_or_else(|| ConsoleError::BadRequest("sort: unknown order".into()))
+            }
+        }
+    }
+
+    fn page(&self) -> Result<u64, ConsoleError> {
+        Ok(number::<u64>("page", &self.page)?.unwrap_or(1).max(1))
+    }
+
+    /// The query string of these filters on another page.
+    fn link(&self, page: u64) -> String {
+        let mut p = self.clone();
+        p.page = page.to_string();
+        serde_html_form::to_string(&p).unwrap_or_default()
+    }
+}
+
+/// The human actions on a queue's cases under the run's requirements.
+fn queue_actions(q: Queue, req: crate::domain::Requirements) -> Vec<Action> {
+    let from: OfferState = q.state().parse().unwrap_or(OfferState::OfferRecommended);
+    allowed(from, req)
+        .into_iter()
+        .filter(|a| !matches!(a, Action::Remind | Action::Expire | Action::Offer))
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "console/worklist.html")]
+struct WorklistPage {
+    nav: Nav,
+    run: String,
+    params: Params,
+    queue: Queue,
+    queues: Vec<(&'static str, &'static str)>,
+    courts: Vec<String>,
+    categories: Vec<(String, String)>,
+    sorts: Vec<(&'static str, &'static str)>,
+    rows: Vec<Row>,
+    total: i64,
+    page: u64,
+    pages: u64,
+    prev: Option<String>,
+    next: Option<String>,
+    actions: Vec<&'static str>,
+    can_decide: bool,
+    message: Option<String>,
+}
+
+/// Qualifying categories of the run's rule set: (id, plain words).
+fn categories(run: &Run) -> Vec<(String, String)> {
+    RuleSet::from_toml(&run.rules_text)
+        .map(|r| {
+            r.rules(RuleKind::Qualifying)
+                .iter()
+                .map(|q| (q.id().to_string(), q.reason().to_string()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `GET /console/runs/{run}/worklist`.
+pub async fn page(
+    State(state): State<ConsoleState>,
+    session: Session,
+    Path(run): Path<String>,
+    Query(params): Query<Params>,
+) -> Result<Html<String>, ConsoleError> {
+    require(&session, Permission::Read)?;
+    let (r, policy) = offers::run_policy(&state.pool, &run).await?;
+    let filter = params.filter(&r)?;
+    let page = params.page()?;
+    let total = worklist::count(&state.pool, r.id, &filter).await?;
+    let pages = (total as u64).div_ceil(u64::from(PAGE_SIZE)).max(1);
+    let offset = (page.min(pages) - 1) * u64::from(PAGE_SIZE);
+    let rows = worklist::page(
+        &state.pool,
+        r.id,
+        &filter,
+        params.sort()?,
+        PAGE_SIZE,
+        offset,
+    )
+    .await?;
+    let message = number::<u64>("applied", &params.applied)?.map(|a| {
+        let refused = number::<u64>("refused", &params.refused).ok().flatten();
+        format!(
+            "{a} applied, {} refused (the list below is up to date).",
+            refused.unwrap_or(0)
+        )
+    });
+    render(&WorklistPage {
+        nav: Nav::new(&session, Some(&run)),
+        run: run.clone(),
+        queue: filter.queue,
+        queues: Queue::ALL.iter().map(|q| (q.as_str(), q.title())).collect(),
+        courts: worklist::courts(&state.pool, r.id).await?,
+        categories: categories(&r),
+        sorts: Sort::ALL.iter().map(|(_, n, l)| (*n, *l)).collect(),
+        rows,
+        total,
+        page: page.min(pages),
+        pages,
+        prev: (page > 1).then(|| params.link(page - 1)),
+        next: (page < pages).then(|| params.link(page + 1)),
+        actions: queue_actions(filter.queue, policy.requirements)
+            .into_iter()
+            .map(Action::as_str)
+            .collect(),
+        can_decide: session.who.can(Permission::Decide),
+        message,
+        params,
+    })
+}
+
+/// A bulk action chosen on the worklist (the filters travel along as hidden fields).
+#[derive(Debug, Deserialize)]
+pub struct BulkForm {
+    #[serde(default)]
+    queue: String,
+    #[serde(default)]
+    court: String,
+    #[serde(default)]
+    min_score: String,
+    #[serde(default)]
+    max_score: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    min_years: String,
+    #[serde(default)]
+    max_years: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    case: Vec<String>,
+    #[serde(default)]
+    all: String,
+    #[serde(default)]
+    reason: String,
+}
+
+impl BulkForm {
+    fn params(&self) -> Params {
+        Params {
+            queue: self.queue.clone(),
+            court: self.court.clone(),
+            min_score: self.min_score.clone(),
+            max_score: self.max_score.clone(),
+            category: self.category.clone(),
+            min_years: self.min_years.clone(),
+            max_years: self.max_years.clone(),
+            ..Params::default()
+        }
+    }
+}
+
+/// The cases a bulk form names (checked ids, or every case the filters match) and its action.
+async fn resolve(
+    state: &ConsoleState,
+    r: &Run,
+    f: &BulkForm,
+) -> Result<(Action, Vec<String>), ConsoleError> {
+    let filter = f.params().filter(r)?;
+    let (_, policy) = offers::run_policy(&state.pool, &r.name).await?;
+    let action = f
+        .action
+        .parse::<Action>()
+        .ok()
+        .filter(|a| queue_actions(filter.queue, policy.requirements).contains(a))
+        .ok_or_else(|| ConsoleError::BadRequest("action: not an action on this queue".into()))?;
+    let ids = if f.all == "1" {
+        worklist::ids(&state.pool, r.id, &filter).await?
+    } else {
+        for id in &f.case {
+            text("case", &id.replace('-', "_"))?;
+        }
+        f.case.clone()
+    };
+    if ids.is_empty() {
+        return Err(ConsoleError::BadRequest(
+            "case: select at least one case, or all that match".into(),
+        ));
+    }
+    Ok((action, ids))
+}
+
+#[derive(Template)]
+#[template(path = "console/confirm.html")]
+struct ConfirmPage {
+    nav: Nav,
+    run: String,
+    action: &'static str,
+    count: usize,
+    all: bool,
+    cases: Vec<String>,
+    hidden: Vec<(&'static str, String)>,
+    back: String,
+}
+
+/// `POST /console/runs/{run}/worklist/confirm`: the dry run, with the count, and the reason asked.
+pub async fn confirm(
+    State(state): State<ConsoleState>,
+    Path(run): Path<String>,
+    Form(session, f): Form<BulkForm>,
+) -> Result<Html<String>, ConsoleError> {
+    require(&session, Permission::Decide)?;
+    let r = runs::get(&state.pool, &run).await?;
+    let (action, ids) = resolve(&state, &r, &f).await?;
+    let report = offers::execute(
+        &state.pool,
+        &command(&run, action, ids.clone(), "", "", true),
+    )
+    .await?;
+    let p = &f.params();
+    let hidden = vec![
+        ("queue", p.queue.clone()),
+        ("court", p.court.clone()),
+        ("min_score", p.min_score.clone()),
+        ("max_score", p.max_score.clone()),
+        ("category", p.category.clone()),
+        ("min_years", p.min_years.clone()),
+        ("max_years", p.max_years.clone()),
+    ];
+    render(&ConfirmPage {
+        nav: Nav::new(&session, Some(&run)),
+        run: run.clone(),
+        action: action.as_str(),
+        count: report.selected,
+        all: f.all == "1",
+        cases: if f.all == "1" { Vec::new() } else { ids },
+        hidden,
+        back: p.link(1),
+    })
+}
+
+fn command<'a>(
+    run: &'a str,
+    action: Action,
+    case_ids: Vec<String>,
+    actor: &'a str,
+    reason: &'a str,
+    dry_run: bool,
+) -> Command<'a> {
+    Command {
+        run,
+        action,
+        case_ids,
+        selection: None,
+        actor,
+        reason,
+        today: chrono::Utc::now().date_naive(),
+        dry_run,
+        force: false,
+    }
+}
+
+/// `POST /console/runs/{run}/worklist/apply`: applies the confirmed action as the signed-in
+/// attorney, with the reason, and goes back to the worklist with what happened.
+pub async fn apply(
+    State(state): State<ConsoleState>,
+    Path(run): Path<String>,
+    Form(session, f): Form<BulkForm>,
+) -> Result<Redirect, ConsoleError> {
+    require(&session, Permission::Decide)?;
+    let reason = f.reason.trim();
+    if reason.is_empty() {
+        return Err(ConsoleError::BadRequest("reason: say why".into()));
+    }
+    let r = runs::get(&state.pool, &run).await?;
+    let (action, ids) = resolve(&state, &r, &f).await?;
+    let cmd = command(&run, action, ids, &session.who.name, reason, false);
+    let report = offers::execute(&state.pool, &cmd).await?;
+    let back = f.params().link(1);
+    Ok(Redirect::to(&format!(
+        "/console/runs/{run}/worklist?{back}&applied={}&refused={}",
+        report.outcome.applied.len(),
+        report.outcome.refused.len()
+    )))
+}
