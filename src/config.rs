@@ -51,6 +51,9 @@ pub struct Settings {
     /// Whether API clients may choose the day of an action (demo and test settings only).
     #[serde(default)]
     pub dates: crate::api::DateSettings,
+    /// Timeouts and the connection limit of every HTTP listener.
+    #[serde(default)]
+    pub http: crate::telemetry::limits::HttpSettings,
 }
 
 /// Where `docket serve` listens.

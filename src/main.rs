@@ -34,6 +34,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let settings = Settings::load(cli.config.as_deref())?;
     docket::telemetry::init(&settings.log);
+    docket::telemetry::limits::configure(settings.http);
     match cli.command {
         Command::Migrate => {
             commands::migrate(&settings).await?;
