@@ -54,6 +54,9 @@ pub struct Settings {
     /// Timeouts and the connection limit of every HTTP listener.
     #[serde(default)]
     pub http: crate::telemetry::limits::HttpSettings,
+    /// Broker logins.
+    #[serde(default)]
+    pub broker: crate::queue::permissions::BrokerSettings,
 }
 
 /// Where `docket serve` listens.

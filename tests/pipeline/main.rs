@@ -3,6 +3,7 @@
 
 mod api;
 mod api_input;
+mod broker_users;
 mod helpers;
 mod integrity;
 mod offers;
