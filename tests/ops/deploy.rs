@@ -124,7 +124,7 @@ fn compose_runs_every_part_with_the_real_commands_ports_and_settings() {
         "service_completed_successfully"
     );
     let serve_ports = strings(&c["services"]["serve"]["ports"]);
-    assert_eq!(serve_ports, ["8080:8080"]);
+    assert_eq!(serve_ports, ["127.0.0.1:8080:8080"]);
     for name in names.iter().filter(|n| **n != "migrate") {
         assert!(
             !c["services"][*name]["healthcheck"].is_null(),
@@ -133,7 +133,9 @@ fn compose_runs_every_part_with_the_real_commands_ports_and_settings() {
     }
     let plugins = std::fs::read_to_string("deploy/rabbitmq/enabled_plugins").unwrap();
     assert!(plugins.contains("rabbitmq_prometheus"));
-    assert!(strings(&c["services"]["rabbitmq"]["ports"]).contains(&"15692:15692".to_string()));
+    assert!(
+        strings(&c["services"]["rabbitmq"]["ports"]).contains(&"127.0.0.1:15692:15692".to_string())
+    );
 }
 
 fn k8s() -> BTreeMap<(String, String), Value> {

@@ -7,6 +7,7 @@
 mod helpers;
 
 mod deploy;
+mod exposure;
 mod live;
 mod monitoring;
 mod promql;
