@@ -125,6 +125,16 @@ pub enum Command {
     Report(crate::commands::ReportArgs),
     /// The main job end to end: migrate, generate, import, create a run, enqueue, review, report.
     Demo(DemoArgs),
+    /// Print the rabbitmqctl commands that create docket's broker users (enqueue, worker,
+    /// replay), each limited to the exchanges and queues it needs.
+    BrokerUsers {
+        /// Virtual host.
+        #[arg(long, default_value = "/")]
+        vhost: String,
+        /// User names are this prefix and the role (`docket-enqueue`, …).
+        #[arg(long, default_value = "docket-")]
+        prefix: String,
+    },
     /// Measure the real pipeline end to end in a fresh database and fresh queues, next to the
     /// broker's own ceiling.
     Bench {

@@ -72,6 +72,12 @@ pub struct Settings {
     /// The console: sessions and the optional single-sign-on proxy.
     #[serde(default)]
     pub console: crate::console::ConsoleSettings,
+    /// Timeouts and the connection limit of every HTTP listener.
+    #[serde(default)]
+    pub http: crate::telemetry::limits::HttpSettings,
+    /// Broker logins.
+    #[serde(default)]
+    pub broker: crate::queue::permissions::BrokerSettings,
 }
 
 /// Where `docket serve` listens.

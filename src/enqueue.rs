@@ -137,7 +137,7 @@ async fn publish(
     let conn = queue::connect(&settings.amqp, "enqueue").await?;
     let publisher =
         Publisher::open(&conn, &settings.amqp.exchange, &settings.amqp.routing_key).await?;
-    topology::declare(publisher.channel(), &settings.amqp).await?;
+    topology::declare_or_check(&conn, &settings.amqp).await?;
 
     let bar = progress_bar(
         progress,

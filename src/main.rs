@@ -34,7 +34,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let settings = Settings::load(cli.config.as_deref())?;
     docket::telemetry::init(&settings.log);
+    docket::telemetry::limits::configure(settings.http);
+    if !matches!(
+        cli.command,
+        Command::Generate { .. } | Command::Rules(_) | Command::BrokerUsers { .. }
+    ) {
+        let url = secrecy::ExposeSecret::expose_secret(&settings.amqp.url);
+        docket::queue::permissions::check_guest(url, &settings.broker)
+            .map_err(anyhow::Error::msg)?;
+    }
     match cli.command {
+        Command::BrokerUsers { vhost, prefix } => {
+            for line in docket::queue::permissions::setup_commands(&settings.amqp, &vhost, &prefix)
+            {
+                println!("{line}");
+            }
+        }
         Command::Migrate => {
             commands::migrate(&settings).await?;
             println!("database migrated");

@@ -48,7 +48,7 @@ impl Letter {
 pub async fn list(settings: &Settings, limit: usize) -> Result<Vec<Letter>, QueueError> {
     let conn = connect(&settings.amqp, "dlq").await?;
     let ch = conn.create_channel().await?;
-    topology::declare(&ch, &settings.amqp).await?;
+    topology::declare_or_check(&conn, &settings.amqp).await?;
     let mut out = Vec::new();
     while out.len() < limit {
         let Some(msg) = get(&ch, &settings.amqp.dead_letter_queue).await? else {
@@ -84,7 +84,7 @@ pub async fn replay(
 ) -> Result<ReplaySummary, QueueError> {
     let conn = connect(&settings.amqp, "dlq").await?;
     let ch = conn.create_channel().await?;
-    topology::declare(&ch, &settings.amqp).await?;
+    topology::declare_or_check(&conn, &settings.amqp).await?;
     let jobs = Publisher::open(&conn, &settings.amqp.exchange, &settings.amqp.routing_key).await?;
     let mut s = ReplaySummary::default();
     let mut seen = 0;

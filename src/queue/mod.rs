@@ -3,6 +3,7 @@
 pub mod dead_letter;
 pub mod dlq;
 pub mod parking;
+pub mod permissions;
 pub mod publish;
 pub mod topology;
 

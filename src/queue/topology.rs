@@ -101,6 +101,29 @@ fn work_queue_arguments(s: &AmqpSettings) -> FieldTable {
     args
 }
 
+/// Declares the topology on a channel of its own when this user may (an administrator, or a
+/// worker's user); a user limited to publishing or reading dead letters (see
+/// [`super::permissions`]) may not declare a queue that dead-letters, so for it the exchanges and
+/// queues are only checked to exist (a worker declares them).
+pub async fn declare_or_check(conn: &Connection, s: &AmqpSettings) -> Result<(), QueueError> {
+    let ch = conn.create_channel().await?;
+    match declare(&ch, s).await {
+        Ok(()) => {
+            ch.close(200, "declared".into()).await.ok();
+            Ok(())
+        }
+        Err(e) if e.to_string().contains("ACCESS_REFUSED") => {
+            let ch = conn.create_channel().await?;
+            for queue in [&s.queue, &s.dead_letter_queue] {
+                depth(&ch, queue).await?;
+            }
+            ch.close(200, "checked".into()).await.ok();
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Messages ready in a queue (passive declare; the queue must exist).
 pub async fn depth(channel: &Channel, queue: &str) -> Result<u32, QueueError> {
     let q = channel

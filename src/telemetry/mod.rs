@@ -9,6 +9,7 @@
 //! never logged; the domain types mask the A-number even in `Debug` output.
 
 pub mod enqueue;
+pub mod limits;
 pub mod metrics;
 pub mod progress;
 pub mod server;

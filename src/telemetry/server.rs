@@ -110,16 +110,8 @@ pub async fn listen(
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
-    let task = tokio::spawn(async move {
-        let shutdown = async move { token.cancelled().await };
-        let app = app.into_make_service_with_connect_info::<SocketAddr>();
-        if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-        {
-            tracing::error!(error = %e, "HTTP server failed.");
-        }
-    });
+    let limits = super::limits::current();
+    let task = tokio::spawn(super::limits::serve(listener, app, limits, token));
     Ok((bound, task))
 }
 

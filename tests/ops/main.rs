@@ -8,6 +8,7 @@ mod helpers;
 
 mod compose;
 mod deploy;
+mod exposure;
 mod kubernetes;
 mod live;
 mod monitoring;

@@ -3,6 +3,7 @@
 
 mod api;
 mod api_input;
+mod broker_users;
 mod browser;
 mod console;
 mod console_http;
