@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 /// docket: review a backlog of immigration court cases under a prosecutorial-discretion policy.
 #[derive(Debug, Parser)]
-#[command(name = "docket", version, about)]
+#[command(name = "docket", version, about, after_long_help = EXIT_STATUS)]
 pub struct Cli {
     /// Settings file (default: config/default.toml, or the built-in defaults).
     #[arg(long, global = true, env = "DOCKET_CONFIG")]
@@ -16,6 +16,16 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
+
+/// The exit codes every command uses, for `--help` and the man page.
+pub const EXIT_STATUS: &str = "EXIT STATUS:
+  0    success
+  1    an error, printed on standard error as `error: …` (bad settings, a server not
+       reachable, refused input, a failed check such as `rules check`, `probe` answered
+       non-2xx, nothing applied, a worker's batch not finished within its shutdown grace)
+  2    the command line does not parse (unknown command or option, missing value)
+  130  interrupted: a second SIGINT or SIGTERM (worker, notify, serve), or `bench` stopped by SIGINT
+  143  `bench` stopped by SIGTERM (after removing its database and queues)";
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
@@ -221,6 +231,18 @@ pub enum Command {
     /// Relay the notification outbox: email to SMTP, letters to the print folder, until SIGTERM;
     /// or `notify retry`: send a run's failed notices again.
     Notify(NotifyArgs),
+    /// Print the completion script for a shell (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page, or write one page per command into a folder.
+    Man {
+        /// Folder for `docket.1`, `docket-notify-retry.1`, … (e.g. /usr/local/share/man/man1).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 /// `docket notify [--once] [--metrics-listen ADDR]` or `docket notify retry …`.

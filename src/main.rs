@@ -32,6 +32,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         anyhow::ensure!((200..300).contains(&status), "{url} answered {status}");
         return Ok(());
     }
+    // Generated from the command line alone: no settings, no logging.
+    match &cli.command {
+        Command::Completions { shell } => {
+            commands::completions(*shell, &mut std::io::stdout());
+            return Ok(());
+        }
+        Command::Man { out } => return commands::man(out.as_deref(), &mut std::io::stdout()),
+        _ => {}
+    }
     let settings = Settings::load(cli.config.as_deref())?;
     docket::telemetry::init(&settings.log);
     docket::telemetry::limits::configure(settings.http);
@@ -140,7 +149,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 None => commands::notify(settings, pool, args.once, args.metrics_listen).await?,
             }
         }
-        Command::Probe { .. } => unreachable!("handled before settings load"),
+        Command::Probe { .. } | Command::Completions { .. } | Command::Man { .. } => {
+            unreachable!("handled before settings load")
+        }
         Command::Approve { target, reject } => {
             let action = if reject {
                 Action::Reject

@@ -11,6 +11,7 @@ mod pipeline;
 mod policy;
 mod runctl;
 mod setup;
+mod shell;
 mod status;
 mod status_render;
 
@@ -27,6 +28,7 @@ pub use policy::{
 };
 pub use runctl::run_control;
 pub use setup::{generate, import, migrate, run_create, run_create_with};
+pub use shell::{completions, man};
 pub use status::{RunView, Sample, StatusOptions, StatusReport, status};
 pub use status_render::{render_status, render_views};
 

@@ -6,6 +6,7 @@
 #[path = "../pipeline/helpers.rs"]
 mod helpers;
 
+mod cli_docs;
 mod compose;
 mod deploy;
 mod exposure;
