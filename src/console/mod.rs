@@ -5,6 +5,7 @@
 //! HttpOnly, SameSite=Strict, and Secure unless the server listens on loopback. Names and
 //! A-numbers appear only on case pages, to attorneys; URLs carry run names and case ids only.
 
+mod audit;
 mod case;
 mod error;
 mod pages;
@@ -110,6 +111,8 @@ pub fn router(state: ConsoleState) -> Router {
             "/console/runs/{run}/cases/{case_id}/letters/{id}",
             get(case::letter),
         )
+        .route("/console/audit", get(audit::page))
+        .route("/console/audit.csv", get(audit::csv))
         .route("/console/style.css", get(pages::stylesheet))
         .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))
         .with_state(state)

@@ -194,7 +194,7 @@ pub async fn page(
         run: run.clone(),
         queue: filter.queue,
         queues: Queue::ALL.iter().map(|q| (q.as_str(), q.title())).collect(),
-        courts: worklist::courts(&state.pool, r.id).await?,
+        courts: worklist::courts(&state.pool).await?,
         categories: categories(&r),
         sorts: Sort::ALL.iter().map(|(_, n, l)| (*n, *l)).collect(),
         rows,

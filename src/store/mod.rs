@@ -1,5 +1,6 @@
 //! PostgreSQL: connection, migrations, and one repository module per table group.
 
+pub mod audit;
 pub mod cases;
 pub mod offer_queries;
 pub mod offers;

@@ -150,19 +150,41 @@ pub struct Row {
     pub deadline: Option<NaiveDate>,
 }
 
-const FROM_WHERE: &str = r#"
+/// The joins and conditions of a filter. The outcomes are joined only when a score or category
+/// filter (or a score order) needs them, so a plain queue counts from two narrow indexes.
+fn from_where(with_outcomes: bool) -> String {
+    let outcomes = if with_outcomes {
+        "JOIN outcomes oc ON oc.run_id = o.run_id AND oc.case_id = o.case_id"
+    } else {
+        ""
+    };
+    let score = if with_outcomes {
+        r#"AND ($4::int IS NULL OR oc.score >= $4)
+      AND ($5::int IS NULL OR oc.score <= $5)
+      AND ($6::text IS NULL OR oc.fired @> jsonb_build_array(jsonb_build_object('id', $6::text, 'kind', 'qualifying')))"#
+    } else {
+        "AND $4::int IS NULL AND $5::int IS NULL AND $6::text IS NULL"
+    };
+    format!(
+        r#"
     FROM offers o
-    JOIN outcomes oc ON oc.run_id = o.run_id AND oc.case_id = o.case_id
+    {outcomes}
     JOIN cases c ON c.case_id = o.case_id
     WHERE o.run_id = $1 AND o.state = $2
       AND ($3::text IS NULL OR c.court = $3)
-      AND ($4::int IS NULL OR oc.score >= $4)
-      AND ($5::int IS NULL OR oc.score <= $5)
-      AND ($6::text IS NULL OR oc.fired @> jsonb_build_array(jsonb_build_object('id', $6::text, 'kind', 'qualifying')))
+      {score}
       AND ($7::date IS NULL OR (c.record->>'filed_on')::date <= $7)
       AND ($8::date IS NULL OR (c.record->>'filed_on')::date > $8)
       AND ($9::date IS NULL OR o.deadline <= $9)
-"#;
+"#
+    )
+}
+
+impl Filter {
+    fn needs_outcomes(&self) -> bool {
+        self.min_score.is_some() || self.max_score.is_some() || self.category.is_some()
+    }
+}
 
 fn years_before(d: NaiveDate, years: Option<u32>) -> Option<NaiveDate> {
     years.and_then(|y| d.checked_sub_months(chrono::Months::new(y.saturating_mul(12))))
@@ -188,7 +210,7 @@ macro_rules! bind_filter {
 
 /// Cases matching `f`.
 pub async fn count(pool: &PgPool, run_id: i64, f: &Filter) -> Result<i64, StoreError> {
-    let sql = format!("SELECT count(*) {FROM_WHERE}");
+    let sql = format!("SELECT count(*) {}", from_where(f.needs_outcomes()));
     Ok(bind_filter!(sqlx::query_scalar(&sql), run_id, f)
         .fetch_one(pool)
         .await?)
@@ -208,7 +230,8 @@ pub async fn page(
                   ARRAY(SELECT r->>'id' FROM jsonb_array_elements(oc.fired) r
                         WHERE r->>'kind' = 'qualifying') AS categories,
                   (c.record->>'filed_on')::date AS filed_on, o.state, o.deadline
-           {FROM_WHERE} ORDER BY {} LIMIT $10 OFFSET $11"#,
+           {} ORDER BY {} LIMIT $10 OFFSET $11"#,
+        from_where(true),
         sort.sql()
     );
     Ok(bind_filter!(sqlx::query_as(&sql), run_id, f)
@@ -220,19 +243,25 @@ pub async fn page(
 
 /// The ids of every case matching `f` (for "all N matching"), in case-id order.
 pub async fn ids(pool: &PgPool, run_id: i64, f: &Filter) -> Result<Vec<String>, StoreError> {
-    let sql = format!("SELECT o.case_id {FROM_WHERE} ORDER BY o.case_id");
+    let sql = format!(
+        "SELECT o.case_id {} ORDER BY o.case_id",
+        from_where(f.needs_outcomes())
+    );
     Ok(bind_filter!(sqlx::query_scalar(&sql), run_id, f)
         .fetch_all(pool)
         .await?)
 }
 
-/// Courts with offers in the run (for the court filter).
-pub async fn courts(pool: &PgPool, run_id: i64) -> Result<Vec<String>, StoreError> {
+/// Courts of the imported cases (for the court filter): a skip scan of the court index, a few
+/// dozen probes rather than a pass over every case.
+pub async fn courts(pool: &PgPool) -> Result<Vec<String>, StoreError> {
     Ok(sqlx::query_scalar(
-        "SELECT DISTINCT c.court FROM offers o JOIN cases c ON c.case_id = o.case_id
-         WHERE o.run_id = $1 ORDER BY 1",
+        "WITH RECURSIVE t AS (
+           SELECT min(court) AS c FROM cases
+           UNION ALL
+           SELECT (SELECT min(court) FROM cases WHERE court > t.c) FROM t WHERE t.c IS NOT NULL)
+         SELECT c FROM t WHERE c IS NOT NULL",
     )
-    .bind(run_id)
     .fetch_all(pool)
     .await?)
 }

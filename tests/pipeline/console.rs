@@ -146,6 +146,19 @@ async fn an_attorney_filters_the_worklist_approves_one_case_then_a_court_after_c
         "no name in the title"
     );
     b.shot("case").await;
+
+    // The audit lists the attorney's transitions, filtered by person.
+    b.goto(&format!(
+        "{base}/console/audit?actor=lee.attorney&action=approved"
+    ))
+    .await;
+    let audit = b.text("table").await;
+    assert!(
+        audit.contains(&case_id) && audit.contains("meets the June 2011 memo"),
+        "{audit}"
+    );
+    assert_eq!(audit.matches("lee.attorney").count() as i64, recommended);
+    b.shot("audit").await;
     b.client.set_window_size(820, 1180).await.unwrap();
     b.goto(&format!("{base}/console/runs/web/worklist")).await;
     b.shot("worklist-tablet").await;

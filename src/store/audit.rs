@@ -1,0 +1,81 @@
+//! The audit trail the console shows: every offer transition and every change of a run's state,
+//! newest first, filtered by person, run, action (the state reached) and date, paged.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::PgPool;
+
+use super::StoreError;
+
+/// What the audit shows.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Only changes by this actor.
+    pub actor: Option<String>,
+    /// Only this run.
+    pub run: Option<String>,
+    /// Only changes to this state (an offer state or a run state).
+    pub to_state: Option<String>,
+    /// From this day (UTC).
+    pub from: Option<NaiveDate>,
+    /// Up to and including this day (UTC).
+    pub to: Option<NaiveDate>,
+}
+
+/// One change.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditRow {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub actor: String,
+    /// Run name.
+    pub run: String,
+    /// `offer` (a case's transition) or `run` (the run's state).
+    pub subject: String,
+    /// The case id, for an offer transition.
+    pub case_id: Option<String>,
+    /// State before.
+    pub from_state: Option<String>,
+    /// State after.
+    pub to_state: String,
+    /// Why.
+    pub reason: String,
+}
+
+const CHANGES: &str = r#"
+    FROM (
+      SELECT t.at, t.actor, r.name AS run, 'offer' AS subject, t.case_id, t.from_state, t.to_state, t.reason, t.id AS seq
+      FROM transitions t JOIN runs r ON r.id = t.run_id
+      UNION ALL
+      SELECT c.at, c.actor, r.name, 'run', NULL, c.from_state, c.to_state, c.reason, c.id
+      FROM run_state_changes c JOIN runs r ON r.id = c.run_id
+    ) x
+    WHERE ($1::text IS NULL OR x.actor = $1)
+      AND ($2::text IS NULL OR x.run = $2)
+      AND ($3::text IS NULL OR x.to_state = $3)
+      AND ($4::date IS NULL OR x.at >= $4::date)
+      AND ($5::date IS NULL OR x.at < $5::date + 1)
+"#;
+
+/// One page of changes matching `f`, newest first; `limit` at most.
+pub async fn page(
+    pool: &PgPool,
+    f: &AuditFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<AuditRow>, StoreError> {
+    let sql = format!(
+        "SELECT at, actor, run, subject, case_id, from_state, to_state, reason {CHANGES}
+         ORDER BY at DESC, seq DESC LIMIT $6 OFFSET $7"
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(f.actor.as_deref())
+        .bind(f.run.as_deref())
+        .bind(f.to_state.as_deref())
+        .bind(f.from)
+        .bind(f.to)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(pool)
+        .await?)
+}
