@@ -211,6 +211,42 @@ pub enum Command {
         #[arg(long)]
         metrics_listen: Option<std::net::SocketAddr>,
     },
+    /// Notices: held ones, the relay's benchmark.
+    Notices {
+        /// What to do.
+        #[command(subcommand)]
+        command: NoticesCommand,
+    },
+}
+
+/// `docket notices …`
+#[derive(Debug, Subcommand)]
+pub enum NoticesCommand {
+    /// List the notices held for a person, with the reason (never the name or address).
+    Held {
+        /// Only this run.
+        #[arg(long)]
+        run: Option<String>,
+    },
+    /// Relay a generated outbox in a fresh database and time it (letters with embedded fonts,
+    /// emails into a pickup directory).
+    Bench {
+        /// Notices to queue and relay (the demo relays 88,750).
+        #[arg(long, default_value_t = 88_750)]
+        notices: usize,
+        /// Relays side by side.
+        #[arg(long, default_value_t = 1)]
+        relays: usize,
+        /// Rows claimed per transaction.
+        #[arg(long, default_value_t = 100)]
+        batch: u32,
+        /// Seed of the generated cases.
+        #[arg(long, default_value_t = 2011)]
+        seed: u64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `docket run …`

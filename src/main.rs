@@ -122,6 +122,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let pool = connect(&settings).await?;
             commands::notify(settings, pool, once, metrics_listen).await?;
         }
+        Command::Notices { command } => commands::notices(&settings, command).await?,
         Command::Probe { .. } => unreachable!("handled before settings load"),
         Command::Approve { target, reject } => {
             let action = if reject {

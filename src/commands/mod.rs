@@ -5,6 +5,7 @@ mod demo_offers;
 mod dlq;
 mod lifecycle;
 mod look;
+mod notices;
 mod notify;
 mod pipeline;
 mod policy;
@@ -17,6 +18,7 @@ pub use demo::demo;
 pub use dlq::{DlqCommand, dlq};
 pub use lifecycle::{act, expire, print_report};
 pub use look::{QueueDepths, queue_depths, show};
+pub use notices::notices;
 pub use notify::notify;
 pub use pipeline::{enqueue, publish_again, worker};
 pub use policy::{

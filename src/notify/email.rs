@@ -20,9 +20,11 @@ use secrecy::ExposeSecret;
 use sha2::{Digest, Sha256};
 
 use super::SendError;
+use super::offices::Offices;
 use super::settings::{SmtpSecurity, SmtpSettings};
-use super::templates::{self, Office};
+use super::templates;
 use crate::domain::{Channel, NoticePayload};
+use std::sync::Arc;
 
 /// Where emails go.
 #[derive(Clone)]
@@ -39,12 +41,12 @@ pub struct EmailChannel {
     transport: Transport,
     from: Mailbox,
     domain: String,
-    office: Office,
+    offices: Arc<Offices>,
 }
 
 impl EmailChannel {
     /// A channel for the configured relay; fails only on a bad `from` or TLS setup.
-    pub fn new(s: &SmtpSettings, office: Office) -> Result<Self, SendError> {
+    pub fn new(s: &SmtpSettings, offices: Arc<Offices>) -> Result<Self, SendError> {
         let builder = match s.security {
             SmtpSecurity::Plain => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host),
             SmtpSecurity::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.host)
@@ -71,7 +73,7 @@ impl EmailChannel {
             transport,
             from,
             domain: s.message_id_domain.clone(),
-            office,
+            offices,
         })
     }
 
@@ -83,9 +85,18 @@ impl EmailChannel {
             .ok_or_else(|| SendError::Permanent("no email address in payload".into()))?
             .parse()
             .map_err(|_| SendError::Permanent("invalid email address".into()))?;
-        let notice = templates::render(payload, Channel::Email, &self.office);
+        let office = super::office_for(&self.offices, payload)?;
+        let notice = templates::render(payload, Channel::Email, office);
+        // Sent through the relay's address, in the name of the court's office, whose mailbox
+        // receives the answers.
+        let from = Mailbox::new(Some(office.name.clone()), self.from.email.clone());
+        let reply_to: Mailbox = office
+            .email
+            .parse()
+            .map_err(|_| SendError::Permanent("office email is not a mailbox".into()))?;
         let message = Message::builder()
-            .from(self.from.clone())
+            .from(from)
+            .reply_to(reply_to)
             .to(to)
             .subject(notice.subject.clone())
             .message_id(Some(message_id(key, &self.domain)))

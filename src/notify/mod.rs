@@ -7,9 +7,11 @@
 //! - `relay`: claims due outbox rows with `FOR UPDATE SKIP LOCKED`, sends, records the result;
 //! - `store`: outbox queries (claims, results, counts); `metrics`: the relay's Prometheus series.
 
+pub mod bench;
 pub mod email;
 pub mod letter;
 pub mod metrics;
+pub mod offices;
 pub mod pdf;
 pub mod print;
 pub mod relay;
@@ -21,6 +23,19 @@ use crate::domain::{Channel, NoticePayload};
 
 pub use settings::{NotifySettings, SmtpSecurity, SmtpSettings};
 
+/// The office of the payload's court, or a hold naming the court (a code, not personal data).
+pub fn office_for<'o>(
+    offices: &'o offices::Offices,
+    payload: &NoticePayload,
+) -> Result<&'o templates::Office, SendError> {
+    offices.get(&payload.court).ok_or_else(|| {
+        SendError::Held(format!(
+            "court {}: no office in the office directory",
+            payload.court
+        ))
+    })
+}
+
 /// Why one send failed; the text never holds personal data.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SendError {
@@ -30,7 +45,8 @@ pub enum SendError {
     /// Retrying cannot help (5xx, no address, unreadable payload).
     #[error("permanent: {0}")]
     Permanent(String),
-    /// The notice must not go out as it is (a character no font prints): held for a person.
+    /// The notice must not go out as it is (a character no font prints, a court without an
+    /// office): held for a person.
     #[error("held: {0}")]
     Held(String),
 }
@@ -47,11 +63,15 @@ pub struct Channels {
 impl Channels {
     /// Builds both channels from settings.
     pub fn from_settings(s: &NotifySettings) -> Result<Self, SendError> {
+        let offices = std::sync::Arc::new(
+            offices::Offices::load(s.offices_file.as_deref())
+                .map_err(|e| SendError::Permanent(e.to_string()))?,
+        );
         Ok(Self {
-            email: email::EmailChannel::new(&s.smtp, s.office.clone())?,
+            email: email::EmailChannel::new(&s.smtp, offices.clone())?,
             letters: print::PrintChannel::new(
                 s.print_dir.clone(),
-                s.office.clone(),
+                offices,
                 pdf::FontSet::load(&s.fonts_dir)
                     .map_err(|e| SendError::Permanent(e.to_string()))?,
             ),

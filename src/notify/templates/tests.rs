@@ -34,6 +34,7 @@ pub(crate) fn office() -> Office {
         address: vec!["1961 Stout Street".into(), "Denver, CO 80294".into()],
         email: "pd@docket.invalid".into(),
         phone: "(303) 555-0142".into(),
+        hours: None,
     }
 }
 
