@@ -125,6 +125,8 @@ async fn names_in_every_script_print_as_written() {
             !text.contains('\u{fffd}'),
             "{label}: a replacement character in:\n{text}"
         );
+        // Pages to look at: target/tmp/letter-<script>-<page>.png.
+        render_png(&path, &format!("letter-{label}"));
     }
     // A number in a right-to-left line is drawn at its left end, as the bidirectional algorithm
     // wants; pdftotext reads the line from the left, so the number comes first.
