@@ -140,7 +140,7 @@ pub fn render(payload: &NoticePayload, channel: Channel, office: &Office) -> Not
         (Recipient::Respondent, _) => en::render(&ctx),
     };
     if lang == Lang::EnFallback {
-        notice.interpreter_notice = common::interpreter_notice(office);
+        notice.interpreter_notice = common::interpreter_notice(office, &payload.language);
     }
     if channel == Channel::Email {
         notice.response_form = None;
