@@ -231,6 +231,12 @@ pub enum Command {
     /// Relay the notification outbox: email to SMTP, letters to the print folder, until SIGTERM;
     /// or `notify retry`: send a run's failed notices again.
     Notify(NotifyArgs),
+    /// Notices: held ones, the relay's benchmark.
+    Notices {
+        /// What to do.
+        #[command(subcommand)]
+        command: NoticesCommand,
+    },
     /// Print the completion script for a shell (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.
@@ -280,6 +286,36 @@ pub enum NotifyCommand {
         /// Who (recorded; default: $USER).
         #[arg(long)]
         by: Option<String>,
+    },
+}
+
+/// `docket notices …`
+#[derive(Debug, Subcommand)]
+pub enum NoticesCommand {
+    /// List the notices held for a person, with the reason (never the name or address).
+    Held {
+        /// Only this run.
+        #[arg(long)]
+        run: Option<String>,
+    },
+    /// Relay a generated outbox in a fresh database and time it (letters with embedded fonts,
+    /// emails into a pickup directory).
+    Bench {
+        /// Notices to queue and relay (the demo relays 88,750).
+        #[arg(long, default_value_t = 88_750)]
+        notices: usize,
+        /// Relays side by side.
+        #[arg(long, default_value_t = 1)]
+        relays: usize,
+        /// Rows claimed per transaction.
+        #[arg(long, default_value_t = 100)]
+        batch: u32,
+        /// Seed of the generated cases.
+        #[arg(long, default_value_t = 2011)]
+        seed: u64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 

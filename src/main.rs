@@ -152,6 +152,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Probe { .. } | Command::Completions { .. } | Command::Man { .. } => {
             unreachable!("handled before settings load")
         }
+        Command::Notices { command } => commands::notices(&settings, command).await?,
         Command::Approve { target, reject } => {
             let action = if reject {
                 Action::Reject

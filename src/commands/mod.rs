@@ -6,6 +6,7 @@ mod dlq;
 mod identity;
 mod lifecycle;
 mod look;
+mod notices;
 mod notify;
 mod pipeline;
 mod policy;
@@ -20,6 +21,7 @@ pub use dlq::{DlqCommand, dlq};
 pub use identity::{TokenCommand, UserCommand, token, user};
 pub use lifecycle::{act, expire, print_report};
 pub use look::{QueueDepths, queue_depths, show};
+pub use notices::notices;
 pub use notify::{notify, notify_action};
 pub use pipeline::{enqueue, publish_again, worker};
 pub use policy::{

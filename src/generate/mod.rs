@@ -67,6 +67,11 @@ pub fn case(seed: u64, index: u64) -> Case {
     record::build(&mut rng, seed, index)
 }
 
+/// The codes of the courts the generator assigns cases to.
+pub fn court_codes() -> impl Iterator<Item = &'static str> {
+    courts::COURTS.iter().map(|c| c.code)
+}
+
 /// `count` synthetic cases from `seed`, in index order. The same seed always gives the same cases.
 pub fn cases(count: usize, seed: u64) -> impl Iterator<Item = Case> {
     (0..count as u64).map(move |index| case(seed, index))

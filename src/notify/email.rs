@@ -20,9 +20,11 @@ use secrecy::ExposeSecret;
 use sha2::{Digest, Sha256};
 
 use super::SendError;
+use super::offices::Offices;
 use super::settings::{SmtpSecurity, SmtpSettings};
-use super::templates::{self, Office};
+use super::templates;
 use crate::domain::{Channel, NoticePayload};
+use std::sync::Arc;
 
 /// Where emails go.
 #[derive(Clone)]
@@ -39,19 +41,19 @@ pub struct EmailChannel {
     transport: Transport,
     from: Mailbox,
     domain: String,
-    office: Office,
+    offices: Arc<Offices>,
 }
 
 impl EmailChannel {
     /// A channel for the configured relay; fails only on a bad `from` or TLS setup.
-    pub fn new(s: &SmtpSettings, office: Office) -> Result<Self, SendError> {
-        Self::with_access(s, office, crate::files::Access::default())
+    pub fn new(s: &SmtpSettings, offices: Arc<Offices>) -> Result<Self, SendError> {
+        Self::with_access(s, offices, crate::files::Access::default())
     }
 
     /// [`Self::new`], with the access `.eml` files in a pickup directory are created with.
     pub fn with_access(
         s: &SmtpSettings,
-        office: Office,
+        offices: Arc<Offices>,
         access: crate::files::Access,
     ) -> Result<Self, SendError> {
         let builder = match s.security {
@@ -80,7 +82,7 @@ impl EmailChannel {
             transport,
             from,
             domain: s.message_id_domain.clone(),
-            office,
+            offices,
         })
     }
 
@@ -92,9 +94,18 @@ impl EmailChannel {
             .ok_or_else(|| SendError::Permanent("no email address in payload".into()))?
             .parse()
             .map_err(|_| SendError::Permanent("invalid email address".into()))?;
-        let notice = templates::render(payload, Channel::Email, &self.office);
+        let office = super::office_for(&self.offices, payload)?;
+        let notice = templates::render(payload, Channel::Email, office);
+        // Sent through the relay's address, in the name of the court's office, whose mailbox
+        // receives the answers.
+        let from = Mailbox::new(Some(office.name.clone()), self.from.email.clone());
+        let reply_to: Mailbox = office
+            .email
+            .parse()
+            .map_err(|_| SendError::Permanent("office email is not a mailbox".into()))?;
         let message = Message::builder()
-            .from(self.from.clone())
+            .from(from)
+            .reply_to(reply_to)
             .to(to)
             .subject(notice.subject.clone())
             .message_id(Some(message_id(key, &self.domain)))

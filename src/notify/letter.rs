@@ -175,6 +175,7 @@ fn letterhead(l: &mut Layout, office: &Office) {
     let mut right_lines = vec![office.name.clone()];
     right_lines.extend(office.address.iter().cloned());
     right_lines.push(format!("Tel. {}", office.phone));
+    right_lines.extend(office.hours.iter().cloned());
     right_lines.push(office.email.clone());
     for t in &right_lines {
         for piece in wrap(l.fonts, t, Style::Regular, 8.5, OFFICE_COLUMN) {

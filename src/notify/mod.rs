@@ -7,9 +7,11 @@
 //! - `relay`: claims due outbox rows with `FOR UPDATE SKIP LOCKED`, sends, records the result;
 //! - `store`: outbox queries (claims, results, counts); `metrics`: the relay's Prometheus series.
 
+pub mod bench;
 pub mod email;
 pub mod letter;
 pub mod metrics;
+pub mod offices;
 pub mod pdf;
 pub mod print;
 pub mod relay;
@@ -22,6 +24,19 @@ use crate::domain::{Channel, NoticePayload};
 
 pub use settings::{NotifySettings, SmtpSecurity, SmtpSettings};
 
+/// The office of the payload's court, or a hold naming the court (a code, not personal data).
+pub fn office_for<'o>(
+    offices: &'o offices::Offices,
+    payload: &NoticePayload,
+) -> Result<&'o templates::Office, SendError> {
+    offices.get(&payload.court).ok_or_else(|| {
+        SendError::Held(format!(
+            "court {}: no office in the office directory",
+            payload.court
+        ))
+    })
+}
+
 /// Why one send failed; the text never holds personal data.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SendError {
@@ -31,7 +46,8 @@ pub enum SendError {
     /// Retrying cannot help (5xx, no address, unreadable payload).
     #[error("permanent: {0}")]
     Permanent(String),
-    /// The notice must not go out as it is (a character no font prints): held for a person.
+    /// The notice must not go out as it is (a character no font prints, a court without an
+    /// office): held for a person.
     #[error("held: {0}")]
     Held(String),
 }
@@ -56,11 +72,15 @@ impl Channels {
         s: &NotifySettings,
         access: crate::files::Access,
     ) -> Result<Self, SendError> {
+        let offices = std::sync::Arc::new(
+            offices::Offices::load(s.offices_file.as_deref())
+                .map_err(|e| SendError::Permanent(e.to_string()))?,
+        );
         Ok(Self {
-            email: email::EmailChannel::with_access(&s.smtp, s.office.clone(), access)?,
+            email: email::EmailChannel::with_access(&s.smtp, offices.clone(), access)?,
             letters: print::PrintChannel::with_access(
                 s.print_dir.clone(),
-                s.office.clone(),
+                offices,
                 pdf::FontSet::load(&s.fonts_dir)
                     .map_err(|e| SendError::Permanent(e.to_string()))?,
                 access,

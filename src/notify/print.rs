@@ -23,8 +23,9 @@ use tokio::sync::Mutex;
 
 use super::SendError;
 use super::letter;
+use super::offices::Offices;
 use super::pdf::{FontSet, PdfError};
-use super::templates::{self, Office};
+use super::templates;
 use crate::domain::{Channel, NoticePayload};
 use crate::files::Access;
 
@@ -36,7 +37,7 @@ pub const MANIFEST: &str = "manifest.ndjson";
 pub struct PrintChannel {
     access: Access,
     root: PathBuf,
-    office: Office,
+    offices: Arc<Offices>,
     fonts: Arc<FontSet>,
     manifests: Arc<Mutex<Manifests>>,
 }
@@ -104,16 +105,21 @@ fn io(e: std::io::Error) -> SendError {
 
 impl PrintChannel {
     /// A channel writing under `root`, files readable by the owner only.
-    pub fn new(root: PathBuf, office: Office, fonts: Arc<FontSet>) -> Self {
-        Self::with_access(root, office, fonts, Access::default())
+    pub fn new(root: PathBuf, offices: Arc<Offices>, fonts: Arc<FontSet>) -> Self {
+        Self::with_access(root, offices, fonts, Access::default())
     }
 
     /// A channel writing under `root` with the given file access.
-    pub fn with_access(root: PathBuf, office: Office, fonts: Arc<FontSet>, access: Access) -> Self {
+    pub fn with_access(
+        root: PathBuf,
+        offices: Arc<Offices>,
+        fonts: Arc<FontSet>,
+        access: Access,
+    ) -> Self {
         Self {
             access,
             root,
-            office,
+            offices,
             fonts,
             manifests: Arc::new(Mutex::new(Manifests::default())),
         }
@@ -131,14 +137,15 @@ impl PrintChannel {
             .address
             .as_ref()
             .ok_or_else(|| SendError::Permanent("no postal address in payload".into()))?;
-        let notice = templates::render(payload, Channel::Letter, &self.office);
+        let office = super::office_for(&self.offices, payload)?;
+        let notice = templates::render(payload, Channel::Letter, office);
         let lang = notice.lang.code();
         let letter = letter::render(
             &self.fonts,
             &notice,
             &payload.addressee_name,
             address,
-            &self.office,
+            office,
         )
         .map_err(|e| match e {
             PdfError::Write(_) => SendError::Permanent(e.to_string()),
@@ -298,7 +305,7 @@ mod tests {
     async fn a_key_is_listed_once_whichever_relay_wrote_it_first() {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().to_path_buf();
-        let office = crate::notify::templates::tests::office();
+        let office = Arc::new(Offices::builtin());
         let a = PrintChannel::new(dir.clone(), office.clone(), fonts());
         let b = PrintChannel::new(dir.clone(), office, fonts());
 
@@ -318,7 +325,7 @@ mod tests {
     async fn a_manifest_taken_away_or_replaced_is_read_again_from_its_start() {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().to_path_buf();
-        let office = crate::notify::templates::tests::office();
+        let office = Arc::new(Offices::builtin());
         let relay = PrintChannel::new(dir.clone(), office, fonts());
         relay.record(&dir, &entry("k1")).await.unwrap();
         relay.record(&dir, &entry("k2")).await.unwrap();
@@ -340,7 +347,7 @@ mod tests {
     #[tokio::test]
     async fn only_the_most_recently_used_folders_are_kept() {
         let root = tempfile::tempdir().unwrap();
-        let office = crate::notify::templates::tests::office();
+        let office = Arc::new(Offices::builtin());
         let relay = PrintChannel::new(root.path().to_path_buf(), office, fonts());
         let day = |i: usize| root.path().join(format!("day-{i}"));
         for i in 0..20 {

@@ -6,8 +6,6 @@ use std::path::PathBuf;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::templates::Office;
-
 /// Settings of `docket notify`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -32,8 +30,10 @@ pub struct NotifySettings {
     pub print_dir: PathBuf,
     /// Outgoing mail.
     pub smtp: SmtpSettings,
-    /// The office that signs notices and receives answers.
-    pub office: Office,
+    /// The office directory (court → office that signs and receives answers); unset: the one
+    /// compiled in from `config/offices.toml`.
+    #[serde(default)]
+    pub offices_file: Option<PathBuf>,
     /// Where the letters' fonts are (Debian's `fonts-noto-core` and `fonts-noto-cjk` install them
     /// under `/usr/share/fonts`).
     #[serde(default = "default_fonts_dir")]

@@ -131,3 +131,33 @@ pub async fn counts(pool: &PgPool, run_id: i64) -> Result<Vec<StatusCount>, Stor
     .fetch_all(pool)
     .await?)
 }
+
+/// A notice held for a person: what it is and why, never whom it is for.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+pub struct HeldNotice {
+    /// Run name.
+    pub run: String,
+    /// Case id.
+    pub case_id: String,
+    /// Idempotency key.
+    pub key: String,
+    /// Notice kind.
+    pub kind: String,
+    /// `email` or `letter`.
+    pub channel: String,
+    /// Why it is held (`held: addressee_name: no font covers character U+0F56`, or the policy's
+    /// halt when its `last_error` is empty).
+    pub reason: Option<String>,
+}
+
+/// Held notices, oldest first, of one run (by name) or of all.
+pub async fn held(pool: &PgPool, run: Option<&str>) -> Result<Vec<HeldNotice>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT r.name AS run, n.case_id, n.idempotency_key AS key, n.kind, n.channel, \
+         n.last_error AS reason FROM notifications n JOIN runs r ON r.id = n.run_id \
+         WHERE n.status = 'held' AND ($1::text IS NULL OR r.name = $1) ORDER BY n.id",
+    )
+    .bind(run)
+    .fetch_all(pool)
+    .await?)
+}

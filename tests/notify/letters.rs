@@ -8,11 +8,8 @@ use docket::notify::print::{PrintChannel, file_name, read_manifest};
 
 use crate::env::{case, offer_notices};
 
-pub(crate) fn office() -> docket::notify::templates::Office {
-    docket::config::Settings::load(Some(Path::new("config/default.toml")))
-        .unwrap()
-        .notify
-        .office
+pub(crate) fn offices() -> std::sync::Arc<docket::notify::offices::Offices> {
+    std::sync::Arc::new(docket::notify::offices::Offices::builtin())
 }
 
 pub(crate) fn fonts() -> std::sync::Arc<docket::notify::pdf::FontSet> {
@@ -43,7 +40,7 @@ async fn offer_letter(dir: &Path, language: &str) -> (std::path::PathBuf, String
         .into_iter()
         .find(|n| n.recipient == Recipient::Respondent && n.channel == Channel::Letter)
         .unwrap();
-    let channel = PrintChannel::new(dir.to_path_buf(), office(), fonts());
+    let channel = PrintChannel::new(dir.to_path_buf(), offices(), fonts());
     let key = format!("1/DEN-2011-000123/1/respondent/letter-{language}");
     channel.send(&key, &notice.payload).await.unwrap();
     let path = channel.day_dir(&notice.payload).join(file_name(&key));
@@ -165,4 +162,45 @@ async fn letters_and_their_manifest_are_readable_by_the_owner_only() {
     assert_eq!(mode(&path), 0o600, "letter");
     assert_eq!(mode(&day.join("manifest.ndjson")), 0o600, "manifest");
     assert_eq!(mode(day), 0o700, "day folder");
+}
+
+/// An Atlanta case's letter comes from the Atlanta office; a court the directory does not know
+/// holds the letter, naming the court.
+#[tokio::test]
+async fn the_letter_comes_from_the_office_of_the_cases_court() {
+    let dir = tempfile::tempdir().unwrap();
+    let channel = PrintChannel::new(dir.path().to_path_buf(), offices(), fonts());
+    let letter_of = |court: &str| {
+        let mut c = case(&format!("{court}-2011-000001"), "en");
+        c.court = docket::domain::CourtCode::try_from(court.to_string()).unwrap();
+        offer_notices(&c)
+            .into_iter()
+            .find(|n| n.recipient == Recipient::Respondent && n.channel == Channel::Letter)
+            .unwrap()
+    };
+    let atl = letter_of("ATL");
+    channel
+        .send("1/ATL/1/respondent/letter", &atl.payload)
+        .await
+        .unwrap();
+    let path = channel
+        .day_dir(&atl.payload)
+        .join(file_name("1/ATL/1/respondent/letter"));
+    let t = flat(&pdftotext(&path));
+    assert!(t.contains("Office of the Chief Counsel – Atlanta"), "{t}");
+    assert!(
+        t.contains("Atlanta, GA 30303") && t.contains("pd-atlanta@docket.invalid"),
+        "{t}"
+    );
+    assert!(!t.contains("Denver, CO 80294"), "{t}");
+
+    let unknown = letter_of("XYZ");
+    let err = channel
+        .send("1/XYZ/1/respondent/letter", &unknown.payload)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        docket::notify::SendError::Held("court XYZ: no office in the office directory".into())
+    );
 }

@@ -10,7 +10,7 @@ use docket::notify::SendError;
 use docket::notify::print::{PrintChannel, file_name};
 
 use crate::env::offer_notices;
-use crate::letters::{fonts, office, pdftotext};
+use crate::letters::{fonts, offices, pdftotext};
 
 const EXAMPLE: &str = include_str!("../fixtures/case.json");
 
@@ -32,7 +32,7 @@ async fn letter(dir: &Path, case: &Case, name: &str) -> Result<PathBuf, SendErro
         .into_iter()
         .find(|n| n.recipient == Recipient::Respondent && n.channel == Channel::Letter)
         .unwrap();
-    let channel = PrintChannel::new(dir.to_path_buf(), office(), fonts());
+    let channel = PrintChannel::new(dir.to_path_buf(), offices(), fonts());
     let key = format!("1/{name}/1/respondent/letter");
     channel.send(&key, &notice.payload).await?;
     Ok(channel.day_dir(&notice.payload).join(file_name(&key)))
@@ -125,6 +125,8 @@ async fn names_in_every_script_print_as_written() {
             !text.contains('\u{fffd}'),
             "{label}: a replacement character in:\n{text}"
         );
+        // Pages to look at: target/tmp/letter-<script>-<page>.png.
+        render_png(&path, &format!("letter-{label}"));
     }
     // A number in a right-to-left line is drawn at its left end, as the bidirectional algorithm
     // wants; pdftotext reads the line from the left, so the number comes first.

@@ -185,9 +185,40 @@ pub fn mechanism_es_article(name: &str) -> String {
     format!("{article} {bare}")
 }
 
-/// The short bilingual notice for respondents whose language has no template yet.
-pub fn interpreter_notice(office: &Office) -> Vec<String> {
-    vec![
+/// One line of `interpreter.toml`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InterpreterLine {
+    /// Marks a draft not yet checked by a certified translator (all of them, for now).
+    #[allow(dead_code)]
+    needs_certified_translation: bool,
+    text: String,
+}
+
+/// The interpreter notices of the ten most common languages after English and Spanish, as data
+/// (`interpreter.toml`), parsed once.
+fn interpreter_lines() -> &'static std::collections::BTreeMap<String, InterpreterLine> {
+    static LINES: std::sync::OnceLock<std::collections::BTreeMap<String, InterpreterLine>> =
+        std::sync::OnceLock::new();
+    LINES.get_or_init(|| {
+        toml::from_str(include_str!("interpreter.toml"))
+            .expect("interpreter.toml is valid (a unit test checks)")
+    })
+}
+
+/// Languages with an interpreter notice of their own.
+#[cfg(test)]
+pub fn interpreter_languages() -> impl Iterator<Item = &'static str> {
+    interpreter_lines().keys().map(String::as_str)
+}
+
+/// The interpreter notice for respondents whose language has no template: English, Spanish and,
+/// for the ten most common other languages, the respondent's own.
+pub fn interpreter_notice(office: &Office, language: &str) -> Vec<String> {
+    let own = interpreter_lines()
+        .get(&language.to_ascii_lowercase())
+        .map(|l| l.text.replace("{phone}", &office.phone));
+    let mut lines = vec![
         format!(
             "IMPORTANT: This notice is about your immigration court case. If you do not read \
              English well, free interpreter help is available: call {} and say which language \
@@ -200,5 +231,7 @@ pub fn interpreter_notice(office: &Office) -> Vec<String> {
              idioma habla. La corte de inmigración también le dará un intérprete en sus audiencias.",
             office.phone
         ),
-    ]
+    ];
+    lines.extend(own);
+    lines
 }

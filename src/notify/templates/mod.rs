@@ -21,7 +21,8 @@ use crate::domain::{Channel, NoticePayload, Recipient};
 
 pub use text::email_body;
 
-/// The office that signs notices and receives answers (from `[notify.office]`).
+/// The office that signs notices and receives answers: the Office of the Chief Counsel of the
+/// case's court, from the office directory (`config/offices.toml`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Office {
@@ -35,6 +36,9 @@ pub struct Office {
     pub email: String,
     /// Telephone number for questions.
     pub phone: String,
+    /// Office hours, printed under the telephone number.
+    #[serde(default)]
+    pub hours: Option<String>,
 }
 
 /// The language a notice is written in.
@@ -136,7 +140,7 @@ pub fn render(payload: &NoticePayload, channel: Channel, office: &Office) -> Not
         (Recipient::Respondent, _) => en::render(&ctx),
     };
     if lang == Lang::EnFallback {
-        notice.interpreter_notice = common::interpreter_notice(office);
+        notice.interpreter_notice = common::interpreter_notice(office, &payload.language);
     }
     if channel == Channel::Email {
         notice.response_form = None;

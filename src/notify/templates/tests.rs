@@ -34,6 +34,7 @@ pub(crate) fn office() -> Office {
         address: vec!["1961 Stout Street".into(), "Denver, CO 80294".into()],
         email: "pd@docket.invalid".into(),
         phone: "(303) 555-0142".into(),
+        hours: None,
     }
 }
 
@@ -84,11 +85,25 @@ fn render_all(language: &str) -> Vec<(PlannedNotice, Notice)> {
 
 #[test]
 fn no_notice_names_a_confidential_status() {
-    for lang in ["en", "es", "pt", "zh", "ht"] {
+    let langs = ["en", "es"]
+        .into_iter()
+        .chain(super::common::interpreter_languages());
+    for lang in langs {
         for (p, n) in render_all(lang) {
             let text = all_text(&n).to_lowercase();
             for word in [
-                "asylum", "asilo", "vawa", "t visa", "u visa", "visa t", "visa u",
+                "asylum",
+                "asilo",
+                "asile",
+                "vawa",
+                "t visa",
+                "u visa",
+                "visa t",
+                "visa u",
+                "庇护",
+                "لجوء",
+                "убежищ",
+                "tị nạn",
             ] {
                 assert!(
                     !text.contains(word),
@@ -173,10 +188,39 @@ fn other_languages_get_english_with_a_bilingual_interpreter_notice() {
     let p = &planned(NoticeKind::Offer, "zh")[0];
     let n = render(&p.payload, p.channel, &office());
     assert_eq!(n.lang, Lang::EnFallback);
-    assert_eq!(n.interpreter_notice.len(), 2);
+    assert_eq!(n.interpreter_notice.len(), 3);
     assert!(n.interpreter_notice[0].contains("interpreter"));
     assert!(n.interpreter_notice[1].contains("intérprete"));
+    assert!(
+        n.interpreter_notice[2].contains("口译"),
+        "{:?}",
+        n.interpreter_notice
+    );
+    assert!(n.interpreter_notice[2].contains(&office().phone));
     assert!(n.salutation.starts_with("Dear "));
+    // A language without a line of its own gets English and Spanish.
+    let p = &planned(NoticeKind::Offer, "so")[0];
+    assert_eq!(
+        render(&p.payload, p.channel, &office())
+            .interpreter_notice
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn ten_languages_have_an_interpreter_notice_with_the_phone_and_nothing_confidential() {
+    let langs: Vec<&str> = super::common::interpreter_languages().collect();
+    assert_eq!(langs.len(), 10, "{langs:?}");
+    let fonts = fonts();
+    for lang in langs {
+        let p = &planned(NoticeKind::Offer, lang)[0];
+        let n = render(&p.payload, p.channel, &office());
+        let own = &n.interpreter_notice[2];
+        assert!(own.contains(&office().phone), "{lang}: {own}");
+        assert!(!own.contains("{phone}"), "{lang}");
+        assert_eq!(crate::notify::pdf::uncovered(&fonts, own), None, "{lang}");
+    }
 }
 
 #[test]
