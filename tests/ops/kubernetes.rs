@@ -199,7 +199,7 @@ fn the_migrate_job_is_named_for_its_release_so_a_new_image_applies() {
 }
 
 #[test]
-fn notify_writes_letters_to_a_volume_and_mails_through_a_relay_and_serve_has_tokens() {
+fn notify_writes_letters_to_a_volume_and_mails_through_a_relay_and_serve_has_no_shared_tokens() {
     let k = k8s();
     let config = &k[&("ConfigMap".to_string(), "docket-config".to_string())]["data"];
     let notify = &k[&("Deployment".to_string(), "docket-notify".to_string())];
@@ -238,11 +238,16 @@ fn notify_writes_letters_to_a_volume_and_mails_through_a_relay_and_serve_has_tok
     let pod = &serve["spec"]["template"]["spec"];
     let c = &pod["containers"][0];
     let env = c["env"].as_sequence().unwrap();
-    let token_file = env
+    assert!(
+        env.iter()
+            .all(|e| !e["name"].as_str().unwrap().starts_with("DOCKET_API__")),
+        "no shared API tokens: serve refuses them, tokens belong to named accounts"
+    );
+    let url = env
         .iter()
-        .find(|e| e["name"] == "DOCKET_API__WRITE_TOKENS_FILE")
-        .expect("serve has API tokens");
-    let (secret, _) = secret_file(pod, c, token_file["value"].as_str().unwrap());
+        .find(|e| e["name"] == "DOCKET_DATABASE__URL_FILE")
+        .expect("serve reads its database URL from the secret");
+    let (secret, _) = secret_file(pod, c, url["value"].as_str().unwrap());
     assert_eq!(secret, "docket-secrets");
 }
 
