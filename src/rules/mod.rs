@@ -63,7 +63,9 @@ pub use dates::{overlaps, stale_status};
 pub use eval::EvalContext;
 pub use examples::{Example, ExampleResult};
 pub use facts::{Fact, FactKind, Facts};
-pub use ruleset::{ClosureMechanism, Effective, OfferSettings, Rule, RuleSet, Scope, Status};
+pub use ruleset::{
+    ClosureMechanism, Effective, OfferSettings, Override, Rule, RuleSet, Scope, Status, Suspension,
+};
 
 use sha2::{Digest, Sha256};
 
