@@ -9,6 +9,7 @@ pub mod plot;
 pub mod render;
 pub mod report;
 pub mod simulate;
+pub mod stats;
 
 use serde::Serialize;
 
