@@ -227,3 +227,13 @@ fn a_simulation_outside_the_effective_dates_says_no_run_could_use_that_day() {
     );
     assert!(before.contains("no run may review"), "{before}");
 }
+
+#[test]
+fn the_relief_dimension_splits_cases_by_a_petition_on_record() {
+    let text = include_str!("../../tests/fixtures/case.json");
+    let mut case = Case::from_json(text.as_bytes()).expect("the contract example parses");
+    assert_eq!(Dimension::Relief.of(&case), "petition");
+    case.factors.pending_petition = None;
+    assert_eq!(Dimension::Relief.of(&case), "no_petition");
+    assert_eq!(Dimension::Relief.as_str(), "relief");
+}
