@@ -44,6 +44,42 @@ fn about_one_case_in_thirteen_is_recommended_for_an_offer() {
     );
 }
 
+/// Offer shares by court, over `count` cases of `seed`: court → (cases, offers).
+fn by_court(count: usize, seed: u64) -> BTreeMap<String, (u64, u64)> {
+    let rules = RuleSet::from_toml(MORTON_2011).expect("the default rule set loads");
+    let ctx = EvalContext::new(REVIEW_START);
+    let mut by: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for case in cases(count, seed) {
+        let offered = rules.evaluate(&case, &ctx).decision == Decision::OfferRecommended;
+        let entry = by.entry(case.court.as_str().to_string()).or_default();
+        *entry = (entry.0 + 1, entry.1 + u64::from(offered));
+    }
+    by
+}
+
+#[test]
+fn courts_differ_like_the_pilots_and_2011_13() {
+    let by = by_court(40_000, 2011);
+    let rate = |court: &str| {
+        let (n, offers) = by[court];
+        offers as f64 / n as f64
+    };
+    assert!(
+        (0.13..=0.20).contains(&rate("DEN")),
+        "Denver {}",
+        rate("DEN")
+    );
+    assert!(
+        (0.07..=0.13).contains(&rate("BAL")),
+        "Baltimore {}",
+        rate("BAL")
+    );
+    let rates: Vec<f64> = by.keys().map(|c| rate(c)).collect();
+    let low = rates.iter().copied().fold(1.0, f64::min);
+    let high = rates.iter().copied().fold(0.0, f64::max);
+    assert!(low < 0.04 && high > 0.20, "spread {low}..{high}");
+}
+
 /// Prints the decision mix, rule counts and offer share by court and representation:
 /// `cargo test --release -- --ignored --nocapture mix` (`DOCKET_SEED` picks another seed).
 #[test]

@@ -196,6 +196,34 @@ pub(super) const COURTS: &[Court] = &[
     ], bias: &[("MX", 2.4), ("GT", 1.0), ("CN", 0.2), ("HT", 0.1)] },
 ];
 
+/// Local practice: how strongly each court's docket leans to cases with favourable factors, as a
+/// multiplier on the chance of each favourable factor (schooling, community ties, a crime victim,
+/// serious health, military service, a caretaker). It stands for what really differed between
+/// courts in 2011–13 — which cases the local ICE offices charged, and how the local counsel's office
+/// read the memos — so that the same rules give different offer rates by court.
+///
+/// Calibrated with the default rule set (`morton-2011`) on the seed's 300,000 cases: Denver about
+/// 16% and Baltimore about 10% (the 2011–12 pilots, POLICY.md §2.2); the other courts keep the order
+/// and spread of TRAC's PD closures of Oct 2011–Dec 2013 (Houston 1.7%, New York 3.7%, Chicago 5.0%,
+/// Miami 6.3% … Phoenix 20.7%, Omaha 23.1%, Tucson 26.0%, Seattle 29.8%; POLICY.md §2.3), with the
+/// large dockets (Los Angeles, San Francisco) kept near the national rate so that the whole backlog
+/// still gives 2012's 7–8%.
+#[rustfmt::skip]
+const PRACTICE: &[(&str, f64)] = &[
+    ("LOS", 1.15), ("NYC", 0.22), ("SFR", 1.05), ("MIA", 0.7), ("CHI", 0.5), ("HOU", 0.05),
+    ("ORL", 0.75), ("BOS", 0.55), ("NEW", 0.45), ("ATL", 0.45), ("DEN", 2.6), ("SNA", 0.8),
+    ("DAL", 0.4), ("SND", 1.1), ("SEA", 9.0), ("PHO", 3.8), ("PHI", 1.0), ("BAL", 1.3),
+    ("DET", 1.0), ("OMA", 4.5), ("TUC", 7.5),
+];
+
+/// The practice multiplier of a court (1.0 for one not in [`PRACTICE`]).
+pub(super) fn practice(code: &str) -> f64 {
+    PRACTICE
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or(1.0, |(_, m)| *m)
+}
+
 /// The multiplier a court applies to a nationality (1.0 when it has none).
 pub(super) fn bias(court: &Court, nationality: &str) -> f64 {
     court

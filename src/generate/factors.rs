@@ -30,6 +30,8 @@ pub(super) struct Profile {
     pub reentry: bool,
     pub lpr: bool,
     pub final_order: bool,
+    /// The court's practice multiplier on favourable factors ([`super::courts::practice`]).
+    pub practice: f64,
 }
 
 impl Profile {
@@ -118,8 +120,9 @@ fn petition(p: &Profile, relatives: u16, rng: &mut impl Rng) -> Option<PendingPe
     })
 }
 
-/// Favourable factors of the June 2011 memo.
+/// Favourable factors of the June 2011 memo; the court's practice scales the chance of each.
 pub(super) fn factors(p: &Profile, lpr_since: Option<NaiveDate>, rng: &mut impl Rng) -> Factors {
+    let m = p.practice;
     let years = p.years_present();
     let under_16 = p
         .arrived_under_16()
@@ -149,19 +152,24 @@ pub(super) fn factors(p: &Profile, lpr_since: Option<NaiveDate>, rng: &mut impl 
     let health = 0.008 + if p.age >= 55 { 0.04 } else { 0.0 };
     Factors {
         arrived_under_16: under_16,
-        in_school_or_graduate: rng.random_bool(school),
-        military_service: rng.random_bool(if p.lpr { 0.03 } else { 0.0015 }),
-        military_family: rng.random_bool(if relatives > 0 { 0.004 } else { 0.001 }),
-        crime_victim_or_witness: rng.random_bool(0.006),
-        serious_health_condition: rng.random_bool(health),
-        primary_caretaker: rng.random_bool(caretaker),
+        in_school_or_graduate: chance(rng, school, m),
+        military_service: chance(rng, if p.lpr { 0.03 } else { 0.0015 }, m),
+        military_family: chance(rng, if relatives > 0 { 0.004 } else { 0.001 }, m),
+        crime_victim_or_witness: chance(rng, 0.006, m),
+        serious_health_condition: chance(rng, health, m),
+        primary_caretaker: chance(rng, caretaker, m),
         pregnant_or_nursing: rng.random_bool(pregnant),
         usc_or_lpr_relatives: relatives,
         lpr_since: lpr_since.map(Date::from_naive),
         cooperating_with_law_enforcement: rng.random_bool(0.008),
-        community_ties: rng.random_bool(ties.min(1.0)),
+        community_ties: chance(rng, ties, m),
         pending_petition: petition(p, relatives, rng),
     }
+}
+
+/// A draw with chance `base` scaled by the court's practice `m`, at most 95%.
+fn chance(rng: &mut impl Rng, base: f64, m: f64) -> bool {
+    rng.random_bool((base * m).min(0.95))
 }
 
 /// Restricted facts. Asylum claims depend on nationality (China, Central America, Africa more);

@@ -23,12 +23,17 @@
 //! - **Counsel**: 51% represented, by attorneys drawn from a per-court pool (one attorney has many
 //!   clients); Spanish speakers less often than others (POLICY.md §6).
 //!
-//! **Calibration.** Evaluated with `config/rules/morton-2011.toml` as of [`REVIEW_START`], 100,000
-//! cases (seed 2011) give: offer_recommended 7.70%, not_amenable 59.01%, enforcement_priority 26.10%,
-//! out_of_scope 6.63%, refer_dismissal 0.55% — against the ≈7.5% identified in the 2011–12 review
-//! (POLICY.md §2.1). Other seeds move these by about 0.1 point. The offer share is much the same in
-//! every court (6.8–8.7%) and for represented and pro se respondents alike: the real spread between
-//! courts came from local practice, which a case generator does not model.
+//! **Calibration.** Evaluated with `config/rules/morton-2011.toml` as of [`REVIEW_START`], the
+//! seed's 300,000 cases give offer_recommended 7.7%, not_amenable 59.0%, enforcement_priority 25.7%,
+//! out_of_scope 6.7%, refer_dismissal 0.5%, discretionary_review 0.4% — against the ≈7.2–7.5%
+//! identified in the 2011–12 review (POLICY.md §2.1).
+//!
+//! **Courts differ** by local practice ([`courts`]'s `PRACTICE`: a per-court multiplier on the
+//! chance of each favourable factor, and on charging residents without a record), calibrated so
+//! that the same rules give Denver about 16% and Baltimore about 10% (the 2011–12 pilots, POLICY.md
+//! §2.2) and the other courts the order and spread of TRAC's 2011–13 PD closures: Houston 2.3%, New
+//! York 3.5%, Chicago 5.0% … Phoenix 19.6%, Omaha 21.4%, Tucson 25.8%, Seattle 29.7%, the large
+//! dockets near the national rate (Los Angeles 8.6%, San Francisco 8.5%).
 //!
 //! Generation is deterministic: case `i` of seed `s` comes from its own ChaCha8 stream (seed `s`,
 //! stream `i`), so it never depends on the cases before it and can be produced alone with [`case`].

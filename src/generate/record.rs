@@ -3,7 +3,7 @@
 use chrono::{Datelike, Days, Months, NaiveDate};
 use rand::Rng;
 
-use super::courts::{COURTS, bias};
+use super::courts::{self, COURTS, bias};
 use super::factors::{self, Profile};
 use super::nations::NATIONS;
 use super::{REVIEW_START, a_number_digits, between, crime, person, pick, pick_index, text};
@@ -146,7 +146,14 @@ pub(super) fn build(rng: &mut impl Rng, seed: u64, index: u64) -> Case {
     });
 
     // Lawful permanent residents in proceedings are mostly there because of a conviction.
-    let lpr_rate = if convictions.is_empty() { 0.012 } else { 0.10 };
+    // Where local practice leans away from low-priority cases, fewer residents without a record
+    // are charged at all.
+    let practice = courts::practice(court.code);
+    let lpr_rate = if convictions.is_empty() {
+        0.012 * practice.min(1.0)
+    } else {
+        0.10
+    };
     let mut lpr_since = None;
     if rng.random_bool(lpr_rate) {
         let from = entry.unwrap_or(birth).max(years_after(birth, 1));
@@ -171,6 +178,7 @@ pub(super) fn build(rng: &mut impl Rng, seed: u64, index: u64) -> Case {
         reentry,
         lpr: lpr_since.is_some(),
         final_order,
+        practice,
     };
     let flags = factors::flags(&profile, rng);
     let danger =

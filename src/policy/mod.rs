@@ -9,6 +9,7 @@ pub mod plot;
 pub mod render;
 pub mod report;
 pub mod simulate;
+pub mod stats;
 
 use serde::Serialize;
 
@@ -29,16 +30,20 @@ pub enum Dimension {
     Representation,
     /// Custody code: D, N or R.
     Custody,
+    /// `petition` when the record shows a pending or approved petition (relief likely available),
+    /// else `no_petition`: the advocates' complaint that offers went to those who would win anyway.
+    Relief,
 }
 
 impl Dimension {
     /// Every dimension, in reporting order.
-    pub const ALL: [Dimension; 5] = [
+    pub const ALL: [Dimension; 6] = [
         Dimension::Court,
         Dimension::Nationality,
         Dimension::Language,
         Dimension::Representation,
         Dimension::Custody,
+        Dimension::Relief,
     ];
 
     /// The name used on the command line and in output.
@@ -49,6 +54,7 @@ impl Dimension {
             Dimension::Language => "language",
             Dimension::Representation => "representation",
             Dimension::Custody => "custody",
+            Dimension::Relief => "relief",
         }
     }
 
@@ -60,6 +66,7 @@ impl Dimension {
             Dimension::Language => case.respondent.language.as_str(),
             Dimension::Representation => representation(case.counsel.is_some()),
             Dimension::Custody => case.custody.code(),
+            Dimension::Relief => relief(case.factors.pending_petition.is_some()),
         }
     }
 
@@ -73,6 +80,10 @@ impl Dimension {
                 "CASE WHEN c.represented THEN 'represented' ELSE 'pro_se' END"
             }
             Dimension::Custody => "c.custody",
+            Dimension::Relief => {
+                "CASE WHEN (c.record -> 'factors' -> 'pending_petition')::text <> 'null' \
+                 THEN 'petition' ELSE 'no_petition' END"
+            }
         }
     }
 }
@@ -80,6 +91,11 @@ impl Dimension {
 /// The group name of representation.
 pub fn representation(represented: bool) -> &'static str {
     if represented { "represented" } else { "pro_se" }
+}
+
+/// The group name of the relief facts: a petition on record or not.
+pub fn relief(petition: bool) -> &'static str {
+    if petition { "petition" } else { "no_petition" }
 }
 
 /// `part` as a percentage of `whole` (0 when `whole` is 0).

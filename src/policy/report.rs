@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use sqlx::PgPool;
 
-use super::{Dimension, pct};
+use super::{Dimension, pct, stats};
 use crate::domain::Decision;
 use crate::store::{self, StoreError};
 
@@ -36,8 +36,17 @@ pub struct Row {
     pub declined: u64,
     /// Cases closed after accepting.
     pub closed: u64,
-    /// `offer_recommended` as a percentage of reviewed.
+    /// Reviewed cases in the run's scope: the denominator of the offer rate.
+    pub in_scope: u64,
+    /// `offer_recommended` as a percentage of reviewed cases in scope.
     pub offer_rate: f64,
+    /// Wilson 95% interval of the offer rate, low end.
+    pub offer_low: f64,
+    /// Wilson 95% interval of the offer rate, high end.
+    pub offer_high: f64,
+    /// A group of at least [`stats::MIN_GROUP`] cases in scope whose interval excludes the run's
+    /// overall offer rate.
+    pub flagged: bool,
     /// Accepted as a percentage of offered.
     pub acceptance_rate: f64,
     /// Closed as a percentage of reviewed.
@@ -55,6 +64,8 @@ pub struct Report {
     pub rows: Vec<Row>,
     /// The whole run.
     pub total: Row,
+    /// Whether the groups share one offer rate (groups of at least [`stats::MIN_GROUP`] in scope).
+    pub chi_square: Option<stats::ChiSquare>,
 }
 
 /// One aggregate line from the database: group, decision (None: not reviewed), offer state (None:
@@ -78,9 +89,15 @@ pub fn aggregate(run: &str, by: Dimension, counts: &[Count]) -> Report {
     }
     let mut rows: Vec<Row> = rows.into_values().collect();
     rows.iter_mut().chain([&mut total]).for_each(rates);
+    for r in &mut rows {
+        r.flagged = r.in_scope >= stats::MIN_GROUP
+            && (total.offer_rate < r.offer_low || total.offer_rate > r.offer_high);
+    }
+    let groups: Vec<(u64, u64)> = rows.iter().map(|r| (offers(r), r.in_scope)).collect();
     Report {
         run: run.to_string(),
         by,
+        chi_square: stats::chi_square(&groups),
         rows,
         total,
     }
@@ -119,13 +136,18 @@ fn add(r: &mut Row, decision: Option<&str>, state: Option<&str>, n: u64) {
     }
 }
 
-fn rates(r: &mut Row) {
-    let offers = r
-        .decisions
+fn offers(r: &Row) -> u64 {
+    r.decisions
         .get(&Decision::OfferRecommended)
         .copied()
-        .unwrap_or(0);
-    r.offer_rate = pct(offers, r.reviewed);
+        .unwrap_or(0)
+}
+
+fn rates(r: &mut Row) {
+    let out = r.decisions.get(&Decision::OutOfScope).copied().unwrap_or(0);
+    r.in_scope = r.reviewed.saturating_sub(out);
+    r.offer_rate = pct(offers(r), r.in_scope);
+    (r.offer_low, r.offer_high) = stats::wilson(offers(r), r.in_scope);
     r.acceptance_rate = pct(r.accepted, r.offered);
     r.closure_rate = pct(r.closed, r.reviewed);
 }
@@ -147,34 +169,33 @@ pub async fn load(pool: &PgPool, run: &str, by: Dimension) -> Result<Report, Sto
     Ok(aggregate(run, by, &counts))
 }
 
-const COLUMNS: [&str; 10] = [
-    "cases",
-    "reviewed",
-    "offer",
-    "not_amen",
-    "enforce",
-    "dismiss",
-    "out_scope",
-    "offered",
-    "accepted",
-    "declined",
-];
+/// Short column names of the decisions, in [`Decision::ALL`] order.
+fn short(d: Decision) -> &'static str {
+    match d {
+        Decision::OfferRecommended => "offer",
+        Decision::DiscretionaryReview => "review",
+        Decision::NotAmenable => "not_amen",
+        Decision::EnforcementPriority => "enforce",
+        Decision::ReferDismissal => "dismiss",
+        Decision::OutOfScope => "out_scope",
+    }
+}
 
-fn numbers(r: &Row) -> [u64; 11] {
+/// Column names of [`numbers`]: cases, reviewed, each decision, then the offers.
+fn columns() -> Vec<&'static str> {
+    let mut c = vec!["cases", "reviewed"];
+    c.extend(Decision::ALL.map(short));
+    c.extend(["offered", "accepted", "declined", "closed"]);
+    c
+}
+
+/// The counts of a row in [`columns`] order.
+fn numbers(r: &Row) -> Vec<u64> {
     let d = |x| r.decisions.get(&x).copied().unwrap_or(0);
-    [
-        r.cases,
-        r.reviewed,
-        d(Decision::OfferRecommended),
-        d(Decision::NotAmenable),
-        d(Decision::EnforcementPriority),
-        d(Decision::ReferDismissal),
-        d(Decision::OutOfScope),
-        r.offered,
-        r.accepted,
-        r.declined,
-        r.closed,
-    ]
+    let mut n = vec![r.cases, r.reviewed];
+    n.extend(Decision::ALL.map(d));
+    n.extend([r.offered, r.accepted, r.declined, r.closed]);
+    n
 }
 
 /// The report as an aligned table.
@@ -185,20 +206,42 @@ pub fn table(rep: &Report) -> String {
         rep.by.as_str(),
         rep.by.as_str()
     );
-    for c in COLUMNS.iter().chain(&["closed"]) {
+    for c in columns() {
         let _ = write!(s, "{c:>10}");
     }
-    let _ = writeln!(s, "{:>8}{:>8}{:>8}", "offer%", "accept%", "close%");
+    let _ = writeln!(
+        s,
+        "{:>8}{:>16}{:>8}{:>8}",
+        "offer%", "95% interval", "accept%", "close%"
+    );
     for r in rep.rows.iter().chain([&rep.total]) {
         let _ = write!(s, "{:<14}", r.group);
         for n in numbers(r) {
             let _ = write!(s, "{n:>10}");
         }
+        let interval = format!("{:.1}–{:.1}", r.offer_low, r.offer_high);
+        let flag = if r.flagged { " *" } else { "" };
         let _ = writeln!(
             s,
-            "{:>7.1}%{:>7.1}%{:>7.1}%",
+            "{:>7.1}%{interval:>16}{:>7.1}%{:>7.1}%{flag}",
             r.offer_rate, r.acceptance_rate, r.closure_rate
         );
+    }
+    let _ = writeln!(
+        s,
+        "offer% counts reviewed cases in scope; * the 95% interval excludes the overall rate \
+         (groups of {} or more)",
+        stats::MIN_GROUP
+    );
+    match rep.chi_square {
+        Some(t) => {
+            let _ = writeln!(
+                s,
+                "chi-square across {} groups: {:.1} on {} df, p = {:.3e}",
+                t.groups, t.statistic, t.df, t.p_value
+            );
+        }
+        None => s.push_str("chi-square: fewer than two groups large enough to compare\n"),
     }
     s
 }

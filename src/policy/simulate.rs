@@ -89,7 +89,7 @@ struct Tally {
     /// (recorded index, [`NOT_REVIEWED`] = not reviewed; simulated index) → (count, samples).
     cells: HashMap<(usize, usize), (u64, Vec<String>)>,
     /// Per dimension: group → (cases, offers).
-    groups: [HashMap<String, (u64, u64)>; 5],
+    groups: [HashMap<String, (u64, u64)>; Dimension::ALL.len()],
 }
 
 /// The same acceptance as [`Case::from_json`] (strict decoding, then the consistency checks),

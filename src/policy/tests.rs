@@ -149,8 +149,29 @@ fn report_rows_and_decisions_sum_to_the_totals() {
         (rep.total.cases, rep.total.reviewed, rep.total.offered),
         (101, 97, 16)
     );
+    let bal = rep.rows.iter().find(|r| r.group == "BAL").expect("BAL");
+    assert_eq!(
+        (bal.reviewed, bal.in_scope),
+        (47, 46),
+        "out of scope is not in the denominator"
+    );
+    assert!((bal.offer_rate - 600.0 / 46.0).abs() < 1e-9);
+    assert!(bal.offer_low < bal.offer_rate && bal.offer_rate < bal.offer_high);
+    assert!((rep.total.offer_rate - 2600.0 / 96.0).abs() < 1e-9);
+    assert!(den.flagged && bal.flagged, "both intervals exclude 27.1%");
+    let test = rep.chi_square.expect("two groups of 30 or more");
+    assert_eq!((test.groups, test.df), (2, 1));
+    assert!(test.p_value < 0.01, "{test:?}");
+    let table = report::table(&rep);
+    assert!(table.contains("chi-square across 2 groups"), "{table}");
+    assert!(
+        table.contains("review"),
+        "the discretionary-review column: {table}"
+    );
     let csv = report::csv(&rep);
     assert_eq!(csv.lines().count(), 4);
+    let widths: Vec<usize> = csv.lines().map(|l| l.split(',').count()).collect();
+    assert!(widths.iter().all(|w| *w == widths[0]), "{csv}");
     assert!(
         csv.lines()
             .last()
@@ -205,4 +226,14 @@ fn a_simulation_outside_the_effective_dates_says_no_run_could_use_that_day() {
         "{before}"
     );
     assert!(before.contains("no run may review"), "{before}");
+}
+
+#[test]
+fn the_relief_dimension_splits_cases_by_a_petition_on_record() {
+    let text = include_str!("../../tests/fixtures/case.json");
+    let mut case = Case::from_json(text.as_bytes()).expect("the contract example parses");
+    assert_eq!(Dimension::Relief.of(&case), "petition");
+    case.factors.pending_petition = None;
+    assert_eq!(Dimension::Relief.of(&case), "no_petition");
+    assert_eq!(Dimension::Relief.as_str(), "relief");
 }

@@ -20,6 +20,8 @@
 //! | `lpr_years` | number | full years as a lawful permanent resident; unknown if never an LPR |
 //! | `years_since_last_conviction` | number | full years since the latest conviction; unknown if none |
 //! | `entry_date` | date | the date of entry; unknown if not recorded |
+//! | `entry_date_recorded` | yes/no | the record gives a date of entry |
+//! | `lawful_permanent_resident` | yes/no | the record gives a date of lawful permanent residence |
 //! | `last_conviction_date` | date | the date of the latest conviction; unknown if none |
 //! | `convictions` | number | all convictions on the record |
 //! | `felony_convictions` | number | felony and aggravated-felony convictions |
@@ -112,6 +114,8 @@ facts! {
     LprYears = "lpr_years", Number, "Full years as a lawful permanent resident.";
     YearsSinceLastConviction = "years_since_last_conviction", Number, "Full years since the latest conviction.";
     EntryDate = "entry_date", Date, "The date of entry.";
+    EntryDateRecorded = "entry_date_recorded", YesNo, "The record gives a date of entry.";
+    LawfulPermanentResident = "lawful_permanent_resident", YesNo, "A lawful permanent resident.";
     LastConvictionDate = "last_conviction_date", Date, "The date of the latest conviction.";
     Convictions = "convictions", Number, "All convictions on the record.";
     FelonyConvictions = "felony_convictions", Number, "Felony and aggravated-felony convictions.";
@@ -204,6 +208,11 @@ impl Facts {
         facts.set(
             Fact::EntryDate,
             case.entry_date.map(|d| day_number(d.naive())),
+        );
+        facts.flag(Fact::EntryDateRecorded, case.entry_date.is_some());
+        facts.flag(
+            Fact::LawfulPermanentResident,
+            case.factors.lpr_since.is_some(),
         );
         facts.set(
             Fact::LastConvictionDate,

@@ -74,6 +74,18 @@ pub(super) struct RawEffective {
     pub from: Spanned<toml::Value>,
     #[serde(default)]
     pub to: Option<Spanned<toml::Value>>,
+    /// Stretches inside the dates when the policy did not apply.
+    #[serde(default)]
+    pub suspended: Vec<Spanned<RawSuspension>>,
+}
+
+/// One `[[effective.suspended]]` stretch.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSuspension {
+    pub from: Spanned<toml::Value>,
+    pub to: Spanned<toml::Value>,
+    pub reason: Spanned<String>,
 }
 
 /// `[scope]`.

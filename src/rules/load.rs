@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::NaiveDate;
 use toml::Spanned;
 
-use super::format::{RawDocument, RawRuleSet};
-use super::ruleset::{Effective, OfferSettings, RuleSet, Scope};
+use super::format::{RawDocument, RawRuleSet, RawSuspension};
+use super::ruleset::{Effective, OfferSettings, RuleSet, Scope, Suspension};
 use super::{RulesError, content_hash, document};
 use crate::domain::{Date, Decision, RuleKind};
 
@@ -190,6 +190,8 @@ impl Loader<'_> {
             self.ensure(ok, "effective.to", span, "is before effective.from");
         }
 
+        let suspended = self.suspensions(&effective.suspended, from, to);
+
         let scope = &raw.scope;
         let (types, custody) = (&scope.case_types, &scope.custody);
         let msg = "must list at least one case type";
@@ -252,7 +254,11 @@ impl Loader<'_> {
             title,
             sources: sources.iter().map(|s| s.trim().to_string()).collect(),
             superseded_by: raw.superseded_by.filter(|s| !s.trim().is_empty()),
-            effective: Effective { from, to },
+            effective: Effective {
+                from,
+                to,
+                suspended,
+            },
             effective_line: super::line_of(self.text, raw.effective.span().start),
             scope: Scope {
                 case_types: raw.scope.case_types.into_inner(),
@@ -270,6 +276,49 @@ impl Loader<'_> {
             examples: Vec::new(),
             content_hash: content_hash(self.text),
         })
+    }
+
+    /// The suspensions of `[effective]`: each a real stretch inside `from`..`to`, in order.
+    fn suspensions(
+        &mut self,
+        raw: &[Spanned<RawSuspension>],
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Vec<Suspension> {
+        let mut out: Vec<Suspension> = Vec::with_capacity(raw.len());
+        for (i, span) in raw.iter().enumerate() {
+            let path = format!("effective.suspended[{i}]");
+            let r = span.get_ref();
+            let start = self
+                .keep(self.date(&r.from, &format!("{path}.from")))
+                .flatten();
+            let end = self.keep(self.date(&r.to, &format!("{path}.to"))).flatten();
+            let reason = self.words(&r.reason, &format!("{path}.reason"));
+            let (Some(start), Some(end), Ok(reason)) = (start, end, reason) else {
+                let msg = "needs a from date, a to date and a reason";
+                let err = self.err(path, span, msg);
+                self.errors.push(err);
+                continue;
+            };
+            let inside = from.is_some_and(|f| start > f) && to.is_none_or(|t| end < t);
+            let msg = "must lie inside the effective dates, after from and before to";
+            let ok = self.ensure(start <= end, &format!("{path}.to"), &r.to, "is before from")
+                && self.ensure(inside, &path, span, msg)
+                && self.ensure(
+                    out.last().is_none_or(|prev| prev.to < start),
+                    &path,
+                    span,
+                    "must come after the previous suspension, without overlapping it",
+                );
+            if ok {
+                out.push(Suspension {
+                    from: start,
+                    to: end,
+                    reason,
+                });
+            }
+        }
+        out
     }
 
     /// A short name or version: 1–64 of letters, digits, `.`, `_`, `-`.

@@ -32,9 +32,12 @@
 //!    and the score is 0.
 //! 2. Every gate, relief, qualifying and points rule is evaluated and every rule that fires is
 //!    recorded, in file order, grouped by stage. The score is the sum of the fired points rules.
-//! 3. Precedence: any gate → `enforcement_priority`; else any relief rule → `refer_dismissal`; else
-//!    no qualifying category → `not_amenable`; else score ≥ threshold → `offer_recommended`, otherwise
-//!    `not_amenable`. A case that reaches the score comparison also gets a [`RuleKind::Threshold`](crate::domain::RuleKind::Threshold)
+//! 3. Precedence: any gate → `enforcement_priority` (or `discretionary_review` when every gate that
+//!    fired is overridable and its `override_score` or `override_factors` are met); else any relief
+//!    rule → `refer_dismissal`; else no qualifying category → the file's `otherwise`
+//!    (`not_amenable` by default, or `discretionary_review`); else score ≥ threshold →
+//!    `offer_recommended`, otherwise `otherwise`. The last entry of every evaluation is a
+//!    [`RuleKind::Decision`](crate::domain::RuleKind::Decision) line: the deciding reason in words. A case that reaches the score comparison also gets a [`RuleKind::Threshold`](crate::domain::RuleKind::Threshold)
 //!    entry saying how its score compares. A rule set with no qualifying categories at all (a
 //!    Kelly-2017 style policy, POLICY.md §4) skips the qualifying step and goes straight to the score.
 //!
@@ -63,7 +66,9 @@ pub use dates::{overlaps, stale_status};
 pub use eval::EvalContext;
 pub use examples::{Example, ExampleResult};
 pub use facts::{Fact, FactKind, Facts};
-pub use ruleset::{ClosureMechanism, Effective, OfferSettings, Rule, RuleSet, Scope, Status};
+pub use ruleset::{
+    ClosureMechanism, Effective, OfferSettings, Override, Rule, RuleSet, Scope, Status, Suspension,
+};
 
 use sha2::{Digest, Sha256};
 

@@ -53,29 +53,54 @@ pub enum ClosureMechanism {
     Termination,
 }
 
-/// The dates a policy applies to: from `from`, up to and including `to` when set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// A stretch of days inside the effective dates when the policy did not apply (a court vacated or
+/// enjoined it, and it was later reinstated).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Suspension {
+    /// First day it did not apply.
+    pub from: NaiveDate,
+    /// Last day it did not apply.
+    pub to: NaiveDate,
+    /// Why, in plain words (e.g. "vacated by the S.D. Tex., reinstated by United States v. Texas").
+    pub reason: String,
+}
+
+/// The dates a policy applies to: from `from`, up to and including `to` when set, except the days of
+/// each suspension. Its windows are the stretches between suspensions.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Effective {
     /// First day the policy applies.
     pub from: NaiveDate,
     /// Last day it applies, if it has ended.
     pub to: Option<NaiveDate>,
+    /// Days inside `from`..`to` when it did not apply, in order, not overlapping.
+    pub suspended: Vec<Suspension>,
 }
 
 impl Effective {
-    /// Whether `date` falls within the effective dates.
+    /// Whether `date` falls within the effective dates and outside every suspension.
     pub fn covers(&self, date: NaiveDate) -> bool {
-        date >= self.from && self.to.is_none_or(|to| date <= to)
+        date >= self.from
+            && self.to.is_none_or(|to| date <= to)
+            && !self
+                .suspended
+                .iter()
+                .any(|s| s.from <= date && date <= s.to)
     }
 }
 
-/// `2011-11-17 to 2015-01-04`, or `from 2021-11-29, no end`.
+/// `2011-11-17 to 2015-01-04`, or `from 2021-11-29, no end`, then `, not 2022-06-10 to 2023-06-22`
+/// for each suspension.
 impl std::fmt::Display for Effective {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.to {
-            Some(to) => write!(f, "{} to {to}", self.from),
-            None => write!(f, "from {}, no end", self.from),
+            Some(to) => write!(f, "{} to {to}", self.from)?,
+            None => write!(f, "from {}, no end", self.from)?,
         }
+        for s in &self.suspended {
+            write!(f, ", not {} to {}", s.from, s.to)?;
+        }
+        Ok(())
     }
 }
 
@@ -222,8 +247,8 @@ impl RuleSet {
     }
 
     /// Effective dates.
-    pub fn effective(&self) -> Effective {
-        self.effective
+    pub fn effective(&self) -> &Effective {
+        &self.effective
     }
 
     /// Which cases are reviewed.

@@ -123,6 +123,7 @@ async fn a_run_may_review_only_as_of_a_day_in_its_rule_sets_effective_dates() {
     let rescinded_in_force = create("j1", johnson, "2016-03-01").await;
     let rescinded_after = create("j2", johnson, "2018-01-01").await;
     let open_ended = create("k1", mayorkas, "2030-06-01").await;
+    let vacated = create("k2", mayorkas, "2022-08-01").await;
     let (ok, stdout, stderr) = docket(&env, &["run", "create", "m5", "--as-of", "2016-03-01"]);
 
     // Assert
@@ -130,7 +131,7 @@ async fn a_run_may_review_only_as_of_a_day_in_its_rule_sets_effective_dates() {
     assert!(
         refused.contains(
             "as_of: 2016-03-01 is outside the effective dates of rule set \
-             morton-2011@1.0.1 (2011-11-17 to 2015-01-04)"
+             morton-2011@1.1.0 (2011-11-17 to 2015-01-04)"
         ),
         "{refused}"
     );
@@ -141,6 +142,11 @@ async fn a_run_may_review_only_as_of_a_day_in_its_rule_sets_effective_dates() {
     let refused = rescinded_after.expect_err("after Johnson's end");
     assert!(refused.contains("(2015-01-05 to 2017-02-20)"), "{refused}");
     assert!(open_ended.is_ok(), "{open_ended:?}");
+    let refused = vacated.expect_err("while vacated");
+    assert!(
+        refused.contains("not 2022-06-10 to 2023-06-22"),
+        "{refused}"
+    );
     assert!(!ok, "{stdout}");
     assert!(stderr.contains("2011-11-17 to 2015-01-04"), "{stderr}");
     let runs: Vec<String> = sqlx::query_scalar("SELECT name FROM runs ORDER BY name")
@@ -173,15 +179,15 @@ fn rules_check_lists_the_dates_runs_may_use_and_refuses_an_ended_policy_called_a
     assert!(ok, "{listing}");
     assert!(
         listing.contains(
-            "morton-2011@1.0.1, in force 2011-11-17 to 2015-01-04 (runs review as of these days), \
+            "morton-2011@1.1.0, in force 2011-11-17 to 2015-01-04 (runs review as of these days), \
              status now superseded by johnson-2014"
         ),
         "{listing}"
     );
     assert!(
         listing.contains(
-            "mayorkas-2021@1.0.0, in force from 2021-11-29, no end (runs review as of these \
-             days), status now active"
+            "mayorkas-2021@2.0.0, in force from 2021-11-29, no end, not 2022-06-10 to \
+             2023-06-22 (runs review as of these days), status now active"
         ),
         "{listing}"
     );

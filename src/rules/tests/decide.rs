@@ -107,8 +107,9 @@ fn a_case_in_no_qualifying_category_says_so() {
 #[test]
 fn a_score_below_the_threshold_says_by_how_much() {
     let mut case = plain();
-    case.factors.crime_victim_or_witness = true;
-    case.entry_date = Some(date("2009-01-01"));
+    case.factors.usc_or_lpr_relatives = 1;
+    case.factors.community_ties = true;
+    case.convictions = vec![conviction(Lvl::Misdemeanor, Cat::Theft, "2003-05-05")];
     let evaluation = review(&case);
     assert_eq!(evaluation.decision, Decision::NotAmenable);
     let score = evaluation.score;
@@ -116,7 +117,7 @@ fn a_score_below_the_threshold_says_by_how_much() {
     assert_eq!(
         deciding(&evaluation),
         format!(
-            "Qualifies (Q_VICTIM_WITNESS); score {score} is below the threshold {}: not amenable to closure.",
+            "Qualifies (Q_LONG_PRESENCE_USC_TIES); score {score} is below the threshold {}: not amenable to closure.",
             MORTON_SET.threshold()
         )
     );
@@ -128,7 +129,7 @@ fn an_offer_names_its_category_and_score() {
     assert_eq!(evaluation.decision, Decision::OfferRecommended);
     assert_eq!(
         deciding(&evaluation),
-        "Qualifies (Q_CHILD_ARRIVAL_EDU); score 11 is at or above the threshold 5: offer of \
+        "Qualifies (Q_CHILD_ARRIVAL_EDU); score 12 is at or above the threshold 5: offer of \
          closure recommended."
     );
 }

@@ -148,3 +148,16 @@ fn every_fact_has_a_unique_name_and_a_row_in_the_documented_table() {
     let rows = source.lines().filter(|l| l.starts_with("//! | `")).count();
     assert_eq!(rows, Fact::ALL.len());
 }
+
+#[test]
+fn a_recorded_entry_date_and_permanent_residence_are_yes_no_facts() {
+    let mut case = clean();
+    let facts = facts_of(&case, "2012-01-01");
+    assert_eq!(facts.get(Fact::EntryDateRecorded), Some(1));
+    assert_eq!(facts.get(Fact::LawfulPermanentResident), Some(0));
+    case.entry_date = None;
+    case.factors.lpr_since = Some(date("2005-01-01"));
+    let facts = facts_of(&case, "2012-01-01");
+    assert_eq!(facts.get(Fact::EntryDateRecorded), Some(0));
+    assert_eq!(facts.get(Fact::LawfulPermanentResident), Some(1));
+}

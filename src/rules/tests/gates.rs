@@ -18,7 +18,7 @@ fn the_clean_example_has_no_gate_and_is_recommended_for_an_offer() {
     let evaluation = review(&clean());
     assert_eq!(evaluation.decision, Decision::OfferRecommended);
     assert!(fired(&evaluation, RuleKind::Gate).is_empty());
-    assert_eq!(evaluation.score, 11);
+    assert_eq!(evaluation.score, 12);
 }
 
 #[test]
@@ -42,14 +42,29 @@ fn an_aggravated_felony_conviction_counts_as_a_felony() {
     assert_gates(&case, &["G_FELONY"]);
 }
 
+fn plain_convictions() -> Vec<Conviction> {
+    vec![
+        conviction(Lvl::Misdemeanor, Cat::Theft, "2004-01-01"),
+        conviction(Lvl::Misdemeanor, Cat::Traffic, "2005-01-01"),
+    ]
+}
+
 #[test]
 fn two_misdemeanors_are_an_enforcement_priority_but_one_is_not() {
-    let mut case = clean();
+    let mut case = plain();
     case.convictions = vec![
         conviction(Lvl::Misdemeanor, Cat::Theft, "2004-01-01"),
         conviction(Lvl::Misdemeanor, Cat::Traffic, "2005-01-01"),
     ];
     assert_gates(&case, &["G_MISD_MULTI"]);
+
+    // A Guidance category (here arrival as a child, in school) overrides the gate: an attorney's
+    // discretionary review, with the gate still recorded.
+    let mut case = clean();
+    case.convictions = plain_convictions();
+    let evaluation = review(&case);
+    assert_eq!(evaluation.decision, Decision::DiscretionaryReview);
+    assert_eq!(fired(&evaluation, RuleKind::Gate), ["G_MISD_MULTI"]);
 
     case.convictions.pop();
     let evaluation = review(&case);
@@ -58,7 +73,7 @@ fn two_misdemeanors_are_an_enforcement_priority_but_one_is_not() {
         fired(&evaluation, RuleKind::Points).last(),
         Some(&"P_SINGLE_NONVIOLENT_MISD")
     );
-    assert_eq!(evaluation.score, 10);
+    assert_eq!(evaluation.score, 11);
 }
 
 #[test]
@@ -169,7 +184,7 @@ fn relief_takes_precedence_over_a_qualifying_category() {
         fired(&evaluation, RuleKind::Qualifying),
         ["Q_CHILD_ARRIVAL_EDU"]
     );
-    assert_eq!(evaluation.score, 11);
+    assert_eq!(evaluation.score, 12);
 }
 
 #[test]
@@ -190,7 +205,7 @@ fn a_gate_takes_precedence_over_relief_and_qualification_and_all_are_recorded() 
         evaluation.fired.last().map(|r| r.reason.as_str()),
         Some("Enforcement priority: gate G_GANG fired.")
     );
-    assert_eq!(evaluation.score, 11);
+    assert_eq!(evaluation.score, 12);
 }
 
 /// Asserts that `evaluation` is out of scope because of `check` alone.

@@ -48,7 +48,7 @@ fn line_of(text: &str, needle: &str) -> usize {
 #[test]
 fn the_default_morton_2011_file_loads_with_its_settings() {
     let set = &*MORTON_SET;
-    assert_eq!((set.name(), set.version()), ("morton-2011", "1.0.1"));
+    assert_eq!((set.name(), set.version()), ("morton-2011", "1.1.0"));
     assert_eq!(set.status(), Status::Superseded);
     assert_eq!(set.effective().from, day("2011-11-17"));
     assert_eq!(set.effective().to, Some(day("2015-01-04")));

@@ -25,14 +25,14 @@ fn a_case_in_no_qualifying_category_is_not_amenable_whatever_its_score() {
 fn military_service_qualifies() {
     let mut case = plain();
     case.factors.military_service = true;
-    assert_qualifies(&case, &["Q_MILITARY"], 6, Decision::OfferRecommended);
+    assert_qualifies(&case, &["Q_MILITARY"], 7, Decision::OfferRecommended);
 }
 
 #[test]
 fn a_military_family_qualifies() {
     let mut case = plain();
     case.factors.military_family = true;
-    assert_qualifies(&case, &["Q_MILITARY"], 6, Decision::OfferRecommended);
+    assert_qualifies(&case, &["Q_MILITARY"], 7, Decision::OfferRecommended);
 }
 
 #[test]
@@ -40,7 +40,7 @@ fn arrival_as_a_child_with_schooling_and_five_years_qualifies() {
     assert_qualifies(
         &clean(),
         &["Q_CHILD_ARRIVAL_EDU"],
-        11,
+        12,
         Decision::OfferRecommended,
     );
 }
@@ -63,21 +63,21 @@ fn age_65_with_ten_years_present_qualifies() {
 fn a_crime_victim_or_witness_qualifies() {
     let mut case = plain();
     case.factors.crime_victim_or_witness = true;
-    assert_qualifies(&case, &["Q_VICTIM_WITNESS"], 6, Decision::OfferRecommended);
+    assert_qualifies(&case, &["Q_VICTIM_WITNESS"], 7, Decision::OfferRecommended);
 }
 
 #[test]
 fn a_serious_health_condition_qualifies() {
     let mut case = plain();
     case.factors.serious_health_condition = true;
-    assert_qualifies(&case, &["Q_HEALTH"], 5, Decision::OfferRecommended);
+    assert_qualifies(&case, &["Q_HEALTH"], 7, Decision::OfferRecommended);
 }
 
 #[test]
 fn a_permanent_resident_of_ten_years_qualifies() {
     let mut case = plain();
     case.factors.lpr_since = Some(date("2000-01-01"));
-    assert_qualifies(&case, &["Q_LPR_10Y"], 5, Decision::OfferRecommended);
+    assert_qualifies(&case, &["Q_LPR_10Y"], 7, Decision::OfferRecommended);
 }
 
 #[test]
@@ -85,7 +85,7 @@ fn a_permanent_resident_of_ten_years_with_one_nonviolent_misdemeanor_still_quali
     let mut case = plain();
     case.factors.lpr_since = Some(date("2000-01-01"));
     case.convictions = vec![conviction(Lvl::Misdemeanor, Cat::Theft, "2003-05-05")];
-    assert_qualifies(&case, &["Q_LPR_10Y"], 4, Decision::NotAmenable);
+    assert_qualifies(&case, &["Q_LPR_10Y"], 6, Decision::OfferRecommended);
 }
 
 #[test]
@@ -104,7 +104,7 @@ fn long_presence_with_a_citizen_relative_and_community_ties_qualifies() {
     assert_qualifies(&case, &expected, 5, Decision::OfferRecommended);
 }
 
-/// A case that qualifies through Q_HEALTH only (3 points) with the given date of entry.
+/// A case that qualifies through Q_HEALTH only (5 points) with the given date of entry.
 fn health_case(entry: &str) -> Case {
     let mut case = plain();
     case.factors.serious_health_condition = true;
@@ -112,9 +112,18 @@ fn health_case(entry: &str) -> Case {
     case
 }
 
+/// A case that qualifies through Q_LONG_PRESENCE_USC_TIES only: 12 years present (2), a US-citizen
+/// relative (2), community ties (1).
+fn ties_case() -> Case {
+    let mut case = plain();
+    case.factors.usc_or_lpr_relatives = 1;
+    case.factors.community_ties = true;
+    case
+}
+
 #[test]
 fn a_score_exactly_at_the_threshold_is_recommended_for_an_offer() {
-    let evaluation = review(&health_case("1999-08-15"));
+    let evaluation = review(&ties_case());
     assert_eq!(evaluation.score, 5);
     assert_eq!(evaluation.decision, Decision::OfferRecommended);
     let reason = threshold_reason(&evaluation);
@@ -123,7 +132,9 @@ fn a_score_exactly_at_the_threshold_is_recommended_for_an_offer() {
 
 #[test]
 fn a_score_one_below_the_threshold_is_not_amenable() {
-    let evaluation = review(&health_case("2005-01-01"));
+    let mut case = ties_case();
+    case.convictions = vec![conviction(Lvl::Misdemeanor, Cat::Theft, "2003-05-05")];
+    let evaluation = review(&case);
     assert_eq!(evaluation.score, 4);
     assert_eq!(evaluation.decision, Decision::NotAmenable);
     let reason = threshold_reason(&evaluation);
@@ -134,8 +145,8 @@ fn a_score_one_below_the_threshold_is_not_amenable() {
 fn exactly_36_months_present_on_the_review_date_is_not_a_recent_entry() {
     let evaluation = review(&health_case("2009-01-01"));
     assert!(fired(&evaluation, RuleKind::Gate).is_empty());
-    assert_eq!(evaluation.decision, Decision::NotAmenable);
-    assert_eq!(evaluation.score, 3);
+    assert_eq!(evaluation.decision, Decision::OfferRecommended);
+    assert_eq!(evaluation.score, 5);
 }
 
 #[test]
@@ -152,7 +163,7 @@ fn an_unknown_entry_date_fires_no_presence_rule_and_no_recent_entry_gate() {
     let evaluation = review(&case);
     assert!(fired(&evaluation, RuleKind::Gate).is_empty());
     assert_eq!(fired(&evaluation, RuleKind::Points), ["P_HEALTH"]);
-    assert_eq!(evaluation.decision, Decision::NotAmenable);
+    assert_eq!(evaluation.decision, Decision::OfferRecommended);
 }
 
 /// A case that would qualify as elderly, born on `birth`, present since 1990.

@@ -51,6 +51,46 @@ fn the_shipped_rule_sets_follow_one_another_without_overlap() {
 }
 
 #[test]
+fn a_suspension_outside_the_dates_or_without_a_reason_is_refused() {
+    let text = SHIPPED[2].1;
+    let outside = text.replacen("from = 2022-06-10", "from = 2021-01-10", 1);
+    let errors = RuleSet::check(&outside).expect_err("before from");
+    assert!(
+        errors.iter().any(|e| e.path == "effective.suspended[0]"
+            && e.message.starts_with("must lie inside the effective dates")
+            && e.line.is_some()),
+        "{errors:?}"
+    );
+    let backwards = text.replacen("to = 2023-06-22", "to = 2022-01-01", 1);
+    let errors = RuleSet::check(&backwards).expect_err("to before from");
+    assert!(
+        errors.iter().any(|e| e.path == "effective.suspended[0].to"),
+        "{errors:?}"
+    );
+    let no_reason = text.replacen("reason = \"vacated by", "reason = \" \"\n# \"", 1);
+    let errors = RuleSet::check(&no_reason).expect_err("an empty reason");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.path == "effective.suspended[0].reason"),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn every_named_successor_is_a_shipped_rule_set() {
+    let names: Vec<&str> = SHIPPED.iter().map(|(n, _)| *n).collect();
+    for (name, text) in SHIPPED {
+        if let Some(next) = load(name, text).superseded_by() {
+            assert!(
+                names.contains(&next),
+                "{name} names {next}, which is not shipped"
+            );
+        }
+    }
+}
+
+#[test]
 fn no_shipped_rule_set_calls_itself_active_after_its_end_date() {
     let far = chrono::NaiveDate::from_ymd_opt(2100, 1, 1).unwrap();
     for (name, text) in SHIPPED {
@@ -79,5 +119,13 @@ fn an_ended_policy_still_called_active_is_a_mistake_naming_its_end_date() {
     assert_eq!(crate::rules::stale_status(&set, day("2015-01-04")), None);
     assert_eq!(set.effective().to_string(), "2011-11-17 to 2015-01-04");
     let open = load("mayorkas-2021", SHIPPED[2].1);
-    assert_eq!(open.effective().to_string(), "from 2021-11-29, no end");
+    assert_eq!(
+        open.effective().to_string(),
+        "from 2021-11-29, no end, not 2022-06-10 to 2023-06-22"
+    );
+    let day = |d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+    assert!(open.effective().covers(day("2022-06-09")));
+    assert!(!open.effective().covers(day("2022-06-10")));
+    assert!(!open.effective().covers(day("2023-06-22")));
+    assert!(open.effective().covers(day("2023-06-23")));
 }
