@@ -22,6 +22,13 @@ pub enum UserCommand {
         /// A service account: no password, it acts only through API tokens.
         #[arg(long)]
         service: bool,
+        /// Read the password from this file's first line (a Docker or Kubernetes secret)
+        /// instead of the prompt or standard input.
+        #[arg(long, conflicts_with = "service")]
+        password_file: Option<std::path::PathBuf>,
+        /// Succeed without a change when an account of that name exists (first-use scripts).
+        #[arg(long)]
+        if_missing: bool,
     },
     /// List accounts.
     List,
@@ -54,13 +61,23 @@ pub async fn user(pool: &PgPool, cmd: &UserCommand) -> Result<()> {
             name,
             role,
             service,
+            password_file,
+            if_missing,
         } => {
             let role: Role = role.parse()?;
             identity::check_name(name)?;
+            if *if_missing && store::list(pool).await?.iter().any(|a| a.name == *name) {
+                println!("account {name} exists: left as it is");
+                return Ok(());
+            }
             let hash = if *service {
                 None
             } else {
-                Some(identity::hash_password(&read_password()?)?)
+                let password = match password_file {
+                    Some(path) => password_from_file(path)?,
+                    None => read_password()?,
+                };
+                Some(identity::hash_password(&password)?)
             };
             store::add(pool, name, role, hash.as_deref(), &by).await?;
             println!("account {name} added ({role})");
@@ -97,6 +114,17 @@ pub async fn token(pool: &PgPool, cmd: &TokenCommand) -> Result<()> {
     );
     println!("{token}");
     Ok(())
+}
+
+/// The first line of a secret file, without its line break; an empty one is refused.
+fn password_from_file(path: &std::path::Path) -> Result<String> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("--password-file: cannot read {}", path.display()))?;
+    let line = text.lines().next().unwrap_or_default().to_string();
+    if line.is_empty() {
+        bail!("--password-file: {} is empty", path.display());
+    }
+    Ok(line)
 }
 
 /// A password typed at the terminal without echo (asked twice), or the first line of standard

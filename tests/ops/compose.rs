@@ -84,10 +84,18 @@ fn secrets_are_generated_on_first_use_and_none_is_committed() {
     let serve = &c["services"]["serve"];
     assert!(serve["environment"]["DOCKET_API__WRITE_TOKENS"].is_null());
     let boot = &c["services"]["bootstrap"];
-    assert!(env(boot, "DOCKET_ADMIN_PASSWORD").starts_with("${"));
-    let script = boot["command"][0].as_str().unwrap();
-    assert!(script.contains("docket user add admin --role admin"), "{script}");
-    assert!(!script.contains("--password"), "the password goes through stdin");
+    let args: Vec<&str> = boot["command"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(&args[..5], ["user", "add", "admin", "--role", "admin"]);
+    assert!(args.contains(&"--if-missing") && args.contains(&"--password-file"));
+    assert_eq!(
+        c["secrets"]["admin_password"]["environment"],
+        "DOCKET_ADMIN_PASSWORD"
+    );
     assert!(!serve["depends_on"]["bootstrap"].is_null());
     let grafana = &c["services"]["grafana"];
     assert_eq!(env(grafana, "GF_AUTH_ANONYMOUS_ENABLED"), "false");

@@ -1,6 +1,7 @@
 //! Integration tests of the core pipeline against the real RabbitMQ and PostgreSQL of the machine.
 //! Each test uses its own database and its own queue names.
 
+mod accounts_cli;
 mod api;
 mod api_input;
 mod broker_users;

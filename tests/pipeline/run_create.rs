@@ -20,7 +20,7 @@ async fn import(env: &TestEnv, n: usize) {
 }
 
 /// `docket ARGS` on this test's database; returns (success, stdout, stderr).
-fn docket(env: &TestEnv, args: &[&str]) -> (bool, String, String) {
+pub(crate) fn docket(env: &TestEnv, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_docket"))
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
