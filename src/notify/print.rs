@@ -140,13 +140,19 @@ impl PrintChannel {
         let office = super::office_for(&self.offices, payload)?;
         let notice = templates::render(payload, Channel::Letter, office);
         let lang = notice.lang.code();
-        let letter = letter::render(
-            &self.fonts,
-            &notice,
-            &payload.addressee_name,
-            address,
-            office,
-        )
+        // Shaping, subsetting and compressing take milliseconds of CPU: on the blocking pool, so
+        // a batch's letters are rendered on every core instead of one after another on this task.
+        let (fonts, office, name, address) = (
+            self.fonts.clone(),
+            office.clone(),
+            payload.addressee_name.clone(),
+            address.clone(),
+        );
+        let letter = tokio::task::spawn_blocking(move || {
+            letter::render(&fonts, &notice, &name, &address, &office)
+        })
+        .await
+        .map_err(|_| SendError::Transient("letter renderer stopped".into()))?
         .map_err(|e| match e {
             PdfError::Write(_) => SendError::Permanent(e.to_string()),
             _ => SendError::Held(e.to_string()),
