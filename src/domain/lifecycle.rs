@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::notice::NoticeKind;
 
 /// Where an offer stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OfferState {
     /// The rules recommend an offer.
@@ -96,7 +96,7 @@ impl FromStr for OfferState {
 }
 
 /// Something a person (or the system) does to an offer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Attorney approves the recommendation.

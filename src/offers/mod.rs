@@ -79,7 +79,7 @@ pub struct Command<'a> {
 }
 
 /// What a command did (or, in a dry run, would do).
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Report {
     /// Cases selected.
     pub selected: usize,

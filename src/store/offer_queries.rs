@@ -92,13 +92,15 @@ pub async fn due_for_reminder(
 }
 
 /// One recorded transition.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct TransitionRow {
     /// Transition id.
     pub id: i64,
     /// State before (None for the first).
+    #[schema(value_type = Option<crate::domain::OfferState>)]
     pub from_state: Option<String>,
     /// State after.
+    #[schema(value_type = crate::domain::OfferState)]
     pub to_state: String,
     /// Who.
     pub actor: String,
@@ -109,9 +111,10 @@ pub struct TransitionRow {
 }
 
 /// A case's offer: current state, deadline and every transition.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OfferHistory {
     /// Current state.
+    #[schema(value_type = crate::domain::OfferState)]
     pub state: String,
     /// Response deadline, once offered.
     pub deadline: Option<NaiveDate>,

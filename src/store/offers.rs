@@ -69,7 +69,7 @@ fn recorded_reason(req: &ActionRequest<'_>) -> String {
 }
 
 /// One transition that was applied.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Applied {
     /// Case id.
     pub case_id: String,
@@ -84,7 +84,7 @@ pub struct Applied {
 }
 
 /// One case the action was refused for, and why.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Refused {
     /// Case id.
     pub case_id: String,
@@ -93,7 +93,7 @@ pub struct Refused {
 }
 
 /// The result of applying an action to some cases.
-#[derive(Debug, Default, Clone, Serialize)]
+#[derive(Debug, Default, Clone, Serialize, utoipa::ToSchema)]
 pub struct Outcome {
     /// Applied transitions.
     pub applied: Vec<Applied>,

@@ -158,17 +158,19 @@ pub async fn insert_batch(
 }
 
 /// A stored outcome, as `docket show` prints it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct StoredOutcome {
     /// Case id.
     pub case_id: String,
     /// Job id.
     pub job_id: Uuid,
     /// Decision.
+    #[schema(value_type = crate::domain::Decision)]
     pub decision: String,
     /// Score.
     pub score: i32,
     /// Fired rules, `[{id, kind, reason, points}]`.
+    #[schema(value_type = Vec<crate::domain::FiredRule>)]
     pub fired: serde_json::Value,
     /// Rule-set name.
     pub rules_name: String,

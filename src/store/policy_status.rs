@@ -18,7 +18,7 @@ use super::StoreError;
 pub const POLICY_STATUSES: [&str; 5] = ["active", "enjoined", "vacated", "rescinded", "superseded"];
 
 /// What a status change did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PolicyChange {
     /// Rule-set name.
     pub rules_name: String,

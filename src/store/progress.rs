@@ -37,7 +37,7 @@ pub const OFFERS_MADE: [&str; 6] = [
 pub const NOTIFICATION_STATUSES: [&str; 5] = ["pending", "sent", "failed", "held", "cancelled"];
 
 /// Failed notices of a run on one channel for one reason.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct FailedNotices {
     /// `email` or `letter`.
     pub channel: String,
@@ -49,7 +49,7 @@ pub struct FailedNotices {
 }
 
 /// Progress of one run.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct RunProgress {
     /// Run name.
     pub run: String,

@@ -23,7 +23,7 @@ pub struct Change<'a> {
 }
 
 /// A change as recorded.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Changed {
     /// Run name.
     pub run: String,

@@ -3,6 +3,7 @@
 
 mod accounts_cli;
 mod api;
+mod api_doc;
 mod api_input;
 mod broker_users;
 mod browser;
