@@ -60,7 +60,8 @@ pub async fn run(
     ));
     let console = crate::console::router(
         ConsoleState::new(pool.clone(), settings.console.clone(), addr)
-            .with_print_dir(settings.notify.print_dir.clone()),
+            .with_print_dir(settings.notify.print_dir.clone())
+            .with_queue(settings.clone()),
     );
     let app = ops_router(ready.clone()).merge(api).merge(console);
     let server_token = CancellationToken::new();

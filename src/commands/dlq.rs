@@ -98,7 +98,9 @@ pub async fn dlq(settings: &Settings, cmd: &DlqCommand) -> Result<()> {
             json,
         } => {
             let pool = store::connect(&settings.database).await?;
-            let exists = async |run: &str| store::runs::get(&pool, run).await.is_ok();
+            let runs: std::collections::HashSet<String> =
+                store::runs::names(&pool).await?.into_iter().collect();
+            let exists = |run: &str| runs.contains(run);
             let s = dlq::replay(settings, filter.as_deref(), *dry_run, *limit, exists).await?;
             if *json {
                 println!("{}", serde_json::to_string(&s)?);

@@ -1,5 +1,5 @@
 //! The console: server-rendered pages on `docket serve`'s port for the people who act on a review
-//! (runs, a run, the worklist, a case), signed in as named accounts (see [`crate::identity`]).
+//! (runs, a run, the worklist, a case, dead letters, the audit), signed in as named accounts (see [`crate::identity`]).
 //!
 //! Every page works without JavaScript. Every form carries a CSRF token; the session cookie is
 //! HttpOnly, SameSite=Strict, and Secure unless the server listens on loopback. Names and
@@ -7,6 +7,7 @@
 
 mod audit;
 mod case;
+mod dead_letters;
 mod error;
 mod pages;
 mod runs;
@@ -65,6 +66,8 @@ pub struct ConsoleState {
     pub secure_cookies: bool,
     /// Where `docket notify` prints letters (`notify.print_dir`), for attorneys to open them.
     pub print_dir: Option<std::path::PathBuf>,
+    /// The broker settings the Dead letters page reads and replays with.
+    pub queue: Option<Arc<crate::config::Settings>>,
 }
 
 impl ConsoleState {
@@ -76,7 +79,14 @@ impl ConsoleState {
             csrf_key: Arc::new(crate::identity::new_secret()),
             secure_cookies: !listen.ip().is_loopback(),
             print_dir: None,
+            queue: None,
         }
+    }
+
+    /// The same, reading and replaying dead letters with `settings`' broker and queues.
+    pub fn with_queue(mut self, settings: crate::config::Settings) -> Self {
+        self.queue = Some(Arc::new(settings));
+        self
     }
 
     /// The same, opening letters from `dir`.
@@ -111,6 +121,9 @@ pub fn router(state: ConsoleState) -> Router {
             "/console/runs/{run}/cases/{case_id}/letters/{id}",
             get(case::letter),
         )
+        .route("/console/dead-letters", get(dead_letters::page))
+        .route("/console/dead-letters/confirm", post(dead_letters::confirm))
+        .route("/console/dead-letters/replay", post(dead_letters::apply))
         .route("/console/audit", get(audit::page))
         .route("/console/audit.csv", get(audit::csv))
         .route("/console/style.css", get(pages::stylesheet))

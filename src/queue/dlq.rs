@@ -74,13 +74,26 @@ pub struct ReplaySummary {
 }
 
 /// Replays the dead letters that match `filter` and validate again, unless `dry_run`.
-/// `run_exists` says whether a run name is known (a message for an unknown run stays).
+/// `run_exists` says whether a run name is known (a message for an unknown run stays); it is a
+/// plain function (a lookup in names read beforehand) so the replay's future is `Send`.
 pub async fn replay(
     settings: &Settings,
     filter: Option<&str>,
     dry_run: bool,
     limit: usize,
-    run_exists: impl AsyncFn(&str) -> bool,
+    run_exists: impl Fn(&str) -> bool,
+) -> Result<ReplaySummary, QueueError> {
+    let pick = |l: &Letter| l.matches(filter);
+    replay_where(settings, pick, dry_run, limit, run_exists).await
+}
+
+/// [`replay`] for the letters `pick` chooses (the console filters by kind, run and reason).
+pub async fn replay_where(
+    settings: &Settings,
+    pick: impl Fn(&Letter) -> bool,
+    dry_run: bool,
+    limit: usize,
+    run_exists: impl Fn(&str) -> bool,
 ) -> Result<ReplaySummary, QueueError> {
     let conn = connect(&settings.amqp, "dlq").await?;
     let ch = conn.create_channel().await?;
@@ -94,13 +107,13 @@ pub async fn replay(
         };
         seen += 1;
         let d = &msg.delivery;
-        if !describe(d).matches(filter) {
+        if !pick(&describe(d)) {
             s.skipped += 1;
             continue;
         }
         let valid = d.data.len() <= settings.worker.max_message_bytes
             && match decode_message(&d.data) {
-                Ok(m) => m.jobs.iter().all(|j| j.case.is_ok()) && run_exists(&m.run_id).await,
+                Ok(m) => m.jobs.iter().all(|j| j.case.is_ok()) && run_exists(&m.run_id),
                 Err(_) => false,
             };
         if !valid {

@@ -1,5 +1,6 @@
-//! The audit trail the console shows: every offer transition and every change of a run's state,
-//! newest first, filtered by person, run, action (the state reached) and date, paged.
+//! The audit trail the console shows: every offer transition, every change of a run's state and
+//! every replay of dead letters, newest first, filtered by person, run, action (the state
+//! reached) and date, paged.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
@@ -30,7 +31,7 @@ pub struct AuditRow {
     pub actor: String,
     /// Run name.
     pub run: String,
-    /// `offer` (a case's transition) or `run` (the run's state).
+    /// `offer` (a case's transition), `run` (the run's state) or `dead_letters` (a replay).
     pub subject: String,
     /// The case id, for an offer transition.
     pub case_id: Option<String>,
@@ -49,6 +50,10 @@ const CHANGES: &str = r#"
       UNION ALL
       SELECT c.at, c.actor, r.name, 'run', NULL, c.from_state, c.to_state, c.reason, c.id
       FROM run_state_changes c JOIN runs r ON r.id = c.run_id
+      UNION ALL
+      SELECT d.at, d.actor, COALESCE(d.run, ''), 'dead_letters', NULL, NULL, 'replayed',
+             d.reason || ' (' || d.replayed || ' replayed)', d.id
+      FROM dead_letter_replays d
     ) x
     WHERE ($1::text IS NULL OR x.actor = $1)
       AND ($2::text IS NULL OR x.run = $2)

@@ -23,12 +23,21 @@ pub struct Server {
 impl Server {
     /// Serves the console and the API on the test's database.
     pub async fn start(pool: &PgPool) -> Server {
+        Self::start_with(pool, None).await
+    }
+
+    /// The same, with the test's broker settings for the Dead letters page.
+    pub async fn start_with(pool: &PgPool, queue: Option<&docket::config::Settings>) -> Server {
         let addr: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
-        let console = docket::console::router(docket::console::ConsoleState::new(
+        let mut state = docket::console::ConsoleState::new(
             pool.clone(),
             docket::console::ConsoleSettings::default(),
             addr,
-        ));
+        );
+        if let Some(s) = queue {
+            state = state.with_queue(s.clone());
+        }
+        let console = docket::console::router(state);
         let api = docket::api::router(docket::api::ApiState { pool: pool.clone() });
         let token = CancellationToken::new();
         let (bound, _task) =

@@ -8,6 +8,7 @@ mod api_input;
 mod broker_users;
 mod browser;
 mod console;
+mod console_dead_letters;
 mod console_http;
 mod helpers;
 mod integrity;
