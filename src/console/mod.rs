@@ -1,5 +1,5 @@
 //! The console: server-rendered pages on `docket serve`'s port for the people who act on a review
-//! (runs, a run, the worklist, a case, dead letters, the audit), signed in as named accounts (see [`crate::identity`]).
+//! (runs, a run, the worklist, a case, dead letters, policies and reports, the audit), signed in as named accounts (see [`crate::identity`]).
 //!
 //! Every page works without JavaScript. Every form carries a CSRF token; the session cookie is
 //! HttpOnly, SameSite=Strict, and Secure unless the server listens on loopback. Names and
@@ -10,6 +10,7 @@ mod case;
 mod dead_letters;
 mod error;
 mod pages;
+mod policies;
 mod runs;
 mod session;
 mod signin;
@@ -121,6 +122,12 @@ pub fn router(state: ConsoleState) -> Router {
             "/console/runs/{run}/cases/{case_id}/letters/{id}",
             get(case::letter),
         )
+        .route("/console/policies", get(policies::page))
+        .route(
+            "/console/policies/{rules}/status",
+            post(policies::set_status),
+        )
+        .route("/console/runs/{run}/report", get(policies::report_page))
         .route("/console/dead-letters", get(dead_letters::page))
         .route("/console/dead-letters/confirm", post(dead_letters::confirm))
         .route("/console/dead-letters/replay", post(dead_letters::apply))

@@ -10,6 +10,7 @@ mod browser;
 mod console;
 mod console_dead_letters;
 mod console_http;
+mod console_policies;
 mod helpers;
 mod integrity;
 mod offers;
