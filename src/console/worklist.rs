@@ -216,23 +216,13 @@ pub async fn page(
 /// A bulk action chosen on the worklist (the filters travel along as hidden fields).
 #[derive(Debug, Deserialize)]
 pub struct BulkForm {
-    #[serde(default)]
-    queue: String,
-    #[serde(default)]
-    court: String,
-    #[serde(default)]
-    min_score: String,
-    #[serde(default)]
-    max_score: String,
-    #[serde(default)]
-    category: String,
-    #[serde(default)]
-    min_years: String,
-    #[serde(default)]
-    max_years: String,
+    /// The worklist's filters (sort and page are ignored).
+    #[serde(flatten)]
+    filters: Params,
     #[serde(default)]
     action: String,
-    #[serde(default)]
+    /// Checked case ids: one (a plain field) or several.
+    #[serde(default, deserialize_with = "one_or_many")]
     case: Vec<String>,
     #[serde(default)]
     all: String,
@@ -241,18 +231,29 @@ pub struct BulkForm {
 }
 
 impl BulkForm {
+    /// The filters alone, as the worklist's links carry them.
     fn params(&self) -> Params {
         Params {
-            queue: self.queue.clone(),
-            court: self.court.clone(),
-            min_score: self.min_score.clone(),
-            max_score: self.max_score.clone(),
-            category: self.category.clone(),
-            min_years: self.min_years.clone(),
-            max_years: self.max_years.clone(),
-            ..Params::default()
+            sort: String::new(),
+            page: String::new(),
+            ..self.filters.clone()
         }
     }
+}
+
+/// A form field given once (a string) or repeated (a sequence): through `flatten` a single value
+/// arrives as a plain string.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(s) => vec![s],
+        OneOrMany::Many(v) => v,
+    })
 }
 
 /// The cases a bulk form names (checked ids, or every case the filters match) and its action.
@@ -377,4 +378,21 @@ pub async fn apply(
         report.outcome.applied.len(),
         report.outcome.refused.len()
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BulkForm;
+
+    #[test]
+    fn a_bulk_form_takes_the_filters_and_one_or_several_cases() {
+        let one: BulkForm =
+            serde_html_form::from_str("court=den&min_score=3&action=approve&case=A-1").unwrap();
+        assert_eq!((one.params().court.as_str(), one.case.len()), ("den", 1));
+        assert_eq!(one.params().min_score, "3");
+        let two: BulkForm = serde_html_form::from_str("case=A-1&case=B-2&all=").unwrap();
+        assert_eq!(two.case, ["A-1", "B-2"]);
+        let none: BulkForm = serde_html_form::from_str("all=1&sort=score").unwrap();
+        assert!(none.case.is_empty() && none.params().sort.is_empty());
+    }
 }

@@ -264,8 +264,9 @@ async fn viewers_are_refused_operators_steer_and_forms_and_passwords_are_guarded
         b.choose("#state", to).await;
         b.fill("#reason", why).await;
         b.click("form[action$='/state'] button").await;
-        let page = b.body().await;
-        assert!(page.contains(why) && page.contains("ops.olga"), "{page}");
+        // Wait for the run page after the post: reading at once may catch the page before it.
+        let page = b.wait_for(why).await;
+        assert!(page.contains("ops.olga"), "{page}");
         let now: String = sqlx::query_scalar("SELECT state FROM runs WHERE id = $1")
             .bind(run_id)
             .fetch_one(&env.pool)
