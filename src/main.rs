@@ -48,8 +48,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         cli.command,
         Command::Generate { .. } | Command::Rules(_) | Command::BrokerUsers { .. }
     ) {
-        let url = secrecy::ExposeSecret::expose_secret(&settings.amqp.url);
-        docket::queue::permissions::check_guest(url, &settings.broker)
+        docket::queue::permissions::check_guests(&settings.amqp, &settings.broker)
             .map_err(anyhow::Error::msg)?;
     }
     match cli.command {
