@@ -140,7 +140,7 @@ pub async fn enqueue_with(
         }
         match err {
             None => break Ok(()),
-            Some(EnqueueError::Queue(e)) if !token.is_cancelled() => {
+            Some(EnqueueError::Queue(e)) if e.is_connection_loss() && !token.is_cancelled() => {
                 let since = *lost_at.get_or_insert_with(Instant::now);
                 if since.elapsed() >= limit {
                     break Err(EnqueueError::Queue(e));

@@ -52,7 +52,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .map_err(anyhow::Error::msg)?;
     }
     match cli.command {
-        Command::BrokerUsers { vhost, prefix } => {
+        Command::BrokerUsers {
+            vhost,
+            prefix,
+            definitions: true,
+        } => {
+            let text = docket::queue::definitions::from_env(&settings.amqp, &vhost, &prefix)?;
+            println!("{text}");
+        }
+        Command::BrokerUsers { vhost, prefix, .. } => {
             for line in docket::queue::permissions::setup_commands(&settings.amqp, &vhost, &prefix)
             {
                 println!("{line}");

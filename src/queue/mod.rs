@@ -1,6 +1,7 @@
 //! RabbitMQ: connection, topology, publishing with confirms, dead letters.
 
 pub mod dead_letter;
+pub mod definitions;
 pub mod dlq;
 pub mod parking;
 pub mod permissions;
@@ -28,6 +29,14 @@ pub enum QueueError {
         /// What the last connection attempt said.
         cause: String,
     },
+    /// A broker answered and refused the login (a wrong user, password or virtual host).
+    #[error("RabbitMQ at {url} refused the login: {cause}")]
+    LoginRefused {
+        /// Redacted URL, or the redacted URLs tried, separated by commas.
+        url: String,
+        /// What the broker said.
+        cause: String,
+    },
     /// A protocol operation failed.
     #[error("broker: {0}")]
     Amqp(#[from] lapin::Error),
@@ -35,6 +44,23 @@ pub enum QueueError {
     #[error("the broker did not accept a published message ({0})")]
     NotConfirmed(&'static str),
 }
+
+impl QueueError {
+    /// Whether the error is the loss of a broker (or of the way to it), after which another
+    /// node may do: not a refusal the broker would repeat (a missing queue, a permission, an
+    /// unroutable message).
+    pub fn is_connection_loss(&self) -> bool {
+        match self {
+            QueueError::Unreachable { .. } => true,
+            QueueError::LoginRefused { .. } => false,
+            QueueError::NotConfirmed(why) => *why == NACKED,
+            QueueError::Amqp(e) => !is_soft(e),
+        }
+    }
+}
+
+/// Why a confirm was a nack: a broker's own trouble (a queue between leaders), not the message.
+pub const NACKED: &str = "nacked by the broker";
 
 /// How long one address may take to answer before the next is tried.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -50,6 +76,7 @@ pub async fn connect(settings: &AmqpSettings, role: &str) -> Result<Connection, 
     let addresses = settings.addresses();
     let start = NEXT_ADDRESS.fetch_add(1, Ordering::Relaxed);
     let mut cause = String::new();
+    let mut refused = false;
     for i in rotation(start, addresses.len()) {
         let url = addresses[i];
         let props =
@@ -57,21 +84,39 @@ pub async fn connect(settings: &AmqpSettings, role: &str) -> Result<Connection, 
         let attempt = Connection::connect(url.expose_secret(), props);
         cause = match tokio::time::timeout(CONNECT_TIMEOUT, attempt).await {
             Ok(Ok(conn)) => return Ok(conn),
-            Ok(Err(e)) => e.to_string(),
-            Err(_) => format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
+            Ok(Err(e)) => {
+                refused = is_soft(&e);
+                e.to_string()
+            }
+            Err(_) => {
+                refused = false;
+                format!("no answer within {} s", CONNECT_TIMEOUT.as_secs())
+            }
         };
         if addresses.len() > 1 {
             tracing::warn!(broker = %redact_url(url), error = %cause, "Broker node unreachable; trying the next.");
         }
     }
-    Err(QueueError::Unreachable {
-        url: addresses
-            .iter()
-            .map(|u| redact_url(u))
-            .collect::<Vec<_>>()
-            .join(", "),
-        cause,
+    let url = addresses
+        .iter()
+        .map(|u| redact_url(u))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Err(if refused {
+        QueueError::LoginRefused { url, cause }
+    } else {
+        QueueError::Unreachable { url, cause }
     })
+}
+
+/// Whether the broker answered with a refusal it would repeat (a channel-level "soft" error,
+/// such as ACCESS_REFUSED or NOT_FOUND), rather than being lost.
+fn is_soft(e: &lapin::Error) -> bool {
+    matches!(
+        e.kind(),
+        lapin::ErrorKind::ProtocolError(p)
+            if matches!(p.kind(), lapin::protocol::AMQPErrorKind::Soft(_))
+    )
 }
 
 /// The indexes `0..n`, beginning at `start % n` and wrapping around.
@@ -88,6 +133,17 @@ mod tests {
         assert_eq!(rotation(0, 3).collect::<Vec<_>>(), [0, 1, 2]);
         assert_eq!(rotation(4, 3).collect::<Vec<_>>(), [1, 2, 0]);
         assert_eq!(rotation(7, 1).collect::<Vec<_>>(), [0]);
+    }
+
+    #[test]
+    fn a_lost_node_or_a_nack_may_be_retried_elsewhere_but_not_an_unroutable_message() {
+        let unreachable = QueueError::Unreachable {
+            url: "amqp://h".into(),
+            cause: "refused".into(),
+        };
+        assert!(unreachable.is_connection_loss());
+        assert!(QueueError::NotConfirmed(NACKED).is_connection_loss());
+        assert!(!QueueError::NotConfirmed("unroutable: no queue bound").is_connection_loss());
     }
 
     #[tokio::test]
