@@ -149,6 +149,10 @@ pub enum Command {
         /// exchanges, queues and bindings, for `load_definitions` or `rabbitmqctl import_definitions`.
         #[arg(long)]
         definitions: bool,
+        /// Write the definitions to this file (mode 0644: the broker's own user reads it)
+        /// instead of standard output.
+        #[arg(long, requires = "definitions")]
+        out: Option<std::path::PathBuf>,
     },
     /// Measure the real pipeline end to end in a fresh database and fresh queues, next to the
     /// broker's own ceiling.

@@ -56,9 +56,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             vhost,
             prefix,
             definitions: true,
+            out,
         } => {
             let text = docket::queue::definitions::from_env(&settings.amqp, &vhost, &prefix)?;
-            println!("{text}");
+            docket::queue::definitions::write(&text, out.as_deref())?;
         }
         Command::BrokerUsers { vhost, prefix, .. } => {
             for line in docket::queue::permissions::setup_commands(&settings.amqp, &vhost, &prefix)

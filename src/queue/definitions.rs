@@ -78,6 +78,18 @@ pub fn from_env(s: &AmqpSettings, vhost: &str, prefix: &str) -> Result<String, D
     Ok(serde_json::to_string_pretty(&d).expect("a JSON value serializes"))
 }
 
+/// Writes definitions to `out` (readable by the broker's user, which is not docket's: 0644; the
+/// passwords in it are salted hashes) or, without a file, to standard output.
+pub fn write(text: &str, out: Option<&std::path::Path>) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(path) = out else {
+        println!("{text}");
+        return Ok(());
+    };
+    std::fs::write(path, format!("{text}\n"))?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))
+}
+
 /// RabbitMQ's stored form of `password` with `salt`.
 pub fn password_hash(password: &str, salt: [u8; 4]) -> String {
     let mut h = Sha256::new();

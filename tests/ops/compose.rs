@@ -101,7 +101,21 @@ fn secrets_are_generated_on_first_use_and_none_is_committed() {
     assert_eq!(env(grafana, "GF_AUTH_ANONYMOUS_ENABLED"), "false");
     assert!(env(grafana, "GF_SECURITY_ADMIN_PASSWORD").starts_with("${"));
     assert!(env(&c["services"]["postgres"], "POSTGRES_PASSWORD").starts_with("${"));
-    assert!(env(&c["services"]["rabbitmq"], "RABBITMQ_DEFAULT_PASS").starts_with("${"));
+    // The broker boots with docket's definitions: no default (guest) user, least-privilege
+    // users whose passwords come from compose secrets, an administrator of its own.
+    let rabbitmq = &c["services"]["rabbitmq"];
+    assert!(rabbitmq["environment"]["RABBITMQ_DEFAULT_USER"].is_null());
+    let conf = std::fs::read_to_string("deploy/rabbitmq/conf.d/10-docket.conf").unwrap();
+    assert!(conf.contains("load_definitions = /etc/rabbitmq/docket/definitions.json"));
+    assert_eq!(
+        rabbitmq["depends_on"]["broker-definitions"]["condition"],
+        "service_completed_successfully"
+    );
+    let defs = &c["services"]["broker-definitions"];
+    for role in ["ENQUEUE", "WORKER", "REPLAY"] {
+        let var = format!("DOCKET_{role}_PASSWORD_FILE");
+        assert!(env(defs, &var).starts_with("/run/secrets/"), "{var}");
+    }
     let text = std::fs::read_to_string("deploy/compose.yaml").unwrap();
     assert!(!text.contains("guest:guest") && !text.contains(":docket@"));
     let ignored = std::fs::read_to_string(".gitignore").unwrap();
