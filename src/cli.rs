@@ -144,6 +144,15 @@ pub enum Command {
         /// User names are this prefix and the role (`docket-enqueue`, …).
         #[arg(long, default_value = "docket-")]
         prefix: String,
+        /// Print a RabbitMQ definitions file instead: the users (passwords hashed, from
+        /// DOCKET_<ROLE>_PASSWORD or DOCKET_<ROLE>_PASSWORD_FILE), their permissions and the
+        /// exchanges, queues and bindings, for `load_definitions` or `rabbitmqctl import_definitions`.
+        #[arg(long)]
+        definitions: bool,
+        /// Write the definitions to this file (mode 0644: the broker's own user reads it)
+        /// instead of standard output.
+        #[arg(long, requires = "definitions")]
+        out: Option<std::path::PathBuf>,
     },
     /// Measure the real pipeline end to end in a fresh database and fresh queues, next to the
     /// broker's own ceiling.

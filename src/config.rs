@@ -1,5 +1,6 @@
 //! Typed settings: `config/default.toml`, then `config/{DOCKET_ENV}.toml`, then `DOCKET_*` variables.
 
+mod amqp;
 mod env;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +28,14 @@ pub enum ConfigError {
         /// The variable.
         var: String,
         /// What is wrong (never the file's content).
+        reason: String,
+    },
+    /// A value has the wrong form (the value itself is not repeated: it may hold a secret).
+    #[error("configuration: {key}: {reason}")]
+    Malformed {
+        /// Dotted key of the setting, with the entry's position for a list.
+        key: String,
+        /// What is wrong.
         reason: String,
     },
     /// A value is out of its allowed range.
@@ -138,12 +147,24 @@ fn default_slow_statement_secs() -> u64 {
     10
 }
 
+fn default_reconnect_limit() -> u64 {
+    120
+}
+
 /// RabbitMQ settings and topology names.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AmqpSettings {
-    /// Connection URL; may hold a password, so it is kept secret.
+    /// Connection URL; may hold a password, so it is kept secret. Used when `urls` is empty.
     pub url: SecretString,
+    /// The nodes of a broker cluster, any of which will do; when set, `url` is not used. A
+    /// process connects to the first that answers and, on losing it, to another.
+    #[serde(default)]
+    pub urls: Vec<SecretString>,
+    /// Seconds `enqueue` keeps trying to reach a broker again after losing its connection
+    /// (it then publishes on from the last confirmed case); 0 gives up at once.
+    #[serde(default = "default_reconnect_limit")]
+    pub reconnect_limit_secs: u64,
     /// Jobs exchange (direct).
     pub exchange: String,
     /// Routing key of review jobs.
@@ -269,6 +290,7 @@ impl Settings {
                 .list_separator(",")
                 .with_list_parse_key("api.read_tokens")
                 .with_list_parse_key("api.write_tokens")
+                .with_list_parse_key("amqp.urls")
                 .source(Some(vars)),
         );
         let settings: Settings = builder
@@ -313,7 +335,7 @@ impl Settings {
         if self.notify.max_attempts == 0 {
             return bad("notify.max_attempts", "must be at least 1");
         }
-        Ok(())
+        amqp::check_urls(&self.amqp)
     }
 }
 

@@ -23,6 +23,7 @@ use crate::config::Settings;
 use crate::domain::{BATCH_SCHEMA, SINGLE_SCHEMA};
 use crate::queue::publish::{Publisher, confirmed};
 use crate::queue::{self, QueueError, topology};
+use crate::retry::Backoff;
 use crate::store::publishes::{self, Confirmed, EnqueueLock, Member};
 use crate::store::{self, StoreError};
 use crate::telemetry::enqueue::EnqueueMetrics;
@@ -111,17 +112,55 @@ pub async fn enqueue_with(
         });
     }
     let lock = EnqueueLock::acquire(pool, run.id, run_name).await?;
-    let result = publish(
-        settings, pool, run.id, run_name, progress, token, metrics, gate,
-    )
-    .await;
+    let mut summary = EnqueueSummary::default();
+    let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(5));
+    let limit = Duration::from_secs(settings.amqp.reconnect_limit_secs);
+    let mut lost_at: Option<Instant> = None;
+    // A lost broker connection is not the end: what was confirmed is recorded, so publishing
+    // starts again from there on whichever node answers (a message sent but not confirmed may go
+    // twice; the worker records a case once).
+    let result = loop {
+        let attempt = publish(
+            settings, pool, run.id, run_name, progress, token, metrics, &mut gate,
+        )
+        .await;
+        let (done, err) = match attempt {
+            Ok(done) => (done, None),
+            Err((done, e)) => (done, Some(e)),
+        };
+        if summary.messages == 0 {
+            summary.already = done.already;
+        }
+        summary.published += done.published;
+        summary.messages += done.messages;
+        summary.stopped_by = done.stopped_by;
+        if done.published > 0 {
+            lost_at = None;
+            backoff.reset();
+        }
+        match err {
+            None => break Ok(()),
+            Some(EnqueueError::Queue(e)) if e.is_connection_loss() && !token.is_cancelled() => {
+                let since = *lost_at.get_or_insert_with(Instant::now);
+                if since.elapsed() >= limit {
+                    break Err(EnqueueError::Queue(e));
+                }
+                let wait = backoff.next_delay();
+                tracing::warn!(run = run_name, error = %e, retry_in_ms = wait.as_millis() as u64,
+                    "Broker connection lost; publishing again from the last confirmed case.");
+                tokio::time::sleep(wait).await;
+            }
+            Some(e) => break Err(e),
+        }
+    };
     lock.release().await;
-    let mut summary = result?;
+    result?;
     summary.elapsed = started.elapsed();
     Ok(summary)
 }
 
-/// Publishes from the run's watermark on, holding the run's enqueue lock.
+/// Publishes from the run's watermark on, holding the run's enqueue lock. On an error, returns
+/// what was confirmed and recorded before it too.
 #[allow(clippy::too_many_arguments)]
 async fn publish(
     settings: &Settings,
@@ -131,13 +170,27 @@ async fn publish(
     progress: bool,
     token: &CancellationToken,
     metrics: &EnqueueMetrics,
-    mut gate: StateGate,
-) -> Result<EnqueueSummary, EnqueueError> {
-    let mark = publishes::watermark(pool, run_id).await?;
-    let conn = queue::connect(&settings.amqp, "enqueue").await?;
-    let publisher =
-        Publisher::open(&conn, &settings.amqp.exchange, &settings.amqp.routing_key).await?;
-    topology::declare_or_check(&conn, &settings.amqp).await?;
+    gate: &mut StateGate,
+) -> Result<EnqueueSummary, (EnqueueSummary, EnqueueError)> {
+    let nothing = |e: EnqueueError| (EnqueueSummary::default(), e);
+    let mark = publishes::watermark(pool, run_id)
+        .await
+        .map_err(|e| nothing(e.into()))?;
+    let conn = queue::connect(&settings.amqp, "enqueue")
+        .await
+        .map_err(|e| nothing(e.into()))?;
+    let opened = async {
+        let p = Publisher::open(&conn, &settings.amqp.exchange, &settings.amqp.routing_key).await?;
+        topology::declare_or_check(&conn, &settings.amqp).await?;
+        Ok::<_, QueueError>(p)
+    };
+    let publisher = match opened.await {
+        Ok(p) => p,
+        Err(e) => {
+            conn.close(200, "failed".into()).await.ok();
+            return Err(nothing(e.into()));
+        }
+    };
 
     let bar = progress_bar(
         progress,
@@ -218,13 +271,17 @@ async fn publish(
     // record it is the error to report.
     let recorded = recorder
         .await
-        .map_err(|e| StoreError::Refused(format!("recording publish progress failed: {e}")))?;
+        .map_err(|e| StoreError::Refused(format!("recording publish progress failed: {e}")));
     bar.finish_and_clear();
     publisher.channel().close(200, "done".into()).await.ok();
     conn.close(200, "done".into()).await.ok();
-    recorded?;
-    outcome?;
-    Ok(summary)
+    match recorded.and_then(|r| r) {
+        Err(e) => Err((summary, e.into())),
+        Ok(()) => match outcome {
+            Err(e) => Err((summary, e)),
+            Ok(()) => Ok(summary),
+        },
+    }
 }
 
 /// Records confirmed messages as they come, coalescing whatever has queued up meanwhile into one

@@ -48,12 +48,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         cli.command,
         Command::Generate { .. } | Command::Rules(_) | Command::BrokerUsers { .. }
     ) {
-        let url = secrecy::ExposeSecret::expose_secret(&settings.amqp.url);
-        docket::queue::permissions::check_guest(url, &settings.broker)
+        docket::queue::permissions::check_guests(&settings.amqp, &settings.broker)
             .map_err(anyhow::Error::msg)?;
     }
     match cli.command {
-        Command::BrokerUsers { vhost, prefix } => {
+        Command::BrokerUsers {
+            vhost,
+            prefix,
+            definitions: true,
+            out,
+        } => {
+            let text = docket::queue::definitions::from_env(&settings.amqp, &vhost, &prefix)?;
+            docket::queue::definitions::write(&text, out.as_deref())?;
+        }
+        Command::BrokerUsers { vhost, prefix, .. } => {
             for line in docket::queue::permissions::setup_commands(&settings.amqp, &vhost, &prefix)
             {
                 println!("{line}");

@@ -128,6 +128,20 @@ pub fn setup_commands(s: &AmqpSettings, vhost: &str, prefix: &str) -> Vec<String
     out
 }
 
+/// [`check_guest`] for every broker address of `amqp`, naming the key (`amqp.url`, or
+/// `amqp.urls[N]`) of the first one refused.
+pub fn check_guests(amqp: &AmqpSettings, settings: &BrokerSettings) -> Result<(), String> {
+    use secrecy::ExposeSecret;
+    if amqp.urls.is_empty() {
+        return check_guest(amqp.url.expose_secret(), settings);
+    }
+    for (i, url) in amqp.urls.iter().enumerate() {
+        check_guest(url.expose_secret(), settings)
+            .map_err(|e| e.replacen("amqp.url", &format!("amqp.urls[{}]", i + 1), 1))?;
+    }
+    Ok(())
+}
+
 /// Why a process must not start with these settings: it would log in as `guest` (named, or by
 /// default when the URL names no user) to a broker that is not on loopback.
 pub fn check_guest(url: &str, settings: &BrokerSettings) -> Result<(), String> {
@@ -189,6 +203,22 @@ mod tests {
             allow_remote_guest: true,
         };
         assert!(check_guest("amqp://guest:guest@rabbitmq/%2f", &yes).is_ok());
+    }
+
+    #[test]
+    fn every_node_of_a_cluster_is_checked_and_named() {
+        let mut a =
+            crate::config::Settings::load(Some(std::path::Path::new("config/default.toml")))
+                .unwrap()
+                .amqp;
+        let no = BrokerSettings::default();
+        assert!(check_guests(&a, &no).is_ok());
+        a.urls = vec![
+            "amqp://docket-worker:pw@rabbit-0/%2f".into(),
+            "amqp://guest:guest@rabbit-1/%2f".into(),
+        ];
+        let e = check_guests(&a, &no).unwrap_err();
+        assert!(e.starts_with("amqp.urls[2]: logs in as guest"), "{e}");
     }
 
     #[test]

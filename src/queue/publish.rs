@@ -74,7 +74,7 @@ pub async fn confirmed(confirm: PublisherConfirm) -> Result<(), QueueError> {
     match confirm.await? {
         Confirmation::Ack(None) => Ok(()),
         Confirmation::Ack(Some(_)) => Err(QueueError::NotConfirmed("unroutable: no queue bound")),
-        Confirmation::Nack(_) => Err(QueueError::NotConfirmed("nacked by the broker")),
+        Confirmation::Nack(_) => Err(QueueError::NotConfirmed(super::NACKED)),
         Confirmation::NotRequested => Err(QueueError::NotConfirmed("confirms not enabled")),
     }
 }

@@ -101,7 +101,21 @@ fn secrets_are_generated_on_first_use_and_none_is_committed() {
     assert_eq!(env(grafana, "GF_AUTH_ANONYMOUS_ENABLED"), "false");
     assert!(env(grafana, "GF_SECURITY_ADMIN_PASSWORD").starts_with("${"));
     assert!(env(&c["services"]["postgres"], "POSTGRES_PASSWORD").starts_with("${"));
-    assert!(env(&c["services"]["rabbitmq"], "RABBITMQ_DEFAULT_PASS").starts_with("${"));
+    // The broker boots with docket's definitions: no default (guest) user, least-privilege
+    // users whose passwords come from compose secrets, an administrator of its own.
+    let rabbitmq = &c["services"]["rabbitmq"];
+    assert!(rabbitmq["environment"]["RABBITMQ_DEFAULT_USER"].is_null());
+    let conf = std::fs::read_to_string("deploy/rabbitmq/conf.d/10-docket.conf").unwrap();
+    assert!(conf.contains("load_definitions = /etc/rabbitmq/docket/definitions.json"));
+    assert_eq!(
+        rabbitmq["depends_on"]["broker-definitions"]["condition"],
+        "service_completed_successfully"
+    );
+    let defs = &c["services"]["broker-definitions"];
+    for role in ["ENQUEUE", "WORKER", "REPLAY"] {
+        let var = format!("DOCKET_{role}_PASSWORD_FILE");
+        assert!(env(defs, &var).starts_with("/run/secrets/"), "{var}");
+    }
     let text = std::fs::read_to_string("deploy/compose.yaml").unwrap();
     assert!(!text.contains("guest:guest") && !text.contains(":docket@"));
     let ignored = std::fs::read_to_string(".gitignore").unwrap();
@@ -163,4 +177,44 @@ fn alertmanager_receives_the_alert_rules_and_mails_them() {
     );
     let mounts = strings(&am["volumes"]);
     assert!(mounts.iter().any(|m| m.starts_with("./alertmanager:")));
+}
+
+#[test]
+fn the_cluster_override_runs_three_nodes_and_gives_the_worker_every_one() {
+    let c = yaml("deploy/compose.cluster.yaml");
+    let conf = std::fs::read_to_string("deploy/rabbitmq/cluster.conf").unwrap();
+    for node in ["rabbitmq", "rabbitmq-2", "rabbitmq-3"] {
+        let s = &c["services"][node];
+        assert_eq!(s["hostname"].as_str(), Some(node));
+        assert_eq!(env(s, "RABBITMQ_NODENAME"), format!("rabbit@{node}"));
+        assert!(
+            conf.contains(&format!("= rabbit@{node}\n")),
+            "{node} in cluster.conf"
+        );
+        let mounts = strings(&s["volumes"]);
+        assert!(
+            mounts
+                .iter()
+                .any(|m| m.ends_with("/etc/rabbitmq/docket:ro")),
+            "{node}"
+        );
+    }
+    // The worker's addresses, as docket reads them: three nodes, each as docket-worker.
+    let urls = env(&c["services"]["worker"], "DOCKET_AMQP__URLS").replace(
+        "${DOCKET_WORKER_PASSWORD:?run scripts/compose-env first}",
+        "pw",
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_docket"))
+        .args(["broker-users"])
+        .env("DOCKET_AMQP__URLS", &urls)
+        .env("DOCKET_BROKER__ALLOW_REMOTE_GUEST", "false")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "docket reads the addresses: {out:?}");
+    let list: Vec<&str> = urls.split(',').collect();
+    assert_eq!(list.len(), 3);
+    assert!(
+        list.iter()
+            .all(|u| u.starts_with("amqp://docket-worker:pw@rabbitmq"))
+    );
 }

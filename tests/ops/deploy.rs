@@ -106,11 +106,30 @@ fn compose_runs_every_part_with_the_real_commands_ports_and_settings() {
         let command = strings(&service["command"]);
         assert_docket_args(&command);
         let env = service["environment"].as_mapping().unwrap();
+        if name == "broker-definitions" {
+            // Passwords of broker users, not settings: read by `broker-users --definitions`.
+            assert_eq!(command[..2], ["broker-users", "--definitions"]);
+            continue;
+        }
         for var in env.keys().map(|k| k.as_str().unwrap()) {
             assert_setting(var);
         }
-        for var in ["DOCKET_DATABASE__URL", "DOCKET_AMQP__URL"] {
-            assert!(env.contains_key(var), "{name} lacks {var}");
+        assert!(
+            env.contains_key("DOCKET_DATABASE__URL"),
+            "{name} lacks the database"
+        );
+        // Only the worker talks to the broker, as its own least-privilege user.
+        let amqp = env.get("DOCKET_AMQP__URL").and_then(|v| v.as_str());
+        if name == "worker" {
+            assert!(
+                amqp.unwrap().starts_with("amqp://docket-worker:${"),
+                "{amqp:?}"
+            );
+        } else {
+            assert!(
+                amqp.is_none(),
+                "{name} holds a broker login it does not use"
+            );
         }
         if let Some((_, port, var)) = listeners.iter().find(|(s, _, _)| *s == name) {
             let listen = env[var].as_str().unwrap();
@@ -135,10 +154,11 @@ fn compose_runs_every_part_with_the_real_commands_ports_and_settings() {
     );
     let serve_ports = strings(&c["services"]["serve"]["ports"]);
     assert_eq!(serve_ports, ["127.0.0.1:8080:8080"]);
-    // One-shot jobs (migrate, the first admin) finish instead of staying healthy.
+    // One-shot jobs (migrate, the first admin, the broker's definitions) finish instead of
+    // staying healthy.
     for name in names
         .iter()
-        .filter(|n| !["migrate", "bootstrap"].contains(*n))
+        .filter(|n| !["migrate", "bootstrap", "broker-definitions"].contains(*n))
     {
         assert!(
             !c["services"][*name]["healthcheck"].is_null(),
@@ -205,7 +225,13 @@ fn kubernetes_deployments_use_the_real_image_ports_probes_secrets_and_settings()
     let dockerfile = std::fs::read_to_string("deploy/Dockerfile").unwrap();
     for (name, port, var, amqp) in [
         ("docket-worker", 9464, "DOCKET_METRICS__LISTEN", true),
-        ("docket-notify", 9465, "DOCKET_NOTIFY__METRICS_LISTEN", true),
+        // The relay's outbox is in PostgreSQL: it holds no broker login.
+        (
+            "docket-notify",
+            9465,
+            "DOCKET_NOTIFY__METRICS_LISTEN",
+            false,
+        ),
         ("docket-serve", 8080, "DOCKET_SERVE__LISTEN", false),
     ] {
         let pod = &get("Deployment", name)["spec"]["template"]["spec"];
@@ -255,6 +281,11 @@ fn kubernetes_deployments_use_the_real_image_ports_probes_secrets_and_settings()
                 .get("DOCKET_AMQP__URL")
                 .expect("AMQP URL from a Secret");
             assert_eq!(a, &("docket-secrets".into(), "amqp-url".into()));
+        } else {
+            assert!(
+                !secrets.contains_key("DOCKET_AMQP__URL"),
+                "{name}: no broker login"
+            );
         }
     }
     let worker = get("Deployment", "docket-worker");

@@ -22,7 +22,12 @@ fn compose_publishes_only_loopback_ports_and_holds_no_default_secret() {
                 !value.contains("guest:guest") && !value.contains("//guest"),
                 "{name}: {key}"
             );
-            if key.contains("PASSWORD") || key.ends_with("_PASS") {
+            if key.ends_with("_FILE") {
+                assert!(
+                    value.starts_with("/run/secrets/"),
+                    "{name}: {key} names a file that is not a secret"
+                );
+            } else if key.contains("PASSWORD") || key.ends_with("_PASS") {
                 assert!(
                     value.starts_with("${") && value.contains(":?"),
                     "{name}: {key} has a default"

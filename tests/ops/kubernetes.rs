@@ -293,3 +293,55 @@ fn the_prometheus_operator_scrapes_every_annotated_pod() {
         assert!(endpoint_ports.contains(named), "{named} is scraped");
     }
 }
+
+#[test]
+fn the_operators_create_the_broker_users_with_docket_s_permissions_and_its_topology() {
+    let k = k8s();
+    let a = docket::config::Settings::load(Some(Path::new("config/default.toml")))
+        .unwrap()
+        .amqp;
+    let cluster = &k[&("RabbitmqCluster".into(), "docket-rabbitmq".into())];
+    assert_eq!(cluster["spec"]["replicas"], 3, "a quorum survives one node");
+    // Each role's user and exactly the permissions `docket broker-users` prints.
+    for role in docket::queue::permissions::Role::ALL {
+        let user = format!("docket-{}", role.name());
+        let u = &k[&("User".into(), user.clone())];
+        assert_eq!(
+            u["spec"]["importCredentialsSecret"]["name"].as_str(),
+            Some(format!("docket-broker-{}", role.name()).as_str())
+        );
+        let p = &k[&("Permission".into(), user.clone())]["spec"];
+        assert_eq!(p["user"].as_str(), Some(user.as_str()));
+        let want = docket::queue::permissions::for_role(role, &a);
+        let got = &p["permissions"];
+        assert_eq!(
+            got["configure"].as_str(),
+            Some(want.configure.as_str()),
+            "{user}"
+        );
+        assert_eq!(got["write"].as_str(), Some(want.write.as_str()), "{user}");
+        assert_eq!(got["read"].as_str(), Some(want.read.as_str()), "{user}");
+    }
+    // The topology with the worker's own arguments, so either may declare it first.
+    let (_, review) = of_kind(&k, "Queue")
+        .find(|(_, q)| q["spec"]["name"].as_str() == Some(a.queue.as_str()))
+        .expect("the review queue");
+    assert_eq!(review["spec"]["type"], "quorum");
+    let args = &review["spec"]["arguments"];
+    assert_eq!(
+        args["x-dead-letter-exchange"].as_str(),
+        Some(a.dead_letter_exchange.as_str())
+    );
+    assert_eq!(
+        args["x-delivery-limit"].as_u64(),
+        Some(u64::from(a.delivery_limit))
+    );
+    let bound = of_kind(&k, "Binding").any(|(_, b)| {
+        b["spec"]["source"].as_str() == Some(a.exchange.as_str())
+            && b["spec"]["destination"].as_str() == Some(a.queue.as_str())
+            && b["spec"]["routingKey"].as_str() == Some(a.routing_key.as_str())
+    });
+    assert!(bound, "jobs exchange bound to the review queue");
+    let resources = strings(&yaml("deploy/k8s/kustomization.yaml")["resources"]);
+    assert!(resources.contains(&"rabbitmq.yaml".to_string()));
+}

@@ -170,3 +170,83 @@ async fn each_broker_user_does_its_job_and_is_refused_outside_its_permissions() 
     }
     env.cleanup().await;
 }
+
+/// `rabbitmqctl import_definitions` with the document on standard input (the CLI runs as the
+/// `rabbitmq` user, which could not read a test's private file).
+fn import_definitions(doc: &serde_json::Value) {
+    use std::io::Write;
+    let mut child = Command::new("rabbitmqctl")
+        .args(["import_definitions", "--format", "json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("rabbitmqctl is needed to import definitions into the local broker");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(doc.to_string().as_bytes()).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "import_definitions: {out:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn definitions_create_the_users_and_the_topology_so_enqueue_may_run_before_any_worker() {
+    // Arrange: nothing declared yet; the definitions `broker-users --definitions` prints, for
+    // this test's names and users, imported as a deployment's one shared step.
+    let mut env = TestEnv::new().await;
+    let a = env.settings.amqp.clone();
+    let prefix = format!("docket-test-{}-", uuid::Uuid::new_v4().simple());
+    let passwords = [(); 3].map(|_| uuid::Uuid::new_v4().simple().to_string());
+    let _users = Users(
+        Role::ALL
+            .iter()
+            .map(|r| format!("{prefix}{}", r.name()))
+            .collect(),
+    );
+    let url = a.url.expose_secret().to_string();
+    let as_role = |role: Role| {
+        let i = Role::ALL.iter().position(|r| *r == role).unwrap();
+        let login = format!("{prefix}{}:{}@", role.name(), passwords[i]);
+        let mut s = env.settings.clone();
+        s.amqp.url = SecretString::from(url.replace("guest:guest@", &login));
+        s
+    };
+    let (enqueue, worker) = (as_role(Role::Enqueue), as_role(Role::Worker));
+    import(&env, &backlog(50, 5)).await;
+    let (run_id, _) = create_run(&env, "first").await;
+    let doc = docket::queue::definitions::document(&a, "/", &prefix, &passwords, None);
+    let mut users_only = doc.clone();
+    for part in ["exchanges", "queues", "bindings"] {
+        users_only[part] = serde_json::json!([]);
+    }
+    import_definitions(&users_only);
+    env.settings = enqueue.clone();
+    let before = env.enqueue("first").await;
+
+    // Act
+    import_definitions(&doc);
+    let after = env.enqueue("first").await;
+    let conn = docket::queue::connect(&enqueue.amqp, "test").await.unwrap();
+    let ch = conn.create_channel().await.unwrap();
+    let waiting = docket::queue::topology::depth(&ch, &a.queue).await.unwrap();
+    conn.close(200, "".into()).await.ok();
+    env.settings = worker.clone();
+    let w = env.start_worker(None);
+    env.wait_for_outcomes(run_id, 50, Duration::from_secs(60))
+        .await;
+    w.stop().await;
+
+    // Assert: with the users alone enqueue is refused (no queue); with the topology, it runs
+    // first as its own user, and the worker's user reviews what it published.
+    let e = before
+        .expect_err("no queue before the definitions")
+        .to_string();
+    assert!(e.contains("NOT_FOUND"), "{e}");
+    assert!(after.is_ok(), "enqueue before any worker: {after:?}");
+    assert_eq!(waiting, 1, "one message of 50 cases waits for a worker");
+    assert!(
+        get_refused(&enqueue, &a.queue).await,
+        "enqueue still consumes no jobs"
+    );
+    env.cleanup().await;
+}
