@@ -6,6 +6,7 @@ pub mod offer_queries;
 pub mod offers;
 pub mod outbox;
 pub mod outcomes;
+pub mod policy_counts;
 pub mod policy_status;
 pub mod progress;
 pub mod publishes;
