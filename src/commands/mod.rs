@@ -13,6 +13,7 @@ mod policy;
 mod runctl;
 mod setup;
 mod shell;
+mod simulate_bench;
 mod status;
 mod status_render;
 

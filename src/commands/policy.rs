@@ -11,7 +11,7 @@ use super::setup::read_rules;
 use crate::config::Settings;
 use crate::domain::Decision;
 use crate::policy::simulate::{self, Input, Simulation};
-use crate::policy::{Dimension, plot, render, report};
+use crate::policy::{Dimension, plot, render, report, stream};
 use crate::rules::{EvalContext, RuleSet, Status, overlaps, stale_status};
 use crate::store;
 
@@ -42,9 +42,18 @@ pub struct SimulateArgs {
     /// Evaluate the cases of this run and compare with its recorded decisions.
     #[arg(long, required_unless_present = "cases", conflicts_with = "cases")]
     pub run: Option<String>,
-    /// Evaluate the cases of this NDJSON backlog.
+    /// Evaluate the cases of this NDJSON backlog, streamed (any size, in flat memory).
     #[arg(long)]
     pub cases: Option<PathBuf>,
+    /// With --cases: also evaluate under this rule set and print the transition matrix from
+    /// --rules' decision (rows) to this one's (columns), and both offer rates per group. Each is
+    /// judged as of its own effective-from date unless --as-of is given.
+    #[arg(long, requires = "cases")]
+    pub against: Option<PathBuf>,
+    /// With --cases: a benchmark. Simulate the file this many times and print each pass's wall
+    /// time, the peak memory of the process and the load average, instead of the result.
+    #[arg(long, requires = "cases", value_name = "PASSES")]
+    pub bench: Option<u32>,
     /// Review date (default: the run's, or the rule set's effective-from date).
     #[arg(long)]
     pub as_of: Option<NaiveDate>,
@@ -76,6 +85,10 @@ pub struct ReportArgs {
     /// Group by.
     #[arg(long, value_enum, default_value_t = Dimension::Court)]
     pub by: Dimension,
+    /// A two-way breakdown: within each group of --by, group again by this (`--by court --then
+    /// representation`; `--then relief` shows where offers went to cases with a petition on record).
+    #[arg(long, value_enum)]
+    pub then: Option<Dimension>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,
@@ -177,87 +190,131 @@ pub fn rules_test(files: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
-/// Simulates a rule set over a run or an NDJSON backlog; prints the result and returns it.
+/// Simulates a rule set over a run or an NDJSON backlog; prints the result and returns it. With
+/// `--bench`, prints the benchmark instead and returns the last pass's result.
 pub async fn simulate(settings: &Settings, args: &SimulateArgs) -> Result<Simulation> {
-    let text = read_rules(&args.rules)?;
-    let rules = RuleSet::from_toml(&text)
-        .with_context(|| format!("rule set {} does not load", args.rules.display()))?;
+    let rules = load_rules(&args.rules)?;
+    let against = args.against.as_deref().map(load_rules).transpose()?;
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let start = Instant::now();
     let (sim, ctx, source) = if let Some(run) = &args.run {
-        let pool = store::connect(&settings.database).await?;
-        let r = store::runs::get(&pool, run).await?;
-        let rows = run_records(&pool, r.id).await?;
-        pool.close().await;
-        let inputs: Vec<Input<'_>> = rows
-            .iter()
-            .map(|(record, decision)| Input {
-                record: record.as_bytes(),
-                recorded: decision.as_deref().and_then(|d| d.parse::<Decision>().ok()),
-            })
-            .collect();
-        let ctx = EvalContext {
-            as_of: args.as_of.unwrap_or(r.as_of),
-            courts: r.courts,
-        };
-        let sim = simulate::simulate(&rules, &ctx, &inputs, true, threads);
-        let source = format!("run {run} ({}@{})", r.rules_name, r.rules_version);
-        (sim, ctx, source)
+        simulate_run(settings, &rules, run, args.as_of, threads).await?
     } else {
         let path = args
             .cases
             .as_deref()
             .expect("clap requires --run or --cases");
-        let bytes =
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let ctx = EvalContext::new(args.as_of.unwrap_or(rules.effective().from));
-        let sim = simulate::simulate(
-            &rules,
-            &ctx,
-            &simulate::ndjson_inputs(&bytes),
-            false,
+        let file = FileSimulation {
+            path,
+            rules: &rules,
+            ctx: EvalContext::new(args.as_of.unwrap_or(rules.effective().from)),
+            against: against
+                .as_ref()
+                .map(|b| (b, EvalContext::new(stream::against_as_of(b, args.as_of)))),
             threads,
-        );
-        (sim, ctx, path.display().to_string())
+        };
+        if let Some(passes) = args.bench {
+            return super::simulate_bench::run(&file, passes);
+        }
+        let sim = file.run()?;
+        (sim, file.ctx, path.display().to_string())
     };
     let seconds = start.elapsed().as_secs_f64();
+    let against_note = against
+        .as_ref()
+        .zip(sim.against.as_ref())
+        .and_then(|(b, a)| simulate::outside_effective_dates(b, a.as_of));
     if args.json {
-        if let Some(note) = simulate::outside_effective_dates(&rules, ctx.as_of) {
+        let notes = simulate::outside_effective_dates(&rules, ctx.as_of);
+        for note in notes.iter().chain(&against_note) {
             eprintln!("{note}");
         }
         println!("{}", serde_json::to_string_pretty(&sim)?);
     } else {
         println!("{}", simulate::heading(&rules, ctx.as_of, &source));
+        if let Some(a) = &sim.against {
+            println!("against {} as of {}", a.rules, a.as_of);
+        }
+        if let Some(note) = &against_note {
+            println!("{note}");
+        }
         println!("({seconds:.2} s on {threads} threads)");
         print!("{}", render::text(&sim));
     }
     Ok(sim)
 }
 
-/// Every case record of a run with its recorded decision (None: not reviewed), in no order (sorting
-/// 300,000 rows costs seconds and the simulation does not depend on order).
-async fn run_records(
-    pool: &sqlx::PgPool,
-    run_id: i64,
-) -> Result<Vec<(String, Option<String>)>, store::StoreError> {
-    Ok(sqlx::query_as(
-        "SELECT c.record::text, o.decision
-         FROM run_cases rc
-         JOIN cases c USING (case_id)
-         LEFT JOIN outcomes o ON o.run_id = rc.run_id AND o.case_id = rc.case_id
-         WHERE rc.run_id = $1",
-    )
-    .bind(run_id)
-    .fetch_all(pool)
-    .await?)
+/// Loads a rule-set file.
+fn load_rules(path: &Path) -> Result<RuleSet> {
+    let text = read_rules(path)?;
+    RuleSet::from_toml(&text).with_context(|| format!("rule set {} does not load", path.display()))
+}
+
+/// A simulation of a backlog file, ready to run (again, for a benchmark).
+pub(crate) struct FileSimulation<'a> {
+    /// The NDJSON backlog.
+    pub path: &'a Path,
+    /// The rule set.
+    pub rules: &'a RuleSet,
+    /// Its context.
+    pub ctx: EvalContext,
+    /// The second rule set of a comparison, with its context.
+    pub against: Option<(&'a RuleSet, EvalContext)>,
+    /// Evaluating threads.
+    pub threads: usize,
+}
+
+impl FileSimulation<'_> {
+    /// Streams the file through the simulation.
+    pub fn run(&self) -> Result<Simulation> {
+        let file = std::fs::File::open(self.path)
+            .with_context(|| format!("cannot read {}", self.path.display()))?;
+        let against = self
+            .against
+            .as_ref()
+            .map(|(rules, ctx)| stream::Comparison { rules, ctx });
+        stream::simulate_ndjson(file, self.rules, &self.ctx, against, self.threads)
+            .with_context(|| format!("cannot read {}", self.path.display()))
+    }
+}
+
+/// Simulates `rules` over the cases of run `run` against its recorded decisions.
+async fn simulate_run(
+    settings: &Settings,
+    rules: &RuleSet,
+    run: &str,
+    as_of: Option<chrono::NaiveDate>,
+    threads: usize,
+) -> Result<(Simulation, EvalContext, String)> {
+    let pool = store::connect(&settings.database).await?;
+    let r = store::runs::get(&pool, run).await?;
+    let rows = store::policy_counts::records_with_decisions(&pool, r.id).await?;
+    pool.close().await;
+    let inputs: Vec<Input<'_>> = rows
+        .iter()
+        .map(|(record, decision)| Input {
+            record: record.as_bytes(),
+            recorded: decision.as_deref().and_then(|d| d.parse::<Decision>().ok()),
+        })
+        .collect();
+    let ctx = EvalContext {
+        as_of: as_of.unwrap_or(r.as_of),
+        courts: r.courts,
+    };
+    let sim = simulate::simulate(rules, &ctx, &inputs, true, threads);
+    let source = format!("run {run} ({}@{})", r.rules_name, r.rules_version);
+    Ok((sim, ctx, source))
 }
 
 /// Prints a run's report (and writes the plot); returns it.
 pub async fn report(settings: &Settings, args: &ReportArgs) -> Result<report::Report> {
     let pool = store::connect(&settings.database).await?;
-    let rep = report::load(&pool, &args.run, args.by).await?;
+    let rep = match args.then {
+        Some(then) => report::load_two_way(&pool, &args.run, args.by, then).await?,
+        None => report::load(&pool, &args.run, args.by).await?,
+    };
     pool.close().await;
     match args.format {
         ReportFormat::Table => print!("{}", report::table(&rep)),
@@ -271,14 +328,22 @@ pub async fn report(settings: &Settings, args: &ReportArgs) -> Result<report::Re
     Ok(rep)
 }
 
-/// Writes the offer rate per group of `rep` as an SVG bar chart.
+/// Writes the offer rate per group of `rep` as an SVG chart, sorted by rate, with each group's
+/// interval and number of cases in scope.
 pub fn write_plot(rep: &report::Report, path: &Path) -> Result<()> {
-    let bars: Vec<plot::Bar> = rep
+    let groups: Vec<plot::Group> = rep
         .rows
         .iter()
-        .map(|r| (r.group.clone(), r.offer_rate))
+        .map(|r| plot::Group {
+            label: r.group.clone(),
+            rate: r.offer_rate,
+            low: r.offer_low,
+            high: r.offer_high,
+            n: r.in_scope,
+        })
         .collect();
-    let title = format!("Offer rate by {} — run {}", rep.by.as_str(), rep.run);
-    let svg = plot::svg(&title, rep.by.as_str(), &bars, rep.total.offer_rate);
+    let grouping = report::grouping(rep);
+    let title = format!("Offer rate by {grouping} — run {}", rep.run);
+    let svg = plot::chart(&title, &grouping, &groups, rep.total.offer_rate);
     std::fs::write(path, svg).with_context(|| format!("cannot write {}", path.display()))
 }

@@ -10,6 +10,8 @@ pub mod render;
 pub mod report;
 pub mod simulate;
 pub mod stats;
+pub mod stream;
+mod tally;
 
 use serde::Serialize;
 
@@ -67,23 +69,6 @@ impl Dimension {
             Dimension::Representation => representation(case.counsel.is_some()),
             Dimension::Custody => case.custody.code(),
             Dimension::Relief => relief(case.factors.pending_petition.is_some()),
-        }
-    }
-
-    /// The SQL expression of this dimension over the `cases` table aliased `c`.
-    pub(crate) fn sql(self) -> &'static str {
-        match self {
-            Dimension::Court => "c.court",
-            Dimension::Nationality => "c.nationality",
-            Dimension::Language => "c.language",
-            Dimension::Representation => {
-                "CASE WHEN c.represented THEN 'represented' ELSE 'pro_se' END"
-            }
-            Dimension::Custody => "c.custody",
-            Dimension::Relief => {
-                "CASE WHEN (c.record -> 'factors' -> 'pending_petition')::text <> 'null' \
-                 THEN 'petition' ELSE 'no_petition' END"
-            }
         }
     }
 }

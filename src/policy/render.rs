@@ -30,16 +30,13 @@ pub fn text(sim: &Simulation) -> String {
         "{} cases evaluated, {} rejected records",
         sim.cases, sim.rejected
     );
-    let _ = writeln!(s, "\n{:<22}{:>9}{:>8}", "decision", "cases", "%");
-    for (d, n) in &sim.decisions {
-        let _ = writeln!(s, "{:<22}{n:>9}{:>7.1}%", d.as_str(), pct(*n, sim.cases));
-    }
+    decisions(&mut s, sim);
     if let Some(cells) = &sim.transitions {
         matrix(&mut s, sim, cells);
     }
     for (dim, rates) in &sim.by {
         let _ = writeln!(s, "\noffer rate by {}", dim.as_str());
-        let _ = writeln!(
+        let _ = write!(
             s,
             "  {:<14}{:>9}{:>9}{:>8}",
             dim_head(*dim),
@@ -47,12 +44,20 @@ pub fn text(sim: &Simulation) -> String {
             "offers",
             "rate"
         );
+        if sim.against.is_some() {
+            let _ = write!(s, "{:>9}{:>8}", "offers_b", "rate_b");
+        }
+        s.push('\n');
         for r in rates.iter().take(MAX_GROUPS) {
-            let _ = writeln!(
+            let _ = write!(
                 s,
                 "  {:<14}{:>9}{:>9}{:>7.1}%",
                 r.group, r.cases, r.offers, r.offer_rate
             );
+            if let (Some(n), Some(rate)) = (r.against_offers, r.against_rate) {
+                let _ = write!(s, "{n:>9}{rate:>7.1}%");
+            }
+            s.push('\n');
         }
         if rates.len() > MAX_GROUPS {
             let _ = writeln!(
@@ -65,6 +70,22 @@ pub fn text(sim: &Simulation) -> String {
     s
 }
 
+/// Cases per decision; with a second rule set, its counts beside.
+fn decisions(s: &mut String, sim: &Simulation) {
+    let _ = write!(s, "\n{:<22}{:>9}{:>8}", "decision", "cases", "%");
+    if let Some(a) = &sim.against {
+        let _ = write!(s, "   under {}", a.rules);
+    }
+    s.push('\n');
+    for (d, n) in &sim.decisions {
+        let _ = write!(s, "{:<22}{n:>9}{:>7.1}%", d.as_str(), pct(*n, sim.cases));
+        if let Some(b) = sim.against.as_ref().and_then(|a| a.decisions.get(d)) {
+            let _ = write!(s, "{b:>11}{:>7.1}%", pct(*b, sim.cases));
+        }
+        s.push('\n');
+    }
+}
+
 fn dim_head(dim: Dimension) -> &'static str {
     match dim {
         Dimension::Representation => "represented",
@@ -73,13 +94,25 @@ fn dim_head(dim: Dimension) -> &'static str {
 }
 
 fn matrix(s: &mut String, sim: &Simulation, cells: &[super::simulate::Transition]) {
+    let (rows, columns, corner) = match &sim.against {
+        Some(a) => (
+            "decision under the simulated rules".to_string(),
+            format!("under {}", a.rules),
+            "simulated \\ against",
+        ),
+        None => (
+            "recorded decision".to_string(),
+            "simulated decision".to_string(),
+            "recorded \\ simulated",
+        ),
+    };
     let _ = writeln!(
         s,
-        "\ntransitions: recorded decision (rows) → simulated decision (columns); {} of {} cases change",
+        "\ntransitions: {rows} (rows) → {columns} (columns); {} of {} cases change",
         sim.changed(),
         sim.cases
     );
-    let _ = write!(s, "  {:<22}", "recorded \\ simulated");
+    let _ = write!(s, "  {corner:<22}");
     for d in Decision::ALL {
         let _ = write!(s, "{:>10}", short(d));
     }

@@ -15,6 +15,7 @@ use sqlx::PgPool;
 
 use super::{Dimension, pct, stats};
 use crate::domain::Decision;
+use crate::store::policy_counts::PAIR;
 use crate::store::{self, StoreError};
 
 /// Counts of one group (or of the whole run, for the totals).
@@ -60,6 +61,14 @@ pub struct Report {
     pub run: String,
     /// Grouped by.
     pub by: Dimension,
+    /// In a two-way breakdown, the second dimension: each group is then `first · second`
+    /// (`DEN · pro_se`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub then: Option<Dimension>,
+    /// In a two-way breakdown, a chi-square test within each group of the first dimension: do its
+    /// subgroups share one offer rate (does representation matter in Denver)?
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub within: Vec<Within>,
     /// One row per group, by group value.
     pub rows: Vec<Row>,
     /// The whole run.
@@ -70,7 +79,16 @@ pub struct Report {
 
 /// One aggregate line from the database: group, decision (None: not reviewed), offer state (None:
 /// no offer) and the number of cases.
-pub type Count = (String, Option<String>, Option<String>, i64);
+pub type Count = store::policy_counts::GroupCount;
+
+/// The test of one first-level group's subgroups in a two-way breakdown.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Within {
+    /// The first-level group (a court).
+    pub group: String,
+    /// Whether its subgroups share one offer rate; `None` with fewer than two large enough.
+    pub chi_square: Option<stats::ChiSquare>,
+}
 
 /// Builds the report from counts. Unknown decision or state names are counted as reviewed only.
 pub fn aggregate(run: &str, by: Dimension, counts: &[Count]) -> Report {
@@ -97,6 +115,8 @@ pub fn aggregate(run: &str, by: Dimension, counts: &[Count]) -> Report {
     Report {
         run: run.to_string(),
         by,
+        then: None,
+        within: Vec::new(),
         chi_square: stats::chi_square(&groups),
         rows,
         total,
@@ -152,21 +172,55 @@ fn rates(r: &mut Row) {
     r.closure_rate = pct(r.closed, r.reviewed);
 }
 
+/// Builds a two-way report (`by` × `then`) from counts whose groups are `first · second`: the
+/// rows as [`aggregate`] gives them, and a chi-square test within each first-level group.
+pub fn aggregate_two_way(run: &str, by: Dimension, then: Dimension, counts: &[Count]) -> Report {
+    let mut rep = aggregate(run, by, counts);
+    rep.then = Some(then);
+    let mut firsts: BTreeMap<&str, Vec<(u64, u64)>> = BTreeMap::new();
+    for r in &rep.rows {
+        let first = r.group.split(PAIR).next().unwrap_or(&r.group);
+        firsts
+            .entry(first)
+            .or_default()
+            .push((offers(r), r.in_scope));
+    }
+    rep.within = firsts
+        .into_iter()
+        .map(|(group, subgroups)| Within {
+            group: group.to_string(),
+            chi_square: stats::chi_square(&subgroups),
+        })
+        .collect();
+    rep
+}
+
 /// Loads the counts of run `run` grouped by `by` and builds the report.
 pub async fn load(pool: &PgPool, run: &str, by: Dimension) -> Result<Report, StoreError> {
     let r = store::runs::get(pool, run).await?;
-    let sql = format!(
-        "SELECT {} AS grp, o.decision, f.state, count(*)
-         FROM run_cases rc
-         JOIN cases c USING (case_id)
-         LEFT JOIN outcomes o ON o.run_id = rc.run_id AND o.case_id = rc.case_id
-         LEFT JOIN offers f ON f.run_id = rc.run_id AND f.case_id = rc.case_id
-         WHERE rc.run_id = $1
-         GROUP BY 1, 2, 3",
-        by.sql()
-    );
-    let counts: Vec<Count> = sqlx::query_as(&sql).bind(r.id).fetch_all(pool).await?;
+    let counts = store::policy_counts::group_counts(pool, r.id, by, None).await?;
     Ok(aggregate(run, by, &counts))
+}
+
+/// Loads the counts of run `run` grouped by `by` and then `then` (court × representation) and
+/// builds the two-way report.
+pub async fn load_two_way(
+    pool: &PgPool,
+    run: &str,
+    by: Dimension,
+    then: Dimension,
+) -> Result<Report, StoreError> {
+    let r = store::runs::get(pool, run).await?;
+    let counts = store::policy_counts::group_counts(pool, r.id, by, Some(then)).await?;
+    Ok(aggregate_two_way(run, by, then, &counts))
+}
+
+/// The name of what the report groups by: `court` or `court · representation`.
+pub fn grouping(rep: &Report) -> String {
+    match rep.then {
+        Some(then) => format!("{}{PAIR}{}", rep.by.as_str(), then.as_str()),
+        None => rep.by.as_str().to_string(),
+    }
 }
 
 /// Short column names of the decisions, in [`Decision::ALL`] order.
@@ -200,12 +254,16 @@ fn numbers(r: &Row) -> Vec<u64> {
 
 /// The report as an aligned table.
 pub fn table(rep: &Report) -> String {
-    let mut s = format!(
-        "run {} by {}\n{:<14}",
-        rep.run,
-        rep.by.as_str(),
-        rep.by.as_str()
-    );
+    let grouping = grouping(rep);
+    let w = rep
+        .rows
+        .iter()
+        .map(|r| r.group.chars().count())
+        .chain([grouping.chars().count()])
+        .max()
+        .unwrap_or(0)
+        + 2;
+    let mut s = format!("run {} by {grouping}\n{grouping:<w$}", rep.run);
     for c in columns() {
         let _ = write!(s, "{c:>10}");
     }
@@ -215,7 +273,7 @@ pub fn table(rep: &Report) -> String {
         "offer%", "95% interval", "accept%", "close%"
     );
     for r in rep.rows.iter().chain([&rep.total]) {
-        let _ = write!(s, "{:<14}", r.group);
+        let _ = write!(s, "{:<w$}", r.group);
         for n in numbers(r) {
             let _ = write!(s, "{n:>10}");
         }
@@ -243,12 +301,22 @@ pub fn table(rep: &Report) -> String {
         }
         None => s.push_str("chi-square: fewer than two groups large enough to compare\n"),
     }
+    for w in &rep.within {
+        let _ = match w.chi_square {
+            Some(t) => writeln!(
+                s,
+                "  within {}: chi-square {:.1} on {} df, p = {:.3e}",
+                w.group, t.statistic, t.df, t.p_value
+            ),
+            None => writeln!(s, "  within {}: too few cases to compare", w.group),
+        };
+    }
     s
 }
 
 /// The report as CSV, header first, totals last.
 pub fn csv(rep: &Report) -> String {
-    let mut s = format!("{},{}", rep.by.as_str(), "cases,reviewed");
+    let mut s = format!("{},{}", grouping(rep), "cases,reviewed");
     for d in Decision::ALL {
         let _ = write!(s, ",{}", d.as_str());
     }

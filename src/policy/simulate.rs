@@ -4,14 +4,17 @@
 //! any. The records are parsed and evaluated on every core (parsing dominates: see README), each
 //! thread tallying its own contiguous slice; the tallies are then merged. Sample case ids are the
 //! smallest of each cell, so the result is the same whatever the input order or number of threads.
+//! A backlog file is streamed instead ([`super::stream`]), and may be compared with a second rule
+//! set: the same answer with an [`Against`] part.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use super::tally::{Baseline, Tally, index};
 use super::{Dimension, pct};
-use crate::domain::{Case, Decision};
+use crate::domain::Decision;
 use crate::rules::{EvalContext, RuleSet};
 
 /// Case ids kept per transition cell.
@@ -50,6 +53,23 @@ pub struct GroupRate {
     pub offers: u64,
     /// `offers` as a percentage of `cases`.
     pub offer_rate: f64,
+    /// Of which `offer_recommended` under the second rule set (`--against`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub against_offers: Option<u64>,
+    /// `against_offers` as a percentage of `cases`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub against_rate: Option<f64>,
+}
+
+/// The second rule set of a comparison (`--against`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Against {
+    /// `name@version` of the second rule set.
+    pub rules: String,
+    /// Its review date.
+    pub as_of: NaiveDate,
+    /// Cases per decision under it, every decision listed.
+    pub decisions: BTreeMap<Decision, u64>,
 }
 
 /// The answer of a simulation.
@@ -61,9 +81,13 @@ pub struct Simulation {
     pub rejected: u64,
     /// Cases per decision, every decision listed.
     pub decisions: BTreeMap<Decision, u64>,
-    /// The transition matrix against the run's recorded decisions, non-empty cells only, when the
-    /// input came from a run.
+    /// The transition matrix, non-empty cells only: from the run's recorded decisions to the
+    /// simulated ones when the input came from a run; from the simulated decisions to the second
+    /// rule set's in a comparison.
     pub transitions: Option<Vec<Transition>>,
+    /// The second rule set of a comparison.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub against: Option<Against>,
     /// Offer rates per group, for every dimension; groups by decreasing size.
     pub by: BTreeMap<Dimension, Vec<GroupRate>>,
 }
@@ -77,99 +101,6 @@ impl Simulation {
             .filter(|t| t.from != t.to.as_str())
             .map(|t| t.count)
             .sum()
-    }
-}
-
-/// Per-thread counts.
-#[derive(Default)]
-struct Tally {
-    cases: u64,
-    rejected: u64,
-    decisions: [u64; Decision::ALL.len()],
-    /// (recorded index, [`NOT_REVIEWED`] = not reviewed; simulated index) → (count, samples).
-    cells: HashMap<(usize, usize), (u64, Vec<String>)>,
-    /// Per dimension: group → (cases, offers).
-    groups: [HashMap<String, (u64, u64)>; Dimension::ALL.len()],
-}
-
-/// The same acceptance as [`Case::from_json`] (strict decoding, then the consistency checks),
-/// without tracking the field path of an error: a simulation only counts rejected records, and
-/// path tracking costs about a third of the parse.
-fn parse(record: &[u8]) -> Option<Case> {
-    let case: Case = serde_json::from_slice(record).ok()?;
-    case.check_consistency().ok()?;
-    Some(case)
-}
-
-/// Recorded index of a case the run has not reviewed.
-const NOT_REVIEWED: usize = Decision::ALL.len();
-
-fn index(d: Decision) -> usize {
-    Decision::ALL
-        .iter()
-        .position(|x| *x == d)
-        .expect("every decision is listed")
-}
-
-impl Tally {
-    fn add(&mut self, rules: &RuleSet, ctx: &EvalContext, input: &Input<'_>, matrix: bool) {
-        let Some(case) = parse(input.record) else {
-            self.rejected += 1;
-            return;
-        };
-        let decision = rules.evaluate(&case, ctx).decision;
-        let to = index(decision);
-        self.cases += 1;
-        self.decisions[to] += 1;
-        let offer = u64::from(decision == Decision::OfferRecommended);
-        for (slot, dim) in self.groups.iter_mut().zip(Dimension::ALL) {
-            let group = dim.of(&case);
-            match slot.get_mut(group) {
-                Some(counts) => *counts = (counts.0 + 1, counts.1 + offer),
-                None => {
-                    slot.insert(group.to_string(), (1, offer));
-                }
-            }
-        }
-        if matrix {
-            let from = input.recorded.map_or(NOT_REVIEWED, index);
-            let cell = self.cells.entry((from, to)).or_default();
-            cell.0 += 1;
-            keep_smallest(&mut cell.1, case.case_id.as_str());
-        }
-    }
-
-    fn merge(&mut self, other: Tally) {
-        self.cases += other.cases;
-        self.rejected += other.rejected;
-        for (a, b) in self.decisions.iter_mut().zip(other.decisions) {
-            *a += b;
-        }
-        for (key, (n, samples)) in other.cells {
-            let cell = self.cells.entry(key).or_default();
-            cell.0 += n;
-            for id in &samples {
-                keep_smallest(&mut cell.1, id);
-            }
-        }
-        for (mine, theirs) in self.groups.iter_mut().zip(other.groups) {
-            for (group, (n, offers)) in theirs {
-                let counts = mine.entry(group).or_default();
-                *counts = (counts.0 + n, counts.1 + offers);
-            }
-        }
-    }
-}
-
-/// Keeps in `samples` the [`SAMPLES`] smallest case ids seen, sorted: the same samples whatever the
-/// order of the input or the number of threads.
-fn keep_smallest(samples: &mut Vec<String>, id: &str) {
-    if samples.len() == SAMPLES && samples.last().is_some_and(|last| id >= last.as_str()) {
-        return;
-    }
-    if let Err(at) = samples.binary_search_by(|s| s.as_str().cmp(id)) {
-        samples.insert(at, id.to_string());
-        samples.truncate(SAMPLES);
     }
 }
 
@@ -189,7 +120,14 @@ pub fn simulate(
             .map(|part| {
                 s.spawn(move || {
                     let mut t = Tally::default();
-                    part.iter().for_each(|i| t.add(rules, ctx, i, matrix));
+                    let baseline = if matrix {
+                        Baseline::Recorded
+                    } else {
+                        Baseline::Nothing
+                    };
+                    for i in part {
+                        t.add(rules, ctx, i.record, i.recorded, baseline);
+                    }
                     t
                 })
             })
@@ -203,14 +141,25 @@ pub fn simulate(
     for t in tallies {
         total.merge(t);
     }
-    finish(total, matrix)
+    finish(total, matrix, None)
 }
 
-fn finish(t: Tally, matrix: bool) -> Simulation {
+/// Builds the answer from the merged tally; `against` names the second rule set of a comparison
+/// and its review date.
+pub(super) fn finish(t: Tally, matrix: bool, against: Option<(String, NaiveDate)>) -> Simulation {
     let decisions = Decision::ALL
         .iter()
         .map(|d| (*d, t.decisions[index(*d)]))
         .collect();
+    let compared = against.is_some();
+    let against = against.map(|(rules, as_of)| Against {
+        rules,
+        as_of,
+        decisions: Decision::ALL
+            .iter()
+            .map(|d| (*d, t.against[index(*d)]))
+            .collect(),
+    });
     let transitions = matrix.then(|| {
         let mut cells: Vec<Transition> = t
             .cells
@@ -218,7 +167,7 @@ fn finish(t: Tally, matrix: bool) -> Simulation {
             .map(|((from, to), (count, samples))| Transition {
                 from: Decision::ALL
                     .get(from)
-                    .map_or("not_reviewed", |d| d.as_str())
+                    .map_or(NOT_REVIEWED_NAME, |d| d.as_str())
                     .to_string(),
                 to: Decision::ALL[to],
                 count,
@@ -238,11 +187,13 @@ fn finish(t: Tally, matrix: bool) -> Simulation {
         .map(|(dim, groups)| {
             let mut rates: Vec<GroupRate> = groups
                 .into_iter()
-                .map(|(group, (cases, offers))| GroupRate {
+                .map(|(group, [cases, offers, theirs])| GroupRate {
                     group,
                     cases,
                     offers,
                     offer_rate: pct(offers, cases),
+                    against_offers: compared.then_some(theirs),
+                    against_rate: compared.then(|| pct(theirs, cases)),
                 })
                 .collect();
             rates.sort_by(|a, b| b.cases.cmp(&a.cases).then_with(|| a.group.cmp(&b.group)));
@@ -254,9 +205,13 @@ fn finish(t: Tally, matrix: bool) -> Simulation {
         rejected: t.rejected,
         decisions,
         transitions,
+        against,
         by,
     }
 }
+
+/// The row name of cases a run has not reviewed.
+const NOT_REVIEWED_NAME: &str = "not_reviewed";
 
 /// Splits NDJSON into records, skipping blank lines.
 pub fn ndjson_inputs(bytes: &[u8]) -> Vec<Input<'_>> {

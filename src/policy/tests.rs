@@ -206,11 +206,73 @@ fn the_plot_has_one_labelled_bar_per_group_and_axis_labels() {
         ">DEN<",
         ">BAL<",
         ">A&amp;B<",
-        ">16.4<",
-        "offer rate (% of reviewed cases)",
+        ">16.4%<",
+        "offer rate (% of reviewed cases in scope)",
         ">court<",
     ] {
         assert!(svg.contains(text), "{text}");
+    }
+}
+
+fn groups(n: usize) -> Vec<plot::Group> {
+    (0..n)
+        .map(|i| {
+            let rate = (i * 37 % 29) as f64;
+            plot::Group {
+                label: format!("court-{i:02}"),
+                rate,
+                low: (rate - 1.5).max(0.0),
+                high: rate + 1.5,
+                n: 1000 + i as u64,
+            }
+        })
+        .collect()
+}
+
+/// The number in `attr="…"` of the svg element.
+fn svg_attr(svg: &str, attr: &str) -> f64 {
+    let at = svg.find(&format!("{attr}=\"")).expect("the attribute") + attr.len() + 2;
+    svg[at..]
+        .split('"')
+        .next()
+        .unwrap()
+        .parse()
+        .expect("a number")
+}
+
+#[test]
+fn the_chart_sorts_by_rate_and_shows_intervals_and_counts_for_3_groups_or_60() {
+    for n in [3, 60] {
+        let title =
+            format!("Offer rate by court · representation — run a-run-with-a-long-name-{n}");
+        let svg = plot::chart(&title, "court · representation", &groups(n), 10.0);
+        assert_eq!(svg.matches("fill=\"#3b6ea8\"").count(), n);
+        assert_eq!(
+            svg.matches("stroke=\"#222\"").count(),
+            n,
+            "an error bar per group"
+        );
+        // Rows top to bottom by decreasing rate: the labels in the order of their rates.
+        let mut by_rate: Vec<plot::Group> = groups(n);
+        by_rate.sort_by(|a, b| {
+            b.rate
+                .total_cmp(&a.rate)
+                .then_with(|| a.label.cmp(&b.label))
+        });
+        let positions: Vec<usize> = by_rate
+            .iter()
+            .map(|g| svg.find(&format!(">{}<", g.label)).expect("labelled"))
+            .collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "sorted by rate");
+        assert!(svg.contains(", n=1000<"), "n shown");
+        // Nothing clipped: the canvas is wide enough for the title and tall enough for every row.
+        let width = svg_attr(&svg, "width");
+        assert!(
+            width >= title.chars().count() as f64 * 16.0 * 0.6,
+            "{width}"
+        );
+        let height = svg_attr(&svg, "height");
+        assert!(height >= 22.0 * n as f64 + 100.0, "{height}");
     }
 }
 
@@ -236,4 +298,41 @@ fn the_relief_dimension_splits_cases_by_a_petition_on_record() {
     case.factors.pending_petition = None;
     assert_eq!(Dimension::Relief.of(&case), "no_petition");
     assert_eq!(Dimension::Relief.as_str(), "relief");
+}
+
+#[test]
+fn a_two_way_report_splits_each_court_and_tests_within_it() {
+    let c = |g: &str, d: &str, n| (g.to_string(), Some(d.to_string()), None, n);
+    let counts: Vec<Count> = vec![
+        c("DEN · represented", "offer_recommended", 30),
+        c("DEN · represented", "not_amenable", 70),
+        c("DEN · pro_se", "offer_recommended", 5),
+        c("DEN · pro_se", "not_amenable", 95),
+        c("DEN · pro_se", "out_of_scope", 40),
+        c("BAL · pro_se", "offer_recommended", 1),
+    ];
+    let rep = report::aggregate_two_way("r", Dimension::Court, Dimension::Representation, &counts);
+    assert_eq!(rep.rows.len(), 3);
+    assert_eq!(report::grouping(&rep), "court · representation");
+    let pro_se = rep
+        .rows
+        .iter()
+        .find(|r| r.group == "DEN · pro_se")
+        .expect("row");
+    assert_eq!((pro_se.reviewed, pro_se.in_scope), (140, 100));
+    assert!((pro_se.offer_rate - 5.0).abs() < 1e-9);
+    let within: Vec<&str> = rep.within.iter().map(|w| w.group.as_str()).collect();
+    assert_eq!(within, ["BAL", "DEN"]);
+    let den = rep.within[1]
+        .chi_square
+        .expect("two subgroups of 30 or more");
+    assert!(den.p_value < 0.001, "{den:?}");
+    assert!(
+        rep.within[0].chi_square.is_none(),
+        "BAL has one small subgroup"
+    );
+    let table = report::table(&rep);
+    assert!(table.contains("DEN · represented"), "{table}");
+    assert!(table.contains("within DEN: chi-square"), "{table}");
+    assert!(report::csv(&rep).starts_with("court · representation,cases"));
 }

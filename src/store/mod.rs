@@ -8,6 +8,7 @@ pub mod offers;
 pub mod outbox;
 pub mod outcomes;
 pub mod policies;
+pub mod policy_counts;
 pub mod policy_status;
 pub mod progress;
 pub mod publishes;

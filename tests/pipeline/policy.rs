@@ -16,6 +16,8 @@ fn sim_args(rules: &str, run: &str) -> SimulateArgs {
         rules: PathBuf::from(rules),
         run: Some(run.to_string()),
         cases: None,
+        against: None,
+        bench: None,
         as_of: None,
         threads: Some(2),
         json: true,
@@ -75,6 +77,7 @@ async fn simulate_over_a_reviewed_run_equals_the_workers_decisions_and_the_repor
         let args = ReportArgs {
             run: "audit".into(),
             by,
+            then: None,
             format: ReportFormat::Csv,
             plot: None,
         };
@@ -117,9 +120,11 @@ async fn simulate_over_a_reviewed_run_equals_the_workers_decisions_and_the_repor
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let plot = dir.path().join("offers.svg");
+    // Two-way, court × representation, with its chart.
     let args = ReportArgs {
         run: "audit".into(),
         by: Dimension::Court,
+        then: Some(Dimension::Representation),
         format: ReportFormat::Table,
         plot: Some(plot.clone()),
     };
@@ -152,7 +157,13 @@ async fn simulate_over_a_reviewed_run_equals_the_workers_decisions_and_the_repor
         (accepted + closed, declined, closed)
     );
     assert_eq!(rep.rows.iter().map(|r| r.closed).sum::<u64>(), t.closed);
+    assert!(
+        rep.rows.iter().all(|r| r.group.contains(" · ")),
+        "two-way groups"
+    );
+    assert!(!rep.within.is_empty());
     let svg = std::fs::read_to_string(&plot).unwrap();
     assert_eq!(svg.matches("fill=\"#3b6ea8\"").count(), rep.rows.len());
+    assert!(svg.contains("court · representation"));
     env.cleanup().await;
 }

@@ -1,0 +1,74 @@
+//! What the policy tools read: a run's case records with their recorded decisions (what-if over
+//! a run) and the counts of its cases by group, decision and offer state (the audit report).
+//! Read-only.
+
+use sqlx::PgPool;
+
+use super::StoreError;
+use crate::policy::Dimension;
+
+/// Every case record of run `run_id` (contract JSON text) with its recorded decision (None: not
+/// reviewed), in no order: sorting 300,000 rows costs seconds and a simulation does not depend
+/// on order.
+pub async fn records_with_decisions(
+    pool: &PgPool,
+    run_id: i64,
+) -> Result<Vec<(String, Option<String>)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT c.record::text, o.decision
+         FROM run_cases rc
+         JOIN cases c USING (case_id)
+         LEFT JOIN outcomes o ON o.run_id = rc.run_id AND o.case_id = rc.case_id
+         WHERE rc.run_id = $1",
+    )
+    .bind(run_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// One count line: group, decision (None: not reviewed), offer state (None: no offer), cases.
+pub type GroupCount = (String, Option<String>, Option<String>, i64);
+
+/// Cases of run `run_id` counted by group, decision and offer state. The group is the value of
+/// `by`, or with `then` the two values joined by [`PAIR`] (`DEN · pro_se`).
+pub async fn group_counts(
+    pool: &PgPool,
+    run_id: i64,
+    by: Dimension,
+    then: Option<Dimension>,
+) -> Result<Vec<GroupCount>, StoreError> {
+    let group = match then {
+        None => group_sql(by).to_string(),
+        Some(then) => format!("({}) || '{PAIR}' || ({})", group_sql(by), group_sql(then)),
+    };
+    // The group expression is one of the fixed texts of `group_sql`: nothing here comes from input.
+    let sql = format!(
+        "SELECT {group} AS grp, o.decision, f.state, count(*)
+         FROM run_cases rc
+         JOIN cases c USING (case_id)
+         LEFT JOIN outcomes o ON o.run_id = rc.run_id AND o.case_id = rc.case_id
+         LEFT JOIN offers f ON f.run_id = rc.run_id AND f.case_id = rc.case_id
+         WHERE rc.run_id = $1
+         GROUP BY 1, 2, 3"
+    );
+    Ok(sqlx::query_as(&sql).bind(run_id).fetch_all(pool).await?)
+}
+
+/// What joins the two values of a two-way group.
+pub const PAIR: &str = " · ";
+
+/// The SQL expression of a dimension over the `cases` table aliased `c`; the same group names as
+/// [`Dimension::of`] gives for a case record.
+fn group_sql(dim: Dimension) -> &'static str {
+    match dim {
+        Dimension::Court => "c.court",
+        Dimension::Nationality => "c.nationality",
+        Dimension::Language => "c.language",
+        Dimension::Representation => "CASE WHEN c.represented THEN 'represented' ELSE 'pro_se' END",
+        Dimension::Custody => "c.custody",
+        Dimension::Relief => {
+            "CASE WHEN (c.record -> 'factors' -> 'pending_petition')::text <> 'null' \
+             THEN 'petition' ELSE 'no_petition' END"
+        }
+    }
+}
