@@ -118,11 +118,14 @@ fn compose_runs_every_part_with_the_real_commands_ports_and_settings() {
             env.contains_key("DOCKET_DATABASE__URL"),
             "{name} lacks the database"
         );
-        // Only the worker talks to the broker, as its own least-privilege user.
+        // The worker and serve (the console's Dead letters page) talk to the broker, each as its
+        // own least-privilege user.
         let amqp = env.get("DOCKET_AMQP__URL").and_then(|v| v.as_str());
-        if name == "worker" {
+        if name == "worker" || name == "serve" {
+            let user = if name == "worker" { "worker" } else { "replay" };
             assert!(
-                amqp.unwrap().starts_with("amqp://docket-worker:${"),
+                amqp.unwrap()
+                    .starts_with(&format!("amqp://docket-{user}:${{")),
                 "{amqp:?}"
             );
         } else {
@@ -232,7 +235,8 @@ fn kubernetes_deployments_use_the_real_image_ports_probes_secrets_and_settings()
             "DOCKET_NOTIFY__METRICS_LISTEN",
             false,
         ),
-        ("docket-serve", 8080, "DOCKET_SERVE__LISTEN", false),
+        // Serve lists and replays dead letters on the console as docket-replay.
+        ("docket-serve", 8080, "DOCKET_SERVE__LISTEN", true),
     ] {
         let pod = &get("Deployment", name)["spec"]["template"]["spec"];
         assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
@@ -280,7 +284,12 @@ fn kubernetes_deployments_use_the_real_image_ports_probes_secrets_and_settings()
             let a = secrets
                 .get("DOCKET_AMQP__URL")
                 .expect("AMQP URL from a Secret");
-            assert_eq!(a, &("docket-secrets".into(), "amqp-url".into()));
+            let key = if name == "docket-serve" {
+                "replay-amqp-url"
+            } else {
+                "amqp-url"
+            };
+            assert_eq!(a, &("docket-secrets".into(), key.into()));
         } else {
             assert!(
                 !secrets.contains_key("DOCKET_AMQP__URL"),

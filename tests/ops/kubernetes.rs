@@ -122,7 +122,11 @@ fn network_policies_confine_workers_serve_notify_and_migrate() {
     assert_eq!(ports(worker, "ingress"), BTreeSet::from([9464]));
     let serve = for_app("docket-serve");
     assert_eq!(ports(serve, "ingress"), BTreeSet::from([8080]));
-    assert_eq!(ports(serve, "egress"), BTreeSet::from([5432]));
+    assert_eq!(
+        ports(serve, "egress"),
+        BTreeSet::from([5432, 5671, 5672]),
+        "serve reaches PostgreSQL and, for the Dead letters page, RabbitMQ"
+    );
     let notify = for_app("docket-notify");
     let smtp = ports(notify, "egress");
     assert!(smtp.contains(&587) && smtp.contains(&25) && smtp.contains(&5432));
