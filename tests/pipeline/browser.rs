@@ -194,6 +194,43 @@ impl Browser {
             .expect("click");
     }
 
+    /// Clicks `css` (a submit button or a link) and waits until the browser has left the page
+    /// and loaded the next one, so that what is read next is the new page, not the old one.
+    pub async fn submit(&self, css: &str) {
+        let old = self
+            .client
+            .find(Locator::Css("html"))
+            .await
+            .expect("a page to leave");
+        self.click(css).await;
+        let deadline = Instant::now() + Duration::from_secs(15);
+        // The old page's root goes stale once the next page replaces it.
+        while old.tag_name().await.is_ok() {
+            assert!(
+                Instant::now() < deadline,
+                "clicking {css} never left the page"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        loop {
+            let state = self
+                .client
+                .execute("return document.readyState", vec![])
+                .await;
+            if matches!(
+                state.as_ref().ok().and_then(|v| v.as_str()),
+                Some("complete")
+            ) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the page after {css} never loaded"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Chooses `value` in the select `css`.
     pub async fn choose(&self, css: &str, value: &str) {
         self.client
@@ -210,13 +247,13 @@ impl Browser {
         self.goto(&format!("{base}/console/sign-in")).await;
         self.fill("#name", name).await;
         self.fill("#password", password).await;
-        self.click("form button[type=submit]").await;
+        self.submit("form button[type=submit]").await;
         self.body().await
     }
 
     /// Signs out with the navigation bar's form.
     pub async fn sign_out(&self) {
-        self.click("form.who button").await;
+        self.submit("form.who button").await;
     }
 
     /// Saves a screenshot of the page as `name.png` and prints where.

@@ -67,7 +67,7 @@ async fn an_attorney_filters_the_worklist_approves_one_case_then_a_court_after_c
     // Filter the worklist by the court.
     b.goto(&format!("{base}/console/runs/web/worklist")).await;
     b.choose("#court", &court).await;
-    b.click("form[aria-label=Filters] button").await;
+    b.submit("form[aria-label=Filters] button").await;
     let heading = b.text("h2").await;
     assert!(
         heading.contains(&format!("{recommended} cases")),
@@ -97,10 +97,10 @@ async fn an_attorney_filters_the_worklist_approves_one_case_then_a_court_after_c
     let case_id = first.attr("value").await.unwrap().expect("a case id");
     first.click().await.unwrap();
     b.choose("#action", "approve").await;
-    b.click("form[action$='/worklist/confirm'] button").await;
+    b.submit("form[action$='/worklist/confirm'] button").await;
     assert_eq!(b.text("#count").await, "1");
     b.fill("#reason", "meets the June 2011 memo").await;
-    b.click("form[action$='/worklist/apply'] button").await;
+    b.submit("form[action$='/worklist/apply'] button").await;
     let page = b.body().await;
     assert!(page.contains("1 applied, 0 refused"), "{page}");
 
@@ -109,11 +109,11 @@ async fn an_attorney_filters_the_worklist_approves_one_case_then_a_court_after_c
     assert_eq!(left, recommended - 1);
     b.click("#all").await;
     b.choose("#action", "approve").await;
-    b.click("form[action$='/worklist/confirm'] button").await;
+    b.submit("form[action$='/worklist/confirm'] button").await;
     assert_eq!(b.text("#count").await, left.to_string());
     b.shot("confirm").await;
     b.fill("#reason", "court-wide review").await;
-    b.click("form[action$='/worklist/apply'] button").await;
+    b.submit("form[action$='/worklist/apply'] button").await;
     assert!(
         b.body()
             .await
@@ -244,7 +244,7 @@ async fn viewers_are_refused_operators_steer_and_forms_and_passwords_are_guarded
         .execute("document.querySelector('#case-action').form.querySelector('input[name=csrf]').remove()", vec![])
         .await
         .unwrap();
-    b.click("form[action$='/action'] button").await;
+    b.submit("form[action$='/action'] button").await;
     let page = b.body().await;
     assert!(
         page.contains("Not allowed") && page.contains("security token"),
@@ -263,7 +263,7 @@ async fn viewers_are_refused_operators_steer_and_forms_and_passwords_are_guarded
     ] {
         b.choose("#state", to).await;
         b.fill("#reason", why).await;
-        b.click("form[action$='/state'] button").await;
+        b.submit("form[action$='/state'] button").await;
         // Wait for the run page after the post: reading at once may catch the page before it.
         let page = b.wait_for(why).await;
         assert!(page.contains("ops.olga"), "{page}");

@@ -73,9 +73,9 @@ async fn an_operator_replays_dead_letters_by_filter_after_a_dry_run_and_it_is_au
 
     // Filtered to the unknown run's letters, the dry run shows the count and changes nothing.
     b.choose("#kind", "unknown_run").await;
-    b.click("form[aria-label=Filters] button").await;
+    b.submit("form[aria-label=Filters] button").await;
     b.wait_for("1 match the filters").await;
-    b.click("form[action='/console/dead-letters/confirm'] button")
+    b.submit("form[action='/console/dead-letters/confirm'] button")
         .await;
     let confirm = b.wait_for("This is a dry run").await;
     assert_eq!(b.text("#count").await, "1", "{confirm}");
@@ -90,7 +90,7 @@ async fn an_operator_replays_dead_letters_by_filter_after_a_dry_run_and_it_is_au
 
     // Replayed with a reason: the letter leaves the queue and the replay is recorded.
     b.fill("#why", "run created after the jobs").await;
-    b.click("form[action='/console/dead-letters/replay'] button")
+    b.submit("form[action='/console/dead-letters/replay'] button")
         .await;
     let after = b.wait_for("Recent replays").await;
     assert!(after.contains("ops.olga"), "{after}");

@@ -42,7 +42,7 @@ async fn an_operator_halts_a_policy_with_a_reason_and_everyone_reads_its_history
     b.wait_for("Change a policy's status").await;
     b.choose("#status-morton-2011", "enjoined").await;
     b.fill("#reason-morton-2011", "injunction, S.D. Tex.").await;
-    b.click("form[action='/console/policies/morton-2011/status'] button")
+    b.submit("form[action='/console/policies/morton-2011/status'] button")
         .await;
     let after = b.wait_for("injunction, S.D. Tex.").await;
     assert!(
@@ -62,7 +62,7 @@ async fn an_operator_halts_a_policy_with_a_reason_and_everyone_reads_its_history
     assert!(report.contains("total"), "{report}");
     assert!(!b.text("figure.plot svg").await.is_empty());
     b.shot("report").await;
-    b.click("a[href='/console/runs/pol/report?by=representation']")
+    b.submit("a[href='/console/runs/pol/report?by=representation']")
         .await;
     let rep = b.wait_for("by representation").await;
     assert!(
