@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod cases;
+pub mod notice_results;
 pub mod offer_queries;
 pub mod offers;
 pub mod outbox;
