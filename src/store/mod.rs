@@ -13,6 +13,7 @@ pub mod publishes;
 pub mod run_state;
 pub mod run_views;
 pub mod runs;
+pub mod sent_letters;
 pub mod worklist;
 
 use std::str::FromStr;
