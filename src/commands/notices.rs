@@ -99,7 +99,7 @@ async fn batch(settings: &Settings, date: chrono::NaiveDate) -> anyhow::Result<(
         ..
     }) = records.last()
     {
-        println!("{date}: {letters} letters, {pages} pages in {batches} batch files");
+        println!("{date}: {letters} letters, {pages} pages, {batches} batch file(s)");
     }
     Ok(())
 }

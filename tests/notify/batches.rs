@@ -156,5 +156,26 @@ async fn a_days_letters_are_batched_with_page_ranges_checksums_and_a_closing_rec
     )
     .unwrap();
     assert_eq!(again, records);
+
+    // The command: the same letters, at most 500 a batch, so one file.
+    let out = Command::new(env!("CARGO_BIN_EXE_docket"))
+        .args(["notices", "batch", "--date", &date.to_string()])
+        .env("DOCKET_DATABASE__URL", env.db_url())
+        .env("DOCKET_NOTIFY__PRINT_DIR", &env.notify().print_dir)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        stdout.trim(),
+        format!("{date}: 5 letters, {seen_pages} pages, 1 batch file(s)")
+    );
+    let by_command = batch::read_batches(&dir).unwrap();
+    assert_eq!(
+        by_command.len(),
+        1 + 5 + 1,
+        "one batch, five letters, the closing record"
+    );
     env.cleanup().await;
 }
