@@ -307,6 +307,13 @@ pub enum NoticesCommand {
         #[arg(long)]
         run: Option<String>,
     },
+    /// Write a day's print batches: the letters sent for that issue date in PDFs of at most 500
+    /// letters, and `batches.ndjson` (page ranges, sha256 per file, closing counts).
+    Batch {
+        /// Issue date of the letters (the day's folder under notify.print_dir).
+        #[arg(long)]
+        date: NaiveDate,
+    },
     /// Relay a generated outbox in a fresh database and time it (letters with embedded fonts,
     /// emails into a pickup directory).
     Bench {

@@ -1,4 +1,4 @@
-//! `docket notices …`: the held notices, and the relay's benchmark.
+//! `docket notices …`: the held notices, a day's print batches, and the relay's benchmark.
 
 use anyhow::Context;
 
@@ -29,6 +29,7 @@ pub async fn notices(settings: &Settings, command: NoticesCommand) -> anyhow::Re
             }
             println!("{} held", rows.len());
         }
+        NoticesCommand::Batch { date } => batch(settings, date).await?,
         NoticesCommand::Bench {
             notices,
             relays,
@@ -49,6 +50,56 @@ pub async fn notices(settings: &Settings, command: NoticesCommand) -> anyhow::Re
                 print!("{}", bench::render(&report));
             }
         }
+    }
+    Ok(())
+}
+
+/// `docket notices batch --date D`: the day's letters into print batches and `batches.ndjson`.
+async fn batch(settings: &Settings, date: chrono::NaiveDate) -> anyhow::Result<()> {
+    use crate::notify::batch::{self, BatchRecord, SentLetter};
+    let pool = crate::store::connect(&settings.database).await?;
+    let rows = crate::store::sent_letters::of_day(&pool, date)
+        .await
+        .context("listing the day's sent letters")?;
+    pool.close().await;
+    let letters = rows
+        .into_iter()
+        .map(|r| {
+            let payload = serde_json::from_value(r.payload).with_context(|| {
+                format!("letter {}: payload does not decode", r.idempotency_key)
+            })?;
+            Ok(SentLetter {
+                key: r.idempotency_key,
+                payload,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let n = &settings.notify;
+    let offices = crate::notify::offices::Offices::load(n.offices_file.as_deref())?;
+    let fonts = crate::notify::pdf::FontSet::load(&n.fonts_dir)?;
+    let access = crate::files::Access::from_settings(&settings.files)?;
+    let dir = batch::day_dir(&n.print_dir, date);
+    let records = tokio::task::spawn_blocking(move || {
+        batch::write_day(
+            &fonts,
+            &offices,
+            access,
+            &dir,
+            date,
+            letters,
+            batch::BATCH_LETTERS,
+        )
+    })
+    .await
+    .context("batch writer stopped")??;
+    if let Some(BatchRecord::Closing {
+        batches,
+        letters,
+        pages,
+        ..
+    }) = records.last()
+    {
+        println!("{date}: {letters} letters, {pages} pages, {batches} batch file(s)");
     }
     Ok(())
 }

@@ -294,6 +294,27 @@ pub fn render(
     address: &Address,
     office: &Office,
 ) -> Result<Letter, PdfError> {
+    let pages = layout(fonts, notice, addressee, address, office)?;
+    let info = DocInfo {
+        title: &notice.title,
+        lang: notice.lang.code(),
+        date: notice.issued_on,
+    };
+    Ok(Letter {
+        pdf: pdf::write(fonts, &pages, &info)?,
+        pages: pages.len(),
+    })
+}
+
+/// The letter's pages, as [`render`] writes them (print batches put many letters' pages in one
+/// file).
+pub fn layout(
+    fonts: &FontSet,
+    notice: &Notice,
+    addressee: &str,
+    address: &Address,
+    office: &Office,
+) -> Result<Vec<Page>, PdfError> {
     check_coverage(fonts, addressee, address)?;
     let mut l = Layout::new(fonts);
     letterhead(&mut l, office);
@@ -322,16 +343,7 @@ pub fn render(
     if let Some(form) = &notice.response_form {
         reply_slip(&mut l, notice, form);
     }
-    let pages = l.finish(notice.lang);
-    let info = DocInfo {
-        title: &notice.title,
-        lang: notice.lang.code(),
-        date: notice.issued_on,
-    };
-    Ok(Letter {
-        pdf: pdf::write(fonts, &pages, &info)?,
-        pages: pages.len(),
-    })
+    Ok(l.finish(notice.lang))
 }
 
 #[cfg(test)]

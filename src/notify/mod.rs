@@ -7,6 +7,7 @@
 //! - `relay`: claims due outbox rows with `FOR UPDATE SKIP LOCKED`, sends, records the result;
 //! - `store`: outbox queries (claims, results, counts); `metrics`: the relay's Prometheus series.
 
+pub mod batch;
 pub mod bench;
 pub mod email;
 pub mod letter;

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod cases;
 pub mod dead_letters;
+pub mod notice_results;
 pub mod offer_queries;
 pub mod offers;
 pub mod outbox;
@@ -15,6 +16,7 @@ pub mod publishes;
 pub mod run_state;
 pub mod run_views;
 pub mod runs;
+pub mod sent_letters;
 pub mod worklist;
 
 use std::str::FromStr;

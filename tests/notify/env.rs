@@ -62,6 +62,11 @@ impl NotifyEnv {
         }
     }
 
+    /// The private database's URL (for the binary).
+    pub fn db_url(&self) -> &str {
+        &self.scratch.db_url
+    }
+
     pub fn notify(&self) -> &NotifySettings {
         &self.settings.notify
     }

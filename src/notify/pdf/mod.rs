@@ -7,11 +7,9 @@
 //! deterministic: no clock, no random ids (krilla derives the document id from the content, and the
 //! creation date is the notice's issue date), so a retried letter rewrites identical bytes.
 
+mod cache;
 mod fonts;
 mod shape;
-
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
 
 use chrono::{Datelike, NaiveDate};
 use krilla::Document;
@@ -109,29 +107,11 @@ pub struct DocInfo<'a> {
     pub date: NaiveDate,
 }
 
-/// Width cache entries kept before the cache is emptied (the letters' wording repeats; names do not).
-const WIDTHS_KEPT: usize = 100_000;
-
 /// Width of `text` in points at `size`. Words of the wording repeat from letter to letter, so
 /// widths are cached per process. A character no font covers counts as half an em here; [`write`]
 /// refuses it.
 pub fn width(fonts: &FontSet, style: Style, size: f32, text: &str) -> f32 {
-    static WIDTHS: OnceLock<Mutex<HashMap<(Style, String), f32>>> = OnceLock::new();
-    let cache = WIDTHS.get_or_init(Default::default);
-    let key = (style, text.to_string());
-    if let Some(w) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-        return w * size;
-    }
-    let em = match shape::shape(fonts, style, text) {
-        Ok(s) => s.width,
-        Err(_) => 0.5 * text.chars().count() as f32,
-    };
-    let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
-    if c.len() >= WIDTHS_KEPT {
-        c.clear();
-    }
-    c.insert(key, em);
-    em * size
+    cache::width_em(fonts, style, text) * size
 }
 
 /// The first character of `text` that no font covers.
@@ -190,7 +170,7 @@ fn draw(fonts: &FontSet, surface: &mut krilla::surface::Surface, op: &Op) -> Res
             size,
             text,
         } => {
-            let shaped = shape::shape(fonts, *style, text).map_err(PdfError::Uncovered)?;
+            let shaped = cache::shaped(fonts, *style, text).map_err(PdfError::Uncovered)?;
             let mut at = *x;
             for run in &shaped.runs {
                 let face = &fonts.faces(*style)[run.face];
