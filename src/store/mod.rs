@@ -1,6 +1,7 @@
 //! PostgreSQL: connection, migrations, and one repository module per table group.
 
 pub mod audit;
+pub mod case_copy;
 pub mod cases;
 pub mod offer_queries;
 pub mod offers;
