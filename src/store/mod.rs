@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod case_copy;
 pub mod cases;
+pub mod counts;
 pub mod offer_queries;
 pub mod offers;
 pub mod outbox;
