@@ -341,6 +341,14 @@ pub enum RunCommand {
         #[arg(long)]
         open: bool,
     },
+    /// Archive a completed or cancelled run: export it as JSON lines, then drop its rows.
+    Archive {
+        /// Run name.
+        name: String,
+        /// Export file (JSON lines: the run first, then one line per outcome).
+        #[arg(long)]
+        to: PathBuf,
+    },
     /// Pause a run: workers park its jobs unreviewed and enqueue stops, until `resume`.
     Pause(RunControl),
     /// Resume a paused or throttled run: parked jobs go back to the queue.

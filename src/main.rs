@@ -83,6 +83,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let pool = connect(&settings).await?;
             commands::run_create_with(&pool, &name, &rules, &courts, as_of, open).await?;
         }
+        Command::Run(RunCommand::Archive { name, to }) => {
+            let pool = connect(&settings).await?;
+            commands::run_archive(&pool, &name, &to).await?;
+        }
         Command::Run(rc) => {
             let pool = connect(&settings).await?;
             commands::run_control(&pool, rc).await?;

@@ -1,5 +1,6 @@
 //! One function per CLI command; `main` dispatches here.
 
+mod archive;
 mod demo;
 mod demo_offers;
 mod dlq;
@@ -16,6 +17,7 @@ mod shell;
 mod status;
 mod status_render;
 
+pub use archive::run_archive;
 pub use demo::demo;
 pub use dlq::{DlqCommand, dlq};
 pub use identity::{TokenCommand, UserCommand, token, user};

@@ -1,5 +1,6 @@
 //! PostgreSQL: connection, migrations, and one repository module per table group.
 
+pub mod archive;
 pub mod audit;
 pub mod case_copy;
 pub mod cases;
@@ -8,6 +9,7 @@ pub mod offer_queries;
 pub mod offers;
 pub mod outbox;
 pub mod outcomes;
+pub mod partitions;
 pub mod policy_status;
 pub mod progress;
 pub mod publishes;
