@@ -173,6 +173,10 @@ pub enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Keep the benchmark's database (its name is printed), to time other commands at this
+        /// size; its queues are removed all the same.
+        #[arg(long)]
+        keep: bool,
     },
     /// Attorney approval of recommended offers (or rejection with --reject).
     Approve {

@@ -193,6 +193,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             cases_per_message,
             seed,
             json,
+            keep,
         } => {
             let opt = docket::bench::BenchOptions {
                 cases,
@@ -204,6 +205,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .unwrap_or(settings.enqueue.cases_per_message)
                     .max(1),
                 seed,
+                keep,
             };
             let report = docket::bench::run(&settings, &opt).await?;
             if json {
