@@ -182,6 +182,10 @@ pub enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Keep the benchmark's database (its name is printed), to time other commands at this
+        /// size; its queues are removed all the same.
+        #[arg(long)]
+        keep: bool,
     },
     /// Attorney approval of recommended offers (or rejection with --reject).
     Approve {
@@ -356,6 +360,14 @@ pub enum RunCommand {
         /// imported cases must still carry the imported facts).
         #[arg(long)]
         open: bool,
+    },
+    /// Archive a completed or cancelled run: export it as JSON lines, then drop its rows.
+    Archive {
+        /// Run name.
+        name: String,
+        /// Export file (JSON lines: the run first, then one line per outcome).
+        #[arg(long)]
+        to: PathBuf,
     },
     /// Pause a run: workers park its jobs unreviewed and enqueue stops, until `resume`.
     Pause(RunControl),

@@ -91,6 +91,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let pool = connect(&settings).await?;
             commands::run_create_with(&pool, &name, &rules, &courts, as_of, open).await?;
         }
+        Command::Run(RunCommand::Archive { name, to }) => {
+            let pool = connect(&settings).await?;
+            commands::run_archive(&pool, &name, &to).await?;
+        }
         Command::Run(rc) => {
             let pool = connect(&settings).await?;
             commands::run_control(&pool, rc).await?;
@@ -197,6 +201,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             cases_per_message,
             seed,
             json,
+            keep,
         } => {
             let opt = docket::bench::BenchOptions {
                 cases,
@@ -208,6 +213,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .unwrap_or(settings.enqueue.cases_per_message)
                     .max(1),
                 seed,
+                keep,
             };
             let report = docket::bench::run(&settings, &opt).await?;
             if json {

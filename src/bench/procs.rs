@@ -113,3 +113,30 @@ fn wait(child: &mut Child, deadline: Instant) {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// CPU seconds this process has used so far.
+pub fn own_cpu_seconds() -> f64 {
+    cpu_seconds(std::process::id()).unwrap_or(0.0)
+}
+
+/// Peak resident set size of this process, in MiB (0 when /proc cannot say).
+pub fn own_peak_rss_mib() -> f64 {
+    peak_rss_mib(std::process::id()).unwrap_or(0.0)
+}
+
+/// CPU seconds used so far by the processes whose command line contains `needle` (PostgreSQL
+/// backends show their database's name there; RabbitMQ's VM is `beam.smp`). Processes that have
+/// exited are not counted.
+pub fn cpu_seconds_matching(needle: &str) -> f64 {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0.0;
+    };
+    dir.filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(needle))
+        })
+        .filter_map(cpu_seconds)
+        .sum()
+}

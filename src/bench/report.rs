@@ -2,6 +2,9 @@
 
 use serde::Serialize;
 
+use super::BenchOptions;
+use super::phases::{Ceilings, Loaded, Piped};
+
 /// What was measured.
 #[derive(Debug, Clone, Serialize)]
 pub struct BenchReport {
@@ -19,8 +22,12 @@ pub struct BenchReport {
     pub batch: usize,
     /// Prefetch per consumer.
     pub prefetch: u16,
-    /// Seconds to import the backlog (not part of end to end).
+    /// Seconds spent generating the backlog (read by the import as it is generated).
+    pub generate_seconds: f64,
+    /// Seconds to import the backlog, generation excluded (not part of end to end).
     pub import_seconds: f64,
+    /// Seconds `run create` took (not part of end to end).
+    pub run_create_seconds: f64,
     /// Seconds from the start of enqueue to the last outcome committed.
     pub end_to_end_seconds: f64,
     /// Cases per second end to end.
@@ -56,6 +63,72 @@ pub struct BenchReport {
     pub store_ceiling_cases_per_second: f64,
     /// End to end over the lower of the broker and store ceilings (the pipeline's bottleneck).
     pub ratio_to_bottleneck: f64,
+    /// Peak resident memory of the bench process itself (import included), MiB.
+    pub bench_peak_rss_mib: f64,
+    /// PostgreSQL CPU seconds (this database's backends) per 1,000 cases, end to end.
+    pub postgres_cpu_seconds_per_1000: f64,
+    /// RabbitMQ CPU seconds per 1,000 cases, end to end (the node is shared: others' load too).
+    pub broker_cpu_seconds_per_1000: f64,
+    /// Enqueue (this process) CPU seconds per 1,000 cases, end to end.
+    pub enqueue_cpu_seconds_per_1000: f64,
+    /// The database's size once the run is reviewed, MiB per million cases.
+    pub database_mib_per_million_cases: f64,
+}
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+/// The report from the phases' measurements.
+pub(super) fn assemble(
+    opt: &BenchOptions,
+    loaded: &Loaded,
+    ceilings: &Ceilings,
+    piped: &Piped,
+    (p50, p99, span): (f64, f64, f64),
+    (enqueue_alone_seconds, store_seconds): (f64, f64),
+    db_bytes: i64,
+) -> BenchReport {
+    let cases = opt.cases as f64;
+    let ceiling_secs = ceilings.both_seconds;
+    let cases_per_second = cases / piped.end_to_end_seconds;
+    let ceiling_cases = cases / ceiling_secs;
+    BenchReport {
+        cases: opt.cases,
+        messages: piped.messages,
+        message_bytes: ceilings.message_bytes,
+        processes: opt.processes,
+        consumers: opt.consumers,
+        batch: opt.batch,
+        prefetch: opt.prefetch,
+        generate_seconds: loaded.generate_seconds,
+        import_seconds: loaded.import_seconds,
+        run_create_seconds: loaded.run_create_seconds,
+        end_to_end_seconds: piped.end_to_end_seconds,
+        cases_per_second,
+        enqueue_seconds: piped.enqueue_seconds,
+        enqueue_cases_per_second: cases / piped.enqueue_seconds,
+        worker_cases_per_second: if span > 0.0 {
+            cases / span
+        } else {
+            cases_per_second
+        },
+        latency_p50_ms: p50,
+        latency_p99_ms: p99,
+        worker_peak_rss_mib: piped.worker_rss_mib,
+        worker_cpu_seconds_per_1000: piped.worker_cpu_seconds * 1000.0 / cases,
+        broker_ceiling_messages_per_second: ceilings.messages as f64 / ceiling_secs,
+        broker_ceiling_cases_per_second: ceiling_cases,
+        ratio_to_ceiling: cases_per_second / ceiling_cases,
+        publish_ceiling_cases_per_second: cases / ceilings.publish_seconds,
+        enqueue_alone_cases_per_second: cases / enqueue_alone_seconds,
+        enqueue_ratio_to_publish_ceiling: ceilings.publish_seconds / enqueue_alone_seconds,
+        store_ceiling_cases_per_second: cases / store_seconds,
+        ratio_to_bottleneck: cases_per_second / ceiling_cases.min(cases / store_seconds),
+        bench_peak_rss_mib: super::procs::own_peak_rss_mib(),
+        postgres_cpu_seconds_per_1000: piped.postgres_cpu_seconds * 1000.0 / cases,
+        broker_cpu_seconds_per_1000: piped.broker_cpu_seconds * 1000.0 / cases,
+        enqueue_cpu_seconds_per_1000: piped.enqueue_cpu_seconds * 1000.0 / cases,
+        database_mib_per_million_cases: db_bytes as f64 / MIB / cases * 1e6,
+    }
 }
 
 /// The report as a table for people.
@@ -71,7 +144,17 @@ pub fn render(r: &BenchReport) -> String {
          publish ceiling {pc:>9.0} cases/s (same messages, confirms, no consumer); enqueue alone {ea:.0} cases/s ({er:.2} × publish ceiling)\n\
          store ceiling   {sc:>9.0} cases/s (same outcome rows and offers, {k} writers, no broker)\n\
          bottleneck      end to end = {rb:.2} × min(broker, store) ceiling\n\
-         import          {imp:>8.2} s (not in end to end)\n",
+         before          generate {genr:.2} s, import {imp:.2} s, run create {rc:.2} s (not in end to end)\n\
+         bench           peak RSS {brss:.1} MiB (this process, import included)\n\
+         database        {dbm:.0} MiB per million cases (once reviewed)\n\
+         CPU per 1,000   worker {cpu:.3} s, PostgreSQL {pgc:.3} s, RabbitMQ {rmq:.3} s, enqueue {enc:.3} s (end to end)\n",
+        pgc = r.postgres_cpu_seconds_per_1000,
+        rmq = r.broker_cpu_seconds_per_1000,
+        enc = r.enqueue_cpu_seconds_per_1000,
+        dbm = r.database_mib_per_million_cases,
+        genr = r.generate_seconds,
+        rc = r.run_create_seconds,
+        brss = r.bench_peak_rss_mib,
         pc = r.publish_ceiling_cases_per_second,
         ea = r.enqueue_alone_cases_per_second,
         er = r.enqueue_ratio_to_publish_ceiling,

@@ -1,78 +1,127 @@
-//! PostgreSQL's own ceiling for the worker's writes: the same outcome rows and offers, written the
-//! way the worker writes them (one transaction per batch, as many writers as consumers), with no
-//! broker and no decoding or rules in the timed part.
+//! PostgreSQL's own ceiling for the worker's writes: outcome rows and offers like the run's,
+//! written the way the worker writes them (one transaction per batch, as many writers as
+//! consumers), with no broker and no decoding or rules in the timed part.
+//!
+//! The rows are decided once for a sample of the run's cases (untimed) and written for every case
+//! of the run, a batch's case ids read by sequence number as the writers go: the bench's memory
+//! stays flat whatever the backlog's size.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
 use sqlx::PgPool;
-use tokio::sync::Mutex;
 use uuid::Uuid;
 
 use crate::domain::{Case, Decision};
 use crate::rules::{EvalContext, RuleSet};
 use crate::store::outcomes::{self, NewOutcome, RulesRef};
-use crate::store::publishes::Member;
 use crate::store::{self, cases::facts_hash};
 
-/// Writes outcomes for `members` under a scratch run, `batch` to a transaction with `writers`
-/// connections at once; returns the seconds the writes took.
-pub async fn measure(
-    pool: &PgPool,
-    rules: &RuleSet,
-    rules_ref: &RulesRef,
-    ctx: &EvalContext,
-    members: &[Member],
-    writers: usize,
-    batch: usize,
-) -> Result<f64> {
+/// Cases of the run decided for the sample.
+const SAMPLE: i64 = 20_000;
+
+/// What the store ceiling writes.
+pub struct Target<'a> {
+    /// The run whose members are written for (under a scratch run of their own).
+    pub run_id: i64,
+    /// Its size.
+    pub cases: i64,
+    /// The rule set and its reference.
+    pub rules: &'a RuleSet,
+    /// As stored with outcomes.
+    pub rules_ref: &'a RulesRef,
+    /// Review date.
+    pub ctx: &'a EvalContext,
+}
+
+/// Writes an outcome for every member of `t.run_id` under a scratch run, `batch` to a transaction
+/// with `writers` connections at once; returns the seconds the writes took.
+pub async fn measure(pool: &PgPool, t: &Target<'_>, writers: usize, batch: usize) -> Result<f64> {
     let run_id: i64 = sqlx::query_scalar(
         "INSERT INTO runs (name, rules_name, rules_version, rules_hash, rules_text, as_of, created_by) \
          VALUES ('bench-store-ceiling', $1, $2, $3, '', $4, 'bench') RETURNING id",
     )
-    .bind(&rules_ref.name)
-    .bind(&rules_ref.version)
-    .bind(&rules_ref.hash)
-    .bind(ctx.as_of)
+    .bind(&t.rules_ref.name)
+    .bind(&t.rules_ref.version)
+    .bind(&t.rules_ref.hash)
+    .bind(t.ctx.as_of)
     .fetch_one(pool)
     .await
     .context("cannot create the scratch run of the store ceiling")?;
-    // Untimed: decode and decide, as the worker would have.
+    // A partition of its own, as `run create` gives every run.
+    let mut tx = pool.begin().await?;
+    store::partitions::create_outcomes(&mut tx, run_id).await?;
+    tx.commit().await?;
+    let sample = Arc::new(decide_sample(pool, t, run_id).await?);
+    let next = Arc::new(AtomicI64::new(0));
+    let (members, cases, batch) = (t.run_id, t.cases, batch.max(1) as i64);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..writers.max(1) {
+        let (pool, sample, next) = (pool.clone(), sample.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let after = next.fetch_add(batch, Ordering::Relaxed);
+                if after >= cases {
+                    return Ok::<(), store::StoreError>(());
+                }
+                let ids = case_ids(&pool, members, after, batch).await?;
+                let chunk: Vec<NewOutcome> = ids
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, case_id)| NewOutcome {
+                        case_id,
+                        job_id: Uuid::new_v4(),
+                        ..sample[(after as usize + i) % sample.len()].clone()
+                    })
+                    .collect();
+                write(&pool, &chunk).await?;
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.context("a store-ceiling writer panicked")??;
+    }
+    Ok(started.elapsed().as_secs_f64())
+}
+
+/// Decodes and decides the run's first cases, as the worker would have, for the scratch run.
+async fn decide_sample(pool: &PgPool, t: &Target<'_>, run_id: i64) -> Result<Vec<NewOutcome>> {
+    let members = store::publishes::page(pool, t.run_id, 0, SAMPLE.min(t.cases)).await?;
     let mut rows = Vec::with_capacity(members.len());
     for m in members {
         let case = Case::from_json(m.record.as_bytes())
             .map_err(|e| anyhow::anyhow!("a generated case does not decode: {e}"))?;
         rows.push(NewOutcome {
             run_id,
-            case_id: m.case_id.clone(),
             job_id: Uuid::new_v4(),
-            evaluation: rules.evaluate(&case, ctx),
-            rules: rules_ref.clone(),
+            evaluation: t.rules.evaluate(&case, t.ctx),
+            rules: t.rules_ref.clone(),
             facts_hash: facts_hash(&m.record),
+            case_id: m.case_id,
         });
     }
-    let chunks: Vec<Vec<NewOutcome>> = rows.chunks(batch.max(1)).map(<[_]>::to_vec).collect();
-    drop(rows);
-    let queue = Arc::new(Mutex::new(chunks));
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..writers.max(1) {
-        let queue = queue.clone();
-        let pool = pool.clone();
-        tasks.push(tokio::spawn(async move {
-            loop {
-                let Some(chunk) = queue.lock().await.pop() else {
-                    return Ok::<(), store::StoreError>(());
-                };
-                write(&pool, &chunk).await?;
-            }
-        }));
-    }
-    for t in tasks {
-        t.await.context("a store-ceiling writer panicked")??;
-    }
-    Ok(started.elapsed().as_secs_f64())
+    anyhow::ensure!(!rows.is_empty(), "the run has no cases");
+    Ok(rows)
+}
+
+/// The case ids of the members with sequence numbers in `(after, after + count]`.
+async fn case_ids(
+    pool: &PgPool,
+    run_id: i64,
+    after: i64,
+    count: i64,
+) -> Result<Vec<String>, store::StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT case_id FROM run_cases WHERE run_id = $1 AND seq > $2 AND seq <= $2 + $3 ORDER BY seq",
+    )
+    .bind(run_id)
+    .bind(after)
+    .bind(count)
+    .fetch_all(pool)
+    .await?)
 }
 
 /// One batch as the worker commits it: outcomes, then offers for the new recommendations.

@@ -26,6 +26,8 @@ pub struct Scratch {
     pub db_name: String,
     /// The id in every name.
     pub id: String,
+    /// Leave the database in place (`--keep`).
+    pub keep: bool,
 }
 
 impl Scratch {
@@ -46,7 +48,12 @@ impl Scratch {
         tokio::time::timeout(LIMIT, async {
             // Both halves are tried even when the first fails.
             let broker = self.remove_queues().await;
-            let database = self.drop_database().await;
+            let database = if self.keep {
+                eprintln!("bench: kept database {} (--keep)", self.db_name);
+                true
+            } else {
+                self.drop_database().await
+            };
             broker && database
         })
         .await

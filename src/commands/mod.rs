@@ -1,5 +1,6 @@
 //! One function per CLI command; `main` dispatches here.
 
+mod archive;
 mod demo;
 mod demo_offers;
 mod dlq;
@@ -17,6 +18,7 @@ mod simulate_bench;
 mod status;
 mod status_render;
 
+pub use archive::run_archive;
 pub use demo::demo;
 pub use dlq::{DlqCommand, dlq};
 pub use identity::{TokenCommand, UserCommand, token, user};

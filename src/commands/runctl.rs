@@ -14,6 +14,7 @@ fn actor(by: &Option<String>) -> String {
 pub async fn run_control(pool: &PgPool, cmd: RunCommand) -> Result<()> {
     let (c, state, rate) = match &cmd {
         RunCommand::Create { .. } => anyhow::bail!("`run create` is not a state change"),
+        RunCommand::Archive { .. } => anyhow::bail!("`run archive` is not a state change"),
         RunCommand::Pause(c) => (c, "paused", None),
         RunCommand::Resume(c) => (c, "active", None),
         RunCommand::Cancel(c) => (c, "cancelled", None),

@@ -1,13 +1,17 @@
 //! PostgreSQL: connection, migrations, and one repository module per table group.
 
+pub mod archive;
 pub mod audit;
+pub mod case_copy;
 pub mod cases;
+pub mod counts;
 pub mod dead_letters;
 pub mod notice_results;
 pub mod offer_queries;
 pub mod offers;
 pub mod outbox;
 pub mod outcomes;
+pub mod partitions;
 pub mod policies;
 pub mod policy_counts;
 pub mod policy_status;

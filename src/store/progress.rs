@@ -154,12 +154,7 @@ pub async fn all(pool: &PgPool) -> Result<Vec<RunProgress>, StoreError> {
     )
     .fetch_all(pool)
     .await?;
-    let decisions: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT r.name, o.decision, count(*) FROM outcomes o JOIN runs r ON r.id = o.run_id \
-         GROUP BY r.name, o.decision",
-    )
-    .fetch_all(pool)
-    .await?;
+    let decisions = super::counts::decisions(pool).await?;
     let offers: Vec<(String, String, i64)> = sqlx::query_as(
         "SELECT r.name, o.state, count(*) FROM offers o JOIN runs r ON r.id = o.run_id \
          GROUP BY r.name, o.state",
@@ -225,14 +220,7 @@ pub async fn all(pool: &PgPool) -> Result<Vec<RunProgress>, StoreError> {
 
 /// Outcomes recorded in the last `seconds` seconds, per run name (runs with none are absent).
 pub async fn recent(pool: &PgPool, seconds: i64) -> Result<HashMap<String, i64>, StoreError> {
-    let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT r.name, count(*) FROM outcomes o JOIN runs r ON r.id = o.run_id \
-         WHERE o.decided_at > now() - make_interval(secs => $1) GROUP BY r.name",
-    )
-    .bind(seconds as f64)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows.into_iter().collect())
+    super::counts::recent(pool, seconds).await
 }
 
 #[cfg(test)]

@@ -172,16 +172,19 @@ pub async fn give_back_tokens(pool: &PgPool, run_id: i64, n: usize) -> Result<()
     Ok(())
 }
 
-/// Marks `completed` the active or throttled runs whose every case has an outcome.
+/// Marks `completed` the active or throttled runs whose every case has an outcome. Reads the
+/// runs' counters (see [`super::counts`]), never their outcomes, and folds old counter rows.
 pub async fn complete_finished(pool: &PgPool) -> Result<u64, StoreError> {
+    super::counts::fold(pool).await?;
     let mut tx = pool.begin().await?;
     let done: Vec<(i64, String)> = sqlx::query_as(
         "UPDATE runs r SET state = 'completed', rate = NULL, state_changed_at = now() \
-         FROM (SELECT id, state FROM runs WHERE state IN ('active', 'throttled') FOR UPDATE) old \
-         WHERE r.id = old.id \
-           AND (SELECT count(*) FROM run_cases WHERE run_id = r.id) > 0 \
-           AND (SELECT count(*) FROM outcomes WHERE run_id = r.id) \
-               >= (SELECT count(*) FROM run_cases WHERE run_id = r.id) \
+         FROM (SELECT id, state, total_cases + (SELECT count(*) FROM run_cases j \
+                                                WHERE j.run_id = runs.id AND j.seq < 0) AS members \
+               FROM runs WHERE state IN ('active', 'throttled') FOR UPDATE) old \
+         WHERE r.id = old.id AND old.members > 0 \
+           AND (SELECT coalesce(sum(n), 0) FROM run_counts c \
+                WHERE c.run_id = r.id AND c.kind = 'decision') >= old.members \
          RETURNING r.id, old.state",
     )
     .fetch_all(&mut *tx)

@@ -52,8 +52,9 @@ pub struct NewRun<'a> {
     pub open: bool,
 }
 
-/// Creates a run and fixes its membership (the imported cases of its courts), in one transaction.
-/// Members are numbered in the order the cases are read, which is their order on disk, so that
+/// Creates a run and fixes its membership (the imported cases of its courts), in one transaction,
+/// with partitions of its own for its members and outcomes (see [`super::partitions`]). Members
+/// are numbered in the order the cases are read, which is their order on disk, so that
 /// enqueue reads records sequentially. The run starts `active`, or `paused` while its policy is
 /// halted (see [`super::policy_status::start_new_run`]). Returns the run and the number of cases
 /// in it.
@@ -82,23 +83,14 @@ pub async fn create(pool: &PgPool, new: &NewRun<'_>) -> Result<(Run, u64), Store
     let run = run.ok_or_else(|| StoreError::RunExists(new.name.to_string()))?;
     // Under a halted policy the run starts paused, as the halt left the policy's other runs.
     super::policy_status::start_new_run(&mut tx, run.id, new.created_by).await?;
-    let members = sqlx::query(
-        r#"
-        INSERT INTO run_cases (run_id, case_id, seq)
-        SELECT $1, case_id, row_number() OVER ()
-        FROM cases WHERE $2::text[] IS NULL OR court = ANY($2)
-        "#,
-    )
-    .bind(run.id)
-    .bind(new.courts)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
+    let members = super::partitions::fill_members(&mut tx, run.id, new.courts).await?;
     sqlx::query("UPDATE runs SET total_cases = $2 WHERE id = $1")
         .bind(run.id)
         .bind(members as i64)
         .execute(&mut *tx)
         .await?;
+    // Last: it locks `outcomes` until the commit.
+    super::partitions::create_outcomes(&mut tx, run.id).await?;
     tx.commit().await?;
     Ok((run, members))
 }

@@ -5,6 +5,7 @@ mod accounts_cli;
 mod api;
 mod api_doc;
 mod api_input;
+mod archive;
 mod broker_users;
 mod browser;
 mod console;

@@ -1,0 +1,158 @@
+//! Bulk import of validated cases through `COPY`: rows are streamed into a temporary staging table
+//! (no WAL, no index), duplicates within the batch are found there by line number, and the rest
+//! are merged into `cases` by one statement with the same upsert rule as [`super::cases::upsert`].
+//!
+//! Why: one `INSERT … UNNEST` per 1,000 cases sent every record twice (as a bound array and as
+//! its parse) and held a map of every case id in the importer; `COPY` streams at PostgreSQL's own
+//! pace and the importer's memory stays flat whatever the backlog's size.
+
+use sqlx::PgConnection;
+use sqlx::postgres::PgCopyIn;
+
+use super::StoreError;
+use super::cases::{UpsertCounts, facts_hash};
+use crate::domain::Case;
+
+/// The staging table's columns, in the order [`push_row`] writes them.
+const COLUMNS: &str = "line, case_id, court, case_type, custody, nationality, language, represented, record, facts_hash";
+
+/// Creates the staging table in the caller's transaction (dropped when it ends).
+pub async fn create_stage(conn: &mut PgConnection) -> Result<(), StoreError> {
+    sqlx::query(
+        r#"
+        CREATE TEMP TABLE import_stage (
+            line BIGINT NOT NULL, case_id TEXT NOT NULL, court TEXT NOT NULL,
+            case_type TEXT NOT NULL, custody TEXT NOT NULL, nationality TEXT NOT NULL,
+            language TEXT NOT NULL, represented BOOLEAN NOT NULL, record TEXT NOT NULL,
+            facts_hash TEXT NOT NULL
+        ) ON COMMIT DROP
+        "#,
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Starts a text `COPY` into the staging table; feed it rows written by [`push_row`].
+pub async fn copy_in(conn: &mut PgConnection) -> Result<PgCopyIn<&mut PgConnection>, StoreError> {
+    Ok(conn
+        .copy_in_raw(&format!("COPY import_stage ({COLUMNS}) FROM STDIN"))
+        .await?)
+}
+
+/// Appends one case as a row of `COPY`'s text format to `buf`.
+pub fn push_row(buf: &mut Vec<u8>, line: u64, case: &Case) {
+    let json = case.to_json();
+    let hash = facts_hash(&json);
+    buf.extend_from_slice(line.to_string().as_bytes());
+    for field in [
+        case.case_id.as_str(),
+        case.court.as_str(),
+        case.case_type.code(),
+        case.custody.code(),
+        case.respondent.nationality.as_str(),
+        case.respondent.language.as_str(),
+        if case.counsel.is_some() { "t" } else { "f" },
+        &json,
+        &hash,
+    ] {
+        buf.push(b'\t');
+        push_escaped(buf, field);
+    }
+    buf.push(b'\n');
+}
+
+/// Writes `s` escaped for `COPY`'s text format: backslash, tab, newline and carriage return.
+fn push_escaped(buf: &mut Vec<u8>, s: &str) {
+    for &b in s.as_bytes() {
+        match b {
+            b'\\' => buf.extend_from_slice(b"\\\\"),
+            b'\t' => buf.extend_from_slice(b"\\t"),
+            b'\n' => buf.extend_from_slice(b"\\n"),
+            b'\r' => buf.extend_from_slice(b"\\r"),
+            _ => buf.push(b),
+        }
+    }
+}
+
+/// Removes from the staging table every row whose case id an earlier line already has; returns
+/// them as (line, first line), in line order.
+pub async fn remove_duplicates(conn: &mut PgConnection) -> Result<Vec<(u64, u64)>, StoreError> {
+    let dups: Vec<(i64, i64)> = sqlx::query_as(
+        r#"
+        DELETE FROM import_stage s USING (
+            SELECT line, min(line) OVER (PARTITION BY case_id) AS first FROM import_stage
+        ) d
+        WHERE s.line = d.line AND d.line <> d.first
+        RETURNING s.line, d.first
+        "#,
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut dups: Vec<(u64, u64)> = dups
+        .into_iter()
+        .map(|(l, f)| (l as u64, f as u64))
+        .collect();
+    dups.sort_unstable();
+    Ok(dups)
+}
+
+/// Merges the staging table into `cases`: new cases inserted, changed ones updated, unchanged
+/// rows not touched.
+pub async fn merge(conn: &mut PgConnection) -> Result<UpsertCounts, StoreError> {
+    let (staged, inserted, updated): (i64, i64, i64) = sqlx::query_as(
+        r#"
+        WITH upserted AS (
+            INSERT INTO cases (case_id, court, case_type, custody, nationality, language,
+                               represented, record, facts_hash)
+            SELECT case_id, court, case_type, custody, nationality, language, represented,
+                   record::json, facts_hash
+            FROM import_stage
+            ON CONFLICT (case_id) DO UPDATE SET
+                court = EXCLUDED.court, case_type = EXCLUDED.case_type,
+                custody = EXCLUDED.custody, nationality = EXCLUDED.nationality,
+                language = EXCLUDED.language, represented = EXCLUDED.represented,
+                record = EXCLUDED.record, facts_hash = EXCLUDED.facts_hash, updated_at = now()
+            WHERE cases.facts_hash <> EXCLUDED.facts_hash
+            RETURNING (xmax = 0) AS inserted
+        )
+        SELECT (SELECT count(*) FROM import_stage),
+               count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
+        FROM upserted
+        "#,
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let (inserted, updated) = (inserted as u64, updated as u64);
+    Ok(UpsertCounts {
+        inserted,
+        updated,
+        unchanged: staged as u64 - inserted - updated,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_copy_text_specials() {
+        let mut buf = Vec::new();
+        push_escaped(&mut buf, "a\\b\tc\nd\re\"f");
+        assert_eq!(buf, b"a\\\\b\\tc\\nd\\re\"f");
+    }
+
+    #[test]
+    fn a_row_has_every_column_and_ends_the_line() {
+        let case = crate::generate::case(7, 1);
+        let mut buf = Vec::new();
+        push_row(&mut buf, 42, &case);
+        let text = String::from_utf8(buf).unwrap();
+        assert!(text.ends_with('\n'));
+        let fields: Vec<&str> = text.trim_end().split('\t').collect();
+        assert_eq!(fields.len(), COLUMNS.split(',').count());
+        assert_eq!(fields[0], "42");
+        assert_eq!(fields[1], case.case_id.as_str());
+        assert_eq!(fields[9], facts_hash(&case.to_json()));
+    }
+}

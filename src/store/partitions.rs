@@ -1,0 +1,88 @@
+//! Partitions of `outcomes` and `run_cases`, one per run (see the migrations that partition
+//! them): a run's rows are created in bulk and dropped with one statement.
+
+use sqlx::{Postgres, Transaction};
+
+use super::StoreError;
+
+fn name(run_id: i64) -> String {
+    format!("outcomes_run_{run_id}")
+}
+
+/// Gives the run a partition of `outcomes` of its own. Call it last in the transaction that
+/// creates the run: it locks `outcomes` until the transaction ends.
+pub async fn create_outcomes(
+    tx: &mut Transaction<'_, Postgres>,
+    run_id: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(&format!(
+        "CREATE TABLE {} PARTITION OF outcomes FOR VALUES IN ({run_id})",
+        name(run_id)
+    ))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Detaches and drops the run's partitions of `outcomes` and `run_cases`, where it has them (rows
+/// of the run in the default partitions are left to the caller).
+pub async fn drop_run(tx: &mut Transaction<'_, Postgres>, run_id: i64) -> Result<(), StoreError> {
+    drop_partition(tx, "outcomes", &name(run_id)).await?;
+    drop_partition(tx, "run_cases", &format!("run_cases_run_{run_id}")).await
+}
+
+async fn drop_partition(
+    tx: &mut Transaction<'_, Postgres>,
+    parent: &str,
+    table: &str,
+) -> Result<(), StoreError> {
+    let exists: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
+        .bind(table)
+        .fetch_one(&mut **tx)
+        .await?;
+    if exists {
+        sqlx::query(&format!("ALTER TABLE {parent} DETACH PARTITION {table}"))
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query(&format!("DROP TABLE {table}"))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Fixes the run's members: a partition of `run_cases` of its own, filled before it has any
+/// index (the cases in disk order, numbered from 1), indexed in one sorted pass per index, then
+/// attached. Returns the number of members.
+pub async fn fill_members(
+    tx: &mut Transaction<'_, Postgres>,
+    run_id: i64,
+    courts: Option<&[String]>,
+) -> Result<u64, StoreError> {
+    let table = format!("run_cases_run_{run_id}");
+    // The check lets the attach skip scanning the partition for rows of other runs.
+    sqlx::query(&format!(
+        "CREATE TABLE {table} (LIKE run_cases INCLUDING DEFAULTS, CHECK (run_id = {run_id}))"
+    ))
+    .execute(&mut **tx)
+    .await?;
+    let members = sqlx::query(&format!(
+        "INSERT INTO {table} (run_id, case_id, seq) \
+         SELECT $1, case_id, row_number() OVER () \
+         FROM cases WHERE $2::text[] IS NULL OR court = ANY($2)"
+    ))
+    .bind(run_id)
+    .bind(courts)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    for sql in [
+        "SET LOCAL maintenance_work_mem = '256MB'".to_string(),
+        format!("ALTER TABLE {table} ADD PRIMARY KEY (run_id, case_id)"),
+        format!("CREATE UNIQUE INDEX {table}_seq ON {table} (run_id, seq)"),
+        format!("ALTER TABLE run_cases ATTACH PARTITION {table} FOR VALUES IN ({run_id})"),
+    ] {
+        sqlx::query(&sql).execute(&mut **tx).await?;
+    }
+    Ok(members)
+}
