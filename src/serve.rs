@@ -6,7 +6,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use axum::Router;
@@ -16,8 +16,9 @@ use tokio_util::sync::CancellationToken;
 use crate::api::ApiState;
 use crate::config::Settings;
 use crate::console::ConsoleState;
+use crate::startup::Service;
 use crate::telemetry::progress::ProgressMetrics;
-use crate::telemetry::server::{Exported, Readiness, listen, router};
+use crate::telemetry::server::{Exported, Readiness, router};
 
 /// Shortest time between two reads of run progress, whatever the number of scrapers.
 pub const PROGRESS_MIN_INTERVAL: Duration = Duration::from_secs(1);
@@ -63,16 +64,10 @@ pub async fn run(
             .with_print_dir(settings.notify.print_dir.clone()),
     );
     let app = ops_router(ready.clone()).merge(api).merge(console);
-    let server_token = CancellationToken::new();
-    let (bound, task) = listen(addr, app, server_token.clone())
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
-    tracing::info!(listen = %bound, "Serving run progress and health.");
-    token.cancelled().await;
-    ready.draining.store(true, Ordering::Relaxed);
-    server_token.cancel();
-    task.await.ok();
-    pool.close().await;
+    let service = Service::with_router(addr, app, ready, token).await?;
+    tracing::info!(listen = %service.bound(), "Serving run progress and health.");
+    service.token().cancelled().await;
+    service.stop().await;
     tracing::info!("Serve stopped.");
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 mod demo;
 mod demo_offers;
+mod dispatch;
 mod dlq;
 mod identity;
 mod lifecycle;
@@ -17,6 +18,7 @@ mod status;
 mod status_render;
 
 pub use demo::demo;
+pub use dispatch::connect;
 pub use dlq::{DlqCommand, dlq};
 pub use identity::{TokenCommand, UserCommand, token, user};
 pub use lifecycle::{act, expire, print_report};
