@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod cases;
+pub mod identity;
 pub mod offer_queries;
 pub mod offers;
 pub mod outbox;
@@ -199,6 +200,12 @@ pub fn valid_database_name(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// One trivial statement: whether the database answers (readiness probes).
+pub async fn ping(pool: &PgPool) -> Result<(), StoreError> {
+    sqlx::query("SELECT 1").execute(pool).await?;
+    Ok(())
 }
 
 /// Fails with a clear message when the database lacks migrations this build knows of (after an

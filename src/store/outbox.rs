@@ -237,3 +237,70 @@ pub async fn held(pool: &PgPool, run: Option<&str>) -> Result<Vec<HeldNotice>, S
     .fetch_all(pool)
     .await?)
 }
+
+/// Which failed notices of a run a retry takes.
+#[derive(Debug, Clone, Copy)]
+pub struct FailedMatch<'a> {
+    /// Run id.
+    pub run_id: i64,
+    /// Only notices of this kind.
+    pub kind: Option<&'a str>,
+    /// Only notices on this channel.
+    pub channel: Option<&'a str>,
+}
+
+const MATCHING: &str = "run_id = $1 AND status = 'failed' \
+     AND ($2::text IS NULL OR kind = $2) AND ($3::text IS NULL OR channel = $3)";
+
+/// The matching failed notices by channel and reason; then, unless `dry_run`, makes them
+/// `pending` again, due now, with their attempts reset, and records the retry with `actor`, in
+/// one transaction (a retry that matched nothing changes and records nothing). Returns the
+/// groups and how many were made pending.
+pub async fn retry_failed(
+    pool: &PgPool,
+    m: &FailedMatch<'_>,
+    actor: &str,
+    dry_run: bool,
+) -> Result<(Vec<super::progress::FailedNotices>, u64), StoreError> {
+    let mut tx = pool.begin().await?;
+    let failed: Vec<super::progress::FailedNotices> = sqlx::query_as(&format!(
+        "SELECT channel, coalesce(last_error, 'unknown') AS reason, count(*) AS count \
+         FROM notifications WHERE {MATCHING} GROUP BY 1, 2 ORDER BY 1, 2"
+    ))
+    .bind(m.run_id)
+    .bind(m.kind)
+    .bind(m.channel)
+    .fetch_all(&mut *tx)
+    .await?;
+    if dry_run {
+        tx.rollback().await?;
+        return Ok((failed, 0));
+    }
+    let requeued = sqlx::query(&format!(
+        "UPDATE notifications SET status = 'pending', attempts = 0, next_attempt_at = now() \
+         WHERE {MATCHING}"
+    ))
+    .bind(m.run_id)
+    .bind(m.kind)
+    .bind(m.channel)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if requeued == 0 {
+        tx.rollback().await?;
+        return Ok((failed, 0));
+    }
+    sqlx::query(
+        "INSERT INTO notification_retries (run_id, kind, channel, notices, actor) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(m.run_id)
+    .bind(m.kind)
+    .bind(m.channel)
+    .bind(requeued as i64)
+    .bind(actor)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok((failed, requeued))
+}

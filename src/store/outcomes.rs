@@ -209,3 +209,13 @@ pub async fn decisions(pool: &PgPool, run_id: i64) -> Result<Vec<(String, String
             .await?,
     )
 }
+
+/// Outcomes recorded for a run.
+pub async fn count(pool: &PgPool, run_id: i64) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT count(*) FROM outcomes WHERE run_id = $1")
+            .bind(run_id)
+            .fetch_one(pool)
+            .await?,
+    )
+}

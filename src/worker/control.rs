@@ -75,12 +75,8 @@ pub async fn still_reviewable(
     ids.sort_unstable();
     ids.dedup();
     policy_status::lock_for_runs(&mut *tx, &ids).await?;
-    let halted: Vec<(i64, String)> =
-        sqlx::query_as("SELECT id, state FROM runs WHERE id = ANY($1) ORDER BY id FOR SHARE")
-            .bind(&ids)
-            .fetch_all(tx)
-            .await?;
-    Ok(halted
+    let states = run_state::lock_states(tx, &ids).await?;
+    Ok(states
         .iter()
         .all(|(_, state)| state != "paused" && state != "cancelled"))
 }
