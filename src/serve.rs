@@ -23,6 +23,23 @@ use crate::telemetry::server::{Exported, Readiness, router};
 /// Shortest time between two reads of run progress, whatever the number of scrapers.
 pub const PROGRESS_MIN_INTERVAL: Duration = Duration::from_secs(1);
 
+/// How often `serve` marks finished runs `completed`: in the background, so a scrape of
+/// `/metrics` only reads.
+pub const COMPLETION_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Marks finished runs completed every [`COMPLETION_INTERVAL`] until `token` is cancelled.
+pub async fn complete_finished_runs(pool: PgPool, token: CancellationToken) {
+    loop {
+        if let Err(e) = crate::store::run_state::complete_finished(&pool).await {
+            tracing::warn!(error = %e, "Finished runs not marked completed.");
+        }
+        tokio::select! {
+            _ = token.cancelled() => return,
+            _ = tokio::time::sleep(COMPLETION_INTERVAL) => {}
+        }
+    }
+}
+
 /// `/metrics` (run progress), `/healthz` and `/readyz` of `docket serve`, as a router to merge
 /// other routes into. `ready` is the process's readiness: its pool is the database progress is read
 /// from (see [`readiness`]); set its `draining` on shutdown.
@@ -63,10 +80,15 @@ pub async fn run(
         ConsoleState::new(pool.clone(), settings.console.clone(), addr)
             .with_print_dir(settings.notify.print_dir.clone()),
     );
-    let app = ops_router(ready.clone()).merge(api).merge(console);
+    let app = ops_router(ready.clone())
+        .merge(api)
+        .merge(console)
+        .layer(axum::middleware::from_fn(crate::api::trace::request));
     let service = Service::with_router(addr, app, ready, token).await?;
     tracing::info!(listen = %service.bound(), "Serving run progress and health.");
+    let completion = tokio::spawn(complete_finished_runs(pool, service.token().clone()));
     service.token().cancelled().await;
+    completion.await.ok();
     service.stop().await;
     tracing::info!("Serve stopped.");
     Ok(())

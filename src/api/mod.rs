@@ -10,6 +10,7 @@ mod control;
 mod error;
 mod extract;
 mod input;
+pub mod trace;
 
 use axum::Extension;
 use axum::extract::{DefaultBodyLimit, Path, State};

@@ -195,6 +195,15 @@ impl Consumer<'_> {
         match verdict.disposition {
             Disposition::Acknowledge => {
                 self.outlet.publish(&g.batch, &verdict.after).await?;
+                let after = &verdict.after;
+                let recorded: u64 = after.recorded.completed.iter().map(|(_, n)| n).sum();
+                tracing::debug!(
+                    jobs = g.jobs,
+                    recorded,
+                    dead_letters = after.dead_letters.len(),
+                    commit_ms = (after.recorded.commit_seconds * 1000.0) as u64,
+                    "Batch committed."
+                );
                 if let Some(Fault::CloseChannelBeforeAck) = self.shared.fault {
                     self.channel.close(200, "fault injection".into()).await.ok();
                     return Err(WorkerError::ConsumerCancelled);
@@ -208,13 +217,7 @@ impl Consumer<'_> {
                     self.resize(&g.batch, g.jobs).await?;
                 }
                 self.db_backoff.reset();
-                let after = &verdict.after;
                 m.batch_acknowledged(&after.recorded, &after.dead_letters, g.started, &g.arrivals);
-                tracing::debug!(
-                    jobs = g.jobs,
-                    dead_letters = after.dead_letters.len(),
-                    "Batch acknowledged."
-                );
                 Ok(true)
             }
             Disposition::Requeue(e) => {

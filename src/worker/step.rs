@@ -136,7 +136,9 @@ impl BatchStep<'_> {
         let mut replans = 0;
         let (plan, inserted, commit_seconds) = loop {
             let loaded = self.load_runs(runs, batch).await?;
-            tracing::Span::current().record("runs", loaded.len());
+            let mut names: Vec<&str> = loaded.keys().map(String::as_str).collect();
+            names.sort_unstable();
+            tracing::Span::current().record("runs", names.join(","));
             let plan = review::plan(batch, &loaded, |run| runs.gate(run), &splits.messages);
             let charged = control::charge(self.pool, runs, &plan).await?;
             let started = std::time::Instant::now();
