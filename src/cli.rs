@@ -33,25 +33,9 @@ pub enum Command {
     /// Create the database if needed and apply migrations (safe to run again).
     Migrate,
     /// Write a synthetic, plausible NDJSON backlog (the same for the same seed).
-    Generate {
-        /// Number of cases.
-        #[arg(long, default_value_t = 20_000)]
-        cases: usize,
-        /// Random seed.
-        #[arg(long, default_value_t = 2011)]
-        seed: u64,
-        /// Output file (default: standard output).
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
+    Generate(GenerateArgs),
     /// Load an NDJSON backlog; bad lines go to a rejects file, good lines load.
-    Import {
-        /// The backlog file.
-        file: PathBuf,
-        /// Where rejected lines are described (default: FILE.rejects).
-        #[arg(long)]
-        rejects: Option<PathBuf>,
-    },
+    Import(ImportArgs),
     /// Manage runs.
     #[command(subcommand)]
     Run(RunCommand),
@@ -62,70 +46,23 @@ pub enum Command {
     #[command(subcommand)]
     Token(crate::commands::TokenCommand),
     /// Publish one job per case of a run (resumable: only what the broker has not confirmed).
-    Enqueue {
-        /// Run name.
-        #[arg(long)]
-        run: String,
-        /// Do not draw a progress bar.
-        #[arg(long)]
-        quiet: bool,
-        /// Publish every case of the run again from the first (after a queue was purged, say);
-        /// cases already reviewed keep their outcome.
-        #[arg(long)]
-        again: bool,
-        /// Serve publish and confirm metrics on this address while publishing.
-        #[arg(long)]
-        metrics_listen: Option<std::net::SocketAddr>,
-    },
+    Enqueue(EnqueueArgs),
     /// Consume review jobs and record outcomes until SIGTERM or Ctrl-C.
-    Worker {
-        /// Consumers (channels) in this process.
-        #[arg(long)]
-        consumers: Option<usize>,
-        /// Address for /metrics, /healthz and /readyz (default: metrics.listen).
-        #[arg(long)]
-        metrics_listen: Option<std::net::SocketAddr>,
-    },
+    Worker(WorkerArgs),
     /// The dead-letter queue: list refused messages, replay the ones that validate again.
     #[command(subcommand)]
     Dlq(crate::commands::DlqCommand),
     /// Progress of each run: bars, rate, ETA, decisions, offers, queue depth, dead letters.
-    Status {
-        /// Only this run.
-        #[arg(long)]
-        run: Option<String>,
-        /// Print JSON (with --watch, one JSON object per line).
-        #[arg(long)]
-        json: bool,
-        /// Refresh until Ctrl-C; the rate comes from successive samples.
-        #[arg(long)]
-        watch: bool,
-        /// Seconds between refreshes with --watch.
-        #[arg(long, default_value_t = 5.0, value_parser = parse_interval)]
-        interval: f64,
-    },
+    Status(StatusArgs),
     /// GET an http://host:port/path URL; exit 0 on a 2xx answer (container health checks).
     Probe {
         /// The URL, e.g. http://127.0.0.1:9464/readyz.
         url: String,
     },
     /// Serve the HTTP API, run progress on /metrics (read from the database), /healthz, /readyz.
-    Serve {
-        /// Address to listen on (default: serve.listen).
-        #[arg(long)]
-        listen: Option<std::net::SocketAddr>,
-    },
+    Serve(ServeArgs),
     /// The outcome of one case in a run, with every rule that fired.
-    Show {
-        /// Run name.
-        #[arg(long)]
-        run: String,
-        /// Case id.
-        case_id: String,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    Show(ShowArgs),
     /// Check rule-set files, or run the example cases they carry.
     #[command(subcommand)]
     Rules(crate::commands::RulesCommand),
@@ -137,56 +74,10 @@ pub enum Command {
     Demo(DemoArgs),
     /// Print the rabbitmqctl commands that create docket's broker users (enqueue, worker,
     /// replay), each limited to the exchanges and queues it needs.
-    BrokerUsers {
-        /// Virtual host.
-        #[arg(long, default_value = "/")]
-        vhost: String,
-        /// User names are this prefix and the role (`docket-enqueue`, …).
-        #[arg(long, default_value = "docket-")]
-        prefix: String,
-        /// Print a RabbitMQ definitions file instead: the users (passwords hashed, from
-        /// DOCKET_<ROLE>_PASSWORD or DOCKET_<ROLE>_PASSWORD_FILE), their permissions and the
-        /// exchanges, queues and bindings, for `load_definitions` or `rabbitmqctl import_definitions`.
-        #[arg(long)]
-        definitions: bool,
-        /// Write the definitions to this file (mode 0644: the broker's own user reads it)
-        /// instead of standard output.
-        #[arg(long, requires = "definitions")]
-        out: Option<std::path::PathBuf>,
-    },
+    BrokerUsers(BrokerUsersArgs),
     /// Measure the real pipeline end to end in a fresh database and fresh queues, next to the
     /// broker's own ceiling.
-    Bench {
-        /// Cases in the generated backlog.
-        #[arg(long, default_value_t = 300_000)]
-        cases: usize,
-        /// Consumers per worker process (default: worker.consumers).
-        #[arg(long)]
-        consumers: Option<usize>,
-        /// Worker processes.
-        #[arg(long, default_value_t = 1)]
-        processes: usize,
-        /// Cases per transaction (default: worker.batch_cases).
-        #[arg(long)]
-        batch: Option<usize>,
-        /// Prefetch per consumer (default: worker.prefetch).
-        #[arg(long)]
-        prefetch: Option<u16>,
-        /// Cases per published message; 1 is the single-case form (default:
-        /// enqueue.cases_per_message).
-        #[arg(long)]
-        cases_per_message: Option<usize>,
-        /// Seed of the backlog.
-        #[arg(long, default_value_t = 2011)]
-        seed: u64,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-        /// Keep the benchmark's database (its name is printed), to time other commands at this
-        /// size; its queues are removed all the same.
-        #[arg(long)]
-        keep: bool,
-    },
+    Bench(BenchArgs),
     /// Attorney approval of recommended offers (or rejection with --reject).
     Approve {
         /// Which cases.
@@ -233,14 +124,7 @@ pub enum Command {
         target: Target,
     },
     /// Expire offers past their deadline and send the reminders that are due.
-    Expire {
-        /// Run name.
-        #[arg(long)]
-        run: String,
-        /// Take this day as today (default: today).
-        #[arg(long)]
-        today: Option<NaiveDate>,
-    },
+    Expire(ExpireArgs),
     /// Relay the notification outbox: email to SMTP, letters to the print folder, until SIGTERM;
     /// or `notify retry`: send a run's failed notices again.
     Notify(NotifyArgs),
@@ -262,6 +146,162 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+}
+
+/// `docket generate` options.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Number of cases.
+    #[arg(long, default_value_t = 20_000)]
+    pub cases: usize,
+    /// Random seed.
+    #[arg(long, default_value_t = 2011)]
+    pub seed: u64,
+    /// Output file (default: standard output).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// `docket import` options.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The backlog file.
+    pub file: PathBuf,
+    /// Where rejected lines are described (default: FILE.rejects).
+    #[arg(long)]
+    pub rejects: Option<PathBuf>,
+}
+
+/// `docket enqueue` options.
+#[derive(Debug, Args)]
+pub struct EnqueueArgs {
+    /// Run name.
+    #[arg(long)]
+    pub run: String,
+    /// Do not draw a progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Publish every case of the run again from the first (after a queue was purged, say);
+    /// cases already reviewed keep their outcome.
+    #[arg(long)]
+    pub again: bool,
+    /// Serve publish and confirm metrics on this address while publishing.
+    #[arg(long)]
+    pub metrics_listen: Option<std::net::SocketAddr>,
+}
+
+/// `docket worker` options.
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// Consumers (channels) in this process.
+    #[arg(long)]
+    pub consumers: Option<usize>,
+    /// Address for /metrics, /healthz and /readyz (default: metrics.listen).
+    #[arg(long)]
+    pub metrics_listen: Option<std::net::SocketAddr>,
+}
+
+/// `docket status` options.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Only this run.
+    #[arg(long)]
+    pub run: Option<String>,
+    /// Print JSON (with --watch, one JSON object per line).
+    #[arg(long)]
+    pub json: bool,
+    /// Refresh until Ctrl-C; the rate comes from successive samples.
+    #[arg(long)]
+    pub watch: bool,
+    /// Seconds between refreshes with --watch.
+    #[arg(long, default_value_t = 5.0, value_parser = parse_interval)]
+    pub interval: f64,
+}
+
+/// `docket serve` options.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (default: serve.listen).
+    #[arg(long)]
+    pub listen: Option<std::net::SocketAddr>,
+}
+
+/// `docket show` options.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Run name.
+    #[arg(long)]
+    pub run: String,
+    /// Case id.
+    pub case_id: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `docket broker-users` options.
+#[derive(Debug, Args)]
+pub struct BrokerUsersArgs {
+    /// Virtual host.
+    #[arg(long, default_value = "/")]
+    pub vhost: String,
+    /// User names are this prefix and the role (`docket-enqueue`, …).
+    #[arg(long, default_value = "docket-")]
+    pub prefix: String,
+    /// Print a RabbitMQ definitions file instead: the users (passwords hashed, from
+    /// DOCKET_<ROLE>_PASSWORD or DOCKET_<ROLE>_PASSWORD_FILE), their permissions and the
+    /// exchanges, queues and bindings, for `load_definitions` or `rabbitmqctl import_definitions`.
+    #[arg(long)]
+    pub definitions: bool,
+    /// Write the definitions to this file (mode 0644: the broker's own user reads it)
+    /// instead of standard output.
+    #[arg(long, requires = "definitions")]
+    pub out: Option<std::path::PathBuf>,
+}
+
+/// `docket bench` options.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Cases in the generated backlog.
+    #[arg(long, default_value_t = 300_000)]
+    pub cases: usize,
+    /// Consumers per worker process (default: worker.consumers).
+    #[arg(long)]
+    pub consumers: Option<usize>,
+    /// Worker processes.
+    #[arg(long, default_value_t = 1)]
+    pub processes: usize,
+    /// Cases per transaction (default: worker.batch_cases).
+    #[arg(long)]
+    pub batch: Option<usize>,
+    /// Prefetch per consumer (default: worker.prefetch).
+    #[arg(long)]
+    pub prefetch: Option<u16>,
+    /// Cases per published message; 1 is the single-case form (default:
+    /// enqueue.cases_per_message).
+    #[arg(long)]
+    pub cases_per_message: Option<usize>,
+    /// Seed of the backlog.
+    #[arg(long, default_value_t = 2011)]
+    pub seed: u64,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Keep the benchmark's database (its name is printed), to time other commands at this
+    /// size; its queues are removed all the same.
+    #[arg(long)]
+    pub keep: bool,
+}
+
+/// `docket expire` options.
+#[derive(Debug, Args)]
+pub struct ExpireArgs {
+    /// Run name.
+    #[arg(long)]
+    pub run: String,
+    /// Take this day as today (default: today).
+    #[arg(long)]
+    pub today: Option<NaiveDate>,
 }
 
 /// `docket notify [--once] [--metrics-listen ADDR]` or `docket notify retry …`.

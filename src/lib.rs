@@ -11,7 +11,8 @@
 //! - `notify`: notice templates, email and letter channels, the outbox relay;
 //! - `policy`: what-if simulation of a rule set, audit reports and plots;
 //! - `store`: PostgreSQL repositories (cases, runs, outcomes, progress);
-//! - `config`, `telemetry`, `retry`, `shutdown`: settings, logging, backoff, signals;
+//! - `config`, `telemetry`, `retry`, `shutdown`, `startup`: settings, logging, backoff, signals,
+//!   the start-up and drain every long-running process shares;
 //! - `probe`: a tiny HTTP GET for container health checks;
 //! - `serve`: run progress on `/metrics` with health endpoints (API routes merge in);
 //! - `cli`, `commands`: the command line.
@@ -37,6 +38,7 @@ pub mod retry;
 pub mod rules;
 pub mod serve;
 pub mod shutdown;
+pub mod startup;
 pub mod store;
 pub mod telemetry;
 pub mod worker;

@@ -6,7 +6,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use axum::Router;
@@ -16,11 +16,29 @@ use tokio_util::sync::CancellationToken;
 use crate::api::ApiState;
 use crate::config::Settings;
 use crate::console::ConsoleState;
+use crate::startup::Service;
 use crate::telemetry::progress::ProgressMetrics;
-use crate::telemetry::server::{Exported, Readiness, listen, router};
+use crate::telemetry::server::{Exported, Readiness, router};
 
 /// Shortest time between two reads of run progress, whatever the number of scrapers.
 pub const PROGRESS_MIN_INTERVAL: Duration = Duration::from_secs(1);
+
+/// How often `serve` marks finished runs `completed`: in the background, so a scrape of
+/// `/metrics` only reads.
+pub const COMPLETION_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Marks finished runs completed every [`COMPLETION_INTERVAL`] until `token` is cancelled.
+pub async fn complete_finished_runs(pool: PgPool, token: CancellationToken) {
+    loop {
+        if let Err(e) = crate::store::run_state::complete_finished(&pool).await {
+            tracing::warn!(error = %e, "Finished runs not marked completed.");
+        }
+        tokio::select! {
+            _ = token.cancelled() => return,
+            _ = tokio::time::sleep(COMPLETION_INTERVAL) => {}
+        }
+    }
+}
 
 /// `/metrics` (run progress), `/healthz` and `/readyz` of `docket serve`, as a router to merge
 /// other routes into. `ready` is the process's readiness: its pool is the database progress is read
@@ -63,17 +81,16 @@ pub async fn run(
             .with_print_dir(settings.notify.print_dir.clone())
             .with_queue(settings.clone()),
     );
-    let app = ops_router(ready.clone()).merge(api).merge(console);
-    let server_token = CancellationToken::new();
-    let (bound, task) = listen(addr, app, server_token.clone())
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
-    tracing::info!(listen = %bound, "Serving run progress and health.");
-    token.cancelled().await;
-    ready.draining.store(true, Ordering::Relaxed);
-    server_token.cancel();
-    task.await.ok();
-    pool.close().await;
+    let app = ops_router(ready.clone())
+        .merge(api)
+        .merge(console)
+        .layer(axum::middleware::from_fn(crate::api::trace::request));
+    let service = Service::with_router(addr, app, ready, token).await?;
+    tracing::info!(listen = %service.bound(), "Serving run progress and health.");
+    let completion = tokio::spawn(complete_finished_runs(pool, service.token().clone()));
+    service.token().cancelled().await;
+    completion.await.ok();
+    service.stop().await;
     tracing::info!("Serve stopped.");
     Ok(())
 }

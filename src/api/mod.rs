@@ -13,6 +13,7 @@ mod error;
 mod extract;
 mod input;
 mod runs;
+pub mod trace;
 
 use std::sync::OnceLock;
 

@@ -19,8 +19,49 @@ pub async fn demo(mut settings: Settings, args: &DemoArgs) -> Result<()> {
     if let Some(n) = args.consumers {
         settings.worker.consumers = n.max(1);
     }
+    let d = prepare(&settings, args).await?;
+    let completed = review(&settings, &d).await?;
+
+    println!("7/8 offers: approval, background checks, offers, answers, closures");
+    super::demo_offers::carry_offers(&d.pool, &d.run).await?;
+    relay_notices(&settings, &d).await?;
+    std::fs::remove_dir_all(&d.dir).ok();
+
+    // Every case has its outcome: mark the run completed, as `docket status` and `serve` would.
+    store::run_state::complete_finished(&d.pool).await?;
+    let progress = store::progress::for_run(&d.pool, &d.run).await?;
+    let queue = queue_depths(&settings).await;
+    println!();
+    print!("{}", render_status(&[progress], &queue));
+    println!(
+        "demo finished in {:.1} s; worker recorded {completed} outcomes",
+        started.elapsed().as_secs_f64(),
+    );
+    println!(
+        "look at one case: docket show --run {} {}",
+        d.run, d.first_case
+    );
+    print!(
+        "{}",
+        super::identity::demo_console(&d.pool, settings.serve.listen).await?
+    );
+    Ok(())
+}
+
+/// The demo's database, backlog folder and run.
+struct Demo {
+    pool: sqlx::PgPool,
+    dir: std::path::PathBuf,
+    run: String,
+    run_id: i64,
+    total: i64,
+    first_case: String,
+}
+
+/// Steps 1–4: migrate, generate, import, create the run.
+async fn prepare(settings: &Settings, args: &DemoArgs) -> Result<Demo> {
     println!("1/8 migrate");
-    let pool = setup::migrate(&settings).await?;
+    let pool = setup::migrate(settings).await?;
 
     let dir = std::env::temp_dir().join(format!("docket-demo-{}", std::process::id()));
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -47,7 +88,6 @@ pub async fn demo(mut settings: Settings, args: &DemoArgs) -> Result<()> {
         None,
     )
     .await?;
-    let total = members as i64;
     if members > args.cases as u64 {
         // A run takes every case in the database: earlier imports (a bigger demo) count too.
         println!(
@@ -57,9 +97,21 @@ pub async fn demo(mut settings: Settings, args: &DemoArgs) -> Result<()> {
             args.cases
         );
     }
+    Ok(Demo {
+        pool,
+        dir,
+        run,
+        run_id,
+        total: members as i64,
+        first_case,
+    })
+}
 
+/// Steps 5–6: an in-process worker, enqueue, wait until every case is reviewed. Returns the
+/// outcomes the worker recorded.
+async fn review(settings: &Settings, d: &Demo) -> Result<u64> {
     let token = CancellationToken::new();
-    let worker = Worker::new(settings.clone(), pool.clone(), default_name());
+    let worker = Worker::new(settings.clone(), d.pool.clone(), default_name());
     let metrics = worker.metrics();
     let worker_token = token.clone();
     let mut worker_task = tokio::spawn(async move { worker.run(worker_token).await });
@@ -69,7 +121,8 @@ pub async fn demo(mut settings: Settings, args: &DemoArgs) -> Result<()> {
         settings.worker.consumers
     );
     let summary =
-        crate::enqueue::enqueue(&settings, &pool, &run, false, &CancellationToken::new()).await?;
+        crate::enqueue::enqueue(settings, &d.pool, &d.run, false, &CancellationToken::new())
+            .await?;
     println!(
         "    published {} cases in {} messages",
         summary.published, summary.messages
@@ -78,12 +131,12 @@ pub async fn demo(mut settings: Settings, args: &DemoArgs) -> Result<()> {
     println!("6/8 review");
     let mut last_print = Instant::now() - Duration::from_secs(10);
     loop {
-        let reviewed = reviewed_of(&pool, run_id).await?;
-        if last_print.elapsed() >= Duration::from_secs(2) || reviewed >= total {
-            println!("    reviewed {reviewed}/{total}");
+        let reviewed = reviewed_of(&d.pool, d.run_id).await?;
+        if last_print.elapsed() >= Duration::from_secs(2) || reviewed >= d.total {
+            println!("    reviewed {reviewed}/{}", d.total);
             last_print = Instant::now();
         }
-        if reviewed >= total {
+        if reviewed >= d.total {
             break;
         }
         tokio::select! {
@@ -96,11 +149,12 @@ pub async fn demo(mut settings: Settings, args: &DemoArgs) -> Result<()> {
     }
     token.cancel();
     worker_task.await.context("worker task panicked")??;
+    Ok(metrics.completed())
+}
 
-    println!("7/8 offers: approval, background checks, offers, answers, closures");
-    super::demo_offers::carry_offers(&pool, &run).await?;
-
-    let out = std::path::PathBuf::from("out").join(&run);
+/// Step 8: the notices, letters and emails into `out/<run>/`.
+async fn relay_notices(settings: &Settings, d: &Demo) -> Result<()> {
+    let out = std::path::PathBuf::from("out").join(&d.run);
     println!(
         "8/8 notices: letters to {}/print, emails to {}/mail (pickup directory; no SMTP needed)",
         out.display(),
@@ -112,31 +166,13 @@ pub async fn demo(mut settings: Settings, args: &DemoArgs) -> Result<()> {
     notify.batch_size = notify.batch_size.max(100);
     let channels = crate::notify::Channels::from_settings(&notify)?;
     let relay = crate::notify::relay::Relay::new(
-        pool.clone(),
+        d.pool.clone(),
         channels,
         notify,
         crate::notify::metrics::NotifyMetrics::standalone(),
     );
     let sent = relay.drain_all().await?;
     println!("    relayed {} notices ({} failed)", sent.sent, sent.failed);
-    std::fs::remove_dir_all(&dir).ok();
-
-    // Every case has its outcome: mark the run completed, as `docket status` and `serve` would.
-    store::run_state::complete_finished(&pool).await?;
-    let progress = store::progress::for_run(&pool, &run).await?;
-    let queue = queue_depths(&settings).await;
-    println!();
-    print!("{}", render_status(&[progress], &queue));
-    println!(
-        "demo finished in {:.1} s; worker recorded {} outcomes",
-        started.elapsed().as_secs_f64(),
-        metrics.completed()
-    );
-    println!("look at one case: docket show --run {run} {first_case}");
-    print!(
-        "{}",
-        super::identity::demo_console(&pool, settings.serve.listen).await?
-    );
     Ok(())
 }
 
@@ -149,10 +185,5 @@ fn first_case_id(backlog: &std::path::Path) -> Result<String> {
 }
 
 async fn reviewed_of(pool: &sqlx::PgPool, run_id: i64) -> Result<i64> {
-    Ok(
-        sqlx::query_scalar("SELECT count(*) FROM outcomes WHERE run_id = $1")
-            .bind(run_id)
-            .fetch_one(pool)
-            .await?,
-    )
+    Ok(crate::store::outcomes::count(pool, run_id).await?)
 }

@@ -3,6 +3,7 @@
 mod archive;
 mod demo;
 mod demo_offers;
+mod dispatch;
 mod dlq;
 mod identity;
 mod lifecycle;
@@ -20,6 +21,7 @@ mod status_render;
 
 pub use archive::run_archive;
 pub use demo::demo;
+pub use dispatch::connect;
 pub use dlq::{DlqCommand, dlq};
 pub use identity::{TokenCommand, UserCommand, token, user};
 pub use lifecycle::{act, expire, print_report};

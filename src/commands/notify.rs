@@ -2,19 +2,19 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use anyhow::Context;
 use prometheus::Registry;
 use sqlx::PgPool;
-use tokio_util::sync::CancellationToken;
 
 use crate::cli::NotifyCommand;
 use crate::config::Settings;
 use crate::notify::Channels;
 use crate::notify::metrics::NotifyMetrics;
 use crate::notify::relay::Relay;
-use crate::telemetry::server::{Readiness, serve};
+use crate::startup::Service;
+use crate::telemetry::server::Readiness;
 
 /// Relays the outbox. With `once`, sends what is due, prints the counts and returns; otherwise
 /// runs until SIGTERM or Ctrl-C, finishing the claimed batch before it returns.
@@ -37,26 +37,22 @@ pub async fn notify(
         );
         return Ok(());
     }
-    let token = crate::shutdown::on_signals();
     let ready = Arc::new(Readiness {
         pool,
         consumers_connected: None,
         draining: AtomicBool::new(false),
     });
-    let server_token = CancellationToken::new();
     let listen = metrics_listen.unwrap_or(settings.notify.metrics_listen);
-    let (bound, server) = serve(listen, registry, ready.clone(), server_token.clone())
-        .await
-        .with_context(|| format!("cannot listen on {listen}"))?;
-    tracing::info!(%bound, "Serving /metrics, /healthz and /readyz.");
+    let token = crate::shutdown::on_signals();
+    let service = Service::with_registry(listen, registry, ready, token).await?;
+    tracing::info!(bound = %service.bound(), "Serving /metrics, /healthz and /readyz.");
     let gauge = {
-        let (relay, token) = (relay.clone(), server_token.clone());
+        let (relay, token) = (relay.clone(), service.token().clone());
         tokio::spawn(async move { relay.refresh_pending(token).await })
     };
-    relay.run(token).await;
-    ready.draining.store(true, Ordering::Relaxed);
-    server_token.cancel();
-    let _ = tokio::join!(gauge, server);
+    relay.run(service.token().clone()).await;
+    gauge.await.ok();
+    service.stop().await;
     tracing::info!("Notification relay stopped.");
     Ok(())
 }

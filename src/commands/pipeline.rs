@@ -2,13 +2,14 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
+use crate::startup::Service;
 use crate::telemetry::enqueue::EnqueueMetrics;
 use crate::telemetry::server::{Readiness, serve};
 use crate::worker::{Worker, default_name};
@@ -86,32 +87,19 @@ pub async fn worker(
     if let Some(n) = consumers {
         settings.worker.consumers = n.max(1);
     }
-    let token = crate::shutdown::on_signals();
     let name = default_name();
     let worker = Worker::new(settings.clone(), pool.clone(), name.clone());
     let metrics = worker.metrics();
     let ready = Arc::new(Readiness {
-        pool: pool.clone(),
+        pool,
         consumers_connected: Some(metrics.consumers_connected.clone()),
         draining: AtomicBool::new(false),
     });
-    let server_token = CancellationToken::new();
     let addr = listen.unwrap_or(settings.metrics.listen);
-    let (bound, server) = serve(
-        addr,
-        metrics.registry().clone(),
-        ready.clone(),
-        server_token.clone(),
-    )
-    .await
-    .with_context(|| format!("cannot serve metrics on {addr}"))?;
-    tracing::info!(worker = %name, consumers = settings.worker.consumers, metrics = %bound, "Worker starting.");
-    let draining = ready.clone();
-    let drain_token = token.clone();
-    tokio::spawn(async move {
-        drain_token.cancelled().await;
-        draining.draining.store(true, Ordering::Relaxed);
-    });
+    let token = crate::shutdown::on_signals();
+    let service = Service::with_registry(addr, metrics.registry().clone(), ready, token).await?;
+    tracing::info!(worker = %name, consumers = settings.worker.consumers, metrics = %service.bound(), "Worker starting.");
+    let token = service.token().clone();
     let grace = std::time::Duration::from_secs(settings.worker.shutdown_grace_secs);
     let run = worker.run(token.clone());
     tokio::pin!(run);
@@ -129,9 +117,7 @@ pub async fn worker(
             );
         }
     }
-    server_token.cancel();
-    server.await.ok();
-    pool.close().await;
+    service.stop().await;
     tracing::info!(
         recorded = metrics.completed(),
         dead_lettered = metrics.dead_lettered(),

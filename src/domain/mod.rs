@@ -6,6 +6,7 @@ mod fields;
 mod job;
 mod lifecycle;
 mod notice;
+mod outcome;
 mod parse;
 
 pub use case::{
@@ -26,6 +27,7 @@ pub use notice::{
     Channel, NoticeContext, NoticeKind, NoticePayload, PlannedNotice, Recipient, idempotency_key,
     plan_notices,
 };
+pub use outcome::{DeadLetter, FACTS_MISMATCH, NOT_IN_RUN, NewOutcome, RulesRef, facts_hash};
 pub use parse::{FieldError, decode_json};
 
 #[cfg(test)]

@@ -5,7 +5,8 @@
 //! cookies and tokens as sha256 digests. The domain rules (roles, scopes, what each may do) are
 //! here without I/O; [`store`] keeps them in PostgreSQL.
 
-pub mod store;
+/// The accounts, sessions, tokens and sign-in failures tables (owned by [`crate::store::identity`]).
+pub use crate::store::identity as store;
 
 use std::fmt;
 use std::str::FromStr;

@@ -18,7 +18,8 @@ pub mod print;
 pub mod relay;
 pub mod retry;
 pub mod settings;
-pub mod store;
+/// The outbox queries the relay uses (owned by [`crate::store::outbox`]).
+pub use crate::store::outbox as store;
 pub mod templates;
 
 use crate::domain::{Channel, NoticePayload};

@@ -129,9 +129,24 @@ impl Relay {
     }
 
     /// Claims one batch of due rows, sends them concurrently, records every result, commits.
+    #[tracing::instrument(
+        name = "relay_batch",
+        skip_all,
+        fields(claimed = tracing::field::Empty, runs = tracing::field::Empty)
+    )]
     pub async fn drain_once(&self) -> Result<DrainOutcome, RelayError> {
         let mut tx = self.pool.begin().await?;
         let rows = store::claim(&mut tx, self.settings.batch_size).await?;
+        let span = tracing::Span::current();
+        span.record("claimed", rows.len());
+        // Keys start with the run id (`run/case/transition/recipient/channel`): the batch's runs.
+        let mut runs: Vec<&str> = rows
+            .iter()
+            .filter_map(|r| r.idempotency_key.split('/').next())
+            .collect();
+        runs.sort_unstable();
+        runs.dedup();
+        span.record("runs", runs.join(","));
         if rows.is_empty() {
             tx.commit().await?;
             return Ok(DrainOutcome::default());

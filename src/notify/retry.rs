@@ -10,7 +10,7 @@
 use sqlx::PgPool;
 
 use crate::domain::{Channel, NoticeKind};
-use crate::store::StoreError;
+use crate::store::{StoreError, outbox};
 
 /// The kinds `--kind` accepts, as stored.
 pub const KINDS: [&str; 7] = [
@@ -60,9 +60,6 @@ pub struct RetryReport {
     pub dry_run: bool,
 }
 
-const MATCHING: &str = "run_id = $1 AND status = 'failed' \
-     AND ($2::text IS NULL OR kind = $2) AND ($3::text IS NULL OR channel = $3)";
-
 /// The matching failed notices, then (unless `dry_run`) makes them `pending` again, due now,
 /// with their attempts reset, and records the retry with `actor`, in one transaction (a retry
 /// that matched nothing changes and records nothing).
@@ -73,56 +70,12 @@ pub async fn retry_failed(
     dry_run: bool,
 ) -> Result<RetryReport, StoreError> {
     let run = crate::store::runs::get(pool, &filter.run).await?;
-    let kind = filter.kind.map(NoticeKind::as_str);
-    let channel = filter.channel.map(Channel::as_str);
-    let mut tx = pool.begin().await?;
-    let failed: Vec<FailedGroup> = sqlx::query_as(&format!(
-        "SELECT channel, coalesce(last_error, 'unknown') AS reason, count(*) AS count \
-         FROM notifications WHERE {MATCHING} GROUP BY 1, 2 ORDER BY 1, 2"
-    ))
-    .bind(run.id)
-    .bind(kind)
-    .bind(channel)
-    .fetch_all(&mut *tx)
-    .await?;
-    if dry_run {
-        tx.rollback().await?;
-        return Ok(RetryReport {
-            failed,
-            requeued: 0,
-            dry_run,
-        });
-    }
-    let requeued = sqlx::query(&format!(
-        "UPDATE notifications SET status = 'pending', attempts = 0, next_attempt_at = now() \
-         WHERE {MATCHING}"
-    ))
-    .bind(run.id)
-    .bind(kind)
-    .bind(channel)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if requeued == 0 {
-        tx.rollback().await?;
-        return Ok(RetryReport {
-            failed,
-            requeued,
-            dry_run,
-        });
-    }
-    sqlx::query(
-        "INSERT INTO notification_retries (run_id, kind, channel, notices, actor) \
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(run.id)
-    .bind(kind)
-    .bind(channel)
-    .bind(requeued as i64)
-    .bind(actor)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
+    let matching = outbox::FailedMatch {
+        run_id: run.id,
+        kind: filter.kind.map(NoticeKind::as_str),
+        channel: filter.channel.map(Channel::as_str),
+    };
+    let (failed, requeued) = outbox::retry_failed(pool, &matching, actor, dry_run).await?;
     Ok(RetryReport {
         failed,
         requeued,

@@ -1,6 +1,8 @@
 //! Offers after review: the lifecycle applied to a run's cases, one at a time or in bulk, by people
 //! (CLI, HTTP API) and by the system (the worker's automatic offers, expiry, reminders).
 
+pub mod plan;
+
 use chrono::NaiveDate;
 use sqlx::PgPool;
 

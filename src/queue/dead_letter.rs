@@ -2,6 +2,8 @@
 
 use lapin::types::{AMQPValue, FieldTable};
 
+pub use crate::domain::DeadLetter;
+
 use super::QueueError;
 use super::publish::{Publisher, confirmed};
 
@@ -15,24 +17,6 @@ pub const RUN_HEADER: &str = "x-docket-run";
 pub const DELIVERIES_HEADER: &str = "x-docket-deliveries";
 /// Header with a coarse, low-cardinality category of the refusal (for metrics and filters).
 pub const KIND_HEADER: &str = "x-docket-kind";
-
-/// A message to dead-letter: the body to keep and why.
-#[derive(Debug, Clone)]
-pub struct DeadLetter {
-    /// The body to preserve (the original message, or one job re-wrapped as a single-case message).
-    pub body: Vec<u8>,
-    /// Category: `decode`, `validation`, `unknown_run`, `too_large`, `delivery_limit`,
-    /// `facts_mismatch`, `not_in_run`.
-    pub kind: &'static str,
-    /// Field path that was refused.
-    pub field: String,
-    /// Reason, free of personal data.
-    pub reason: String,
-    /// Run named by the message, if it could be read.
-    pub run_id: Option<String>,
-    /// Times the broker had delivered the message before (`x-delivery-count`).
-    pub deliveries: u64,
-}
 
 /// Publishes every dead letter, then waits for all their confirms.
 pub async fn publish_all(publisher: &Publisher, letters: &[DeadLetter]) -> Result<(), QueueError> {

@@ -1,10 +1,10 @@
 //! The `cases` table: bulk upsert of imported case records.
 
-use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
 use super::StoreError;
 use crate::domain::Case;
+pub use crate::domain::facts_hash;
 
 /// What one upsert did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -23,11 +23,6 @@ impl std::ops::AddAssign for UpsertCounts {
         self.updated += o.updated;
         self.unchanged += o.unchanged;
     }
-}
-
-/// sha256 (hex) of a case's canonical JSON: identifies the facts a decision was made on.
-pub fn facts_hash(canonical_json: &str) -> String {
-    hex::encode(Sha256::digest(canonical_json.as_bytes()))
 }
 
 /// Inserts new cases and updates changed ones in one statement; unchanged rows are not touched.

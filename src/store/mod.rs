@@ -6,6 +6,7 @@ pub mod case_copy;
 pub mod cases;
 pub mod counts;
 pub mod dead_letters;
+pub mod identity;
 pub mod notice_results;
 pub mod offer_queries;
 pub mod offers;
@@ -208,6 +209,12 @@ pub fn valid_database_name(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// One trivial statement: whether the database answers (readiness probes).
+pub async fn ping(pool: &PgPool) -> Result<(), StoreError> {
+    sqlx::query("SELECT 1").execute(pool).await?;
+    Ok(())
 }
 
 /// Fails with a clear message when the database lacks migrations this build knows of (after an

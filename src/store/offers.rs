@@ -1,105 +1,17 @@
-//! The `offers` and `transitions` tables: applying lifecycle actions under row locks, with the
-//! notices of each transition written to the outbox in the same transaction.
+//! The `offers` and `transitions` tables: lifecycle actions applied under row locks, with the
+//! notices of each transition written to the outbox in the same transaction. What to do is
+//! planned in pure code ([`crate::offers::plan`]); this module locks the rows and writes.
 
 use std::collections::HashMap;
 
-use chrono::{Days, NaiveDate};
-use serde::Serialize;
+use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool};
 
 use super::StoreError;
 use super::outbox::{self, Queued};
-use crate::domain::{
-    Action, Case, NoticeContext, OfferState, PlannedNotice, Requirements, next, plan_notices,
-};
-
-/// What the run's rule set says about offers.
-#[derive(Debug, Clone)]
-pub struct OfferPolicy {
-    /// Approval and background-check requirements.
-    pub requirements: Requirements,
-    /// Days the respondent has to answer.
-    pub deadline_days: u32,
-    /// Days after the offer when an unanswered offer gets a reminder.
-    pub reminder_days: u32,
-    /// Closure mechanism name.
-    pub closure_mechanism: String,
-}
-
-/// Who does what, why, and on which day.
-#[derive(Debug, Clone)]
-pub struct ActionRequest<'a> {
-    /// The action.
-    pub action: Action,
-    /// Who does it (an attorney, an operator, `system`).
-    pub actor: &'a str,
-    /// Why (stored with the transition).
-    pub reason: &'a str,
-    /// The day it happens (deadlines count from it).
-    pub today: NaiveDate,
-    /// Expire an offer before its deadline (with a reason).
-    pub force: bool,
-}
-
-/// Why an Expire must not happen yet: the deadline is today or later and the request does not
-/// force it, or forces it without a reason.
-fn early_expiry(req: &ActionRequest<'_>, deadline: Option<NaiveDate>) -> Option<String> {
-    let deadline = deadline.filter(|d| *d >= req.today)?;
-    if req.action != Action::Expire {
-        return None;
-    }
-    if !req.force {
-        return Some(format!(
-            "the deadline {deadline} has not passed; expiring earlier needs force and a reason"
-        ));
-    }
-    req.reason
-        .trim()
-        .is_empty()
-        .then(|| "forcing an expiry before the deadline needs a reason".to_string())
-}
-
-/// The reason stored with the transitions: a forced expiry says so.
-fn recorded_reason(req: &ActionRequest<'_>) -> String {
-    if req.force && req.action == Action::Expire {
-        format!("forced before the deadline: {}", req.reason.trim())
-    } else {
-        req.reason.to_string()
-    }
-}
-
-/// One transition that was applied.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
-pub struct Applied {
-    /// Case id.
-    pub case_id: String,
-    /// State before.
-    pub from: OfferState,
-    /// State after.
-    pub to: OfferState,
-    /// Transition id.
-    pub transition_id: i64,
-    /// Notices queued.
-    pub notices: u64,
-}
-
-/// One case the action was refused for, and why.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
-pub struct Refused {
-    /// Case id.
-    pub case_id: String,
-    /// Why.
-    pub reason: String,
-}
-
-/// The result of applying an action to some cases.
-#[derive(Debug, Default, Clone, Serialize, utoipa::ToSchema)]
-pub struct Outcome {
-    /// Applied transitions.
-    pub applied: Vec<Applied>,
-    /// Refusals.
-    pub refused: Vec<Refused>,
-}
+use crate::domain::{Action, Case, PlannedNotice};
+use crate::offers::plan::{self, Locked, Transitions};
+pub use crate::offers::plan::{ActionRequest, Applied, OfferPolicy, Outcome, Refused};
 
 /// Cases per transaction in bulk operations.
 const CHUNK: usize = 500;
@@ -139,20 +51,41 @@ pub async fn apply_chunk(
     if req.action == Action::Offer {
         let status = super::policy_status::status_for_offers(conn, run_id).await?;
         if status != "active" {
-            let reason = format!("the run's policy is {status}: no new offer is made under it");
-            let refused = ids
-                .iter()
-                .map(|case_id| Refused {
-                    case_id: case_id.clone(),
-                    reason: reason.clone(),
-                })
-                .collect();
-            return Ok(Outcome {
-                applied: Vec::new(),
-                refused,
-            });
+            return Ok(plan::halted(ids, &status));
         }
     }
+    let locked = lock(conn, run_id, ids).await?;
+    let t = plan::transitions(ids, &locked, req, policy);
+    if t.moves.is_empty() {
+        return Ok(plan::outcome(t, &HashMap::new(), &HashMap::new()));
+    }
+    let transition_of = write_moves(conn, run_id, &t, req).await?;
+    let notices = match req.action.notice() {
+        Some(kind) => {
+            let ids: Vec<&str> = t.moves.iter().map(|m| m.case_id.as_str()).collect();
+            let loaded;
+            let records = match cases {
+                Some(c) => c,
+                None => {
+                    loaded = load_cases(conn, &ids).await?;
+                    &loaded
+                }
+            };
+            let deadlines = offer_deadlines(conn, run_id, &ids, t.deadline).await?;
+            plan::notices(kind, &t.moves, records, &deadlines, policy, req.today)
+        }
+        None => HashMap::new(),
+    };
+    queue_notices(conn, run_id, &t, &notices, &transition_of).await?;
+    Ok(plan::outcome(t, &notices, &transition_of))
+}
+
+/// Locks the offers of `ids` (in case-id order, so concurrent actions never deadlock).
+async fn lock(
+    conn: &mut PgConnection,
+    run_id: i64,
+    ids: &[String],
+) -> Result<HashMap<String, Locked>, StoreError> {
     let rows: Vec<(String, String, Option<NaiveDate>)> = sqlx::query_as(
         "SELECT case_id, state, deadline FROM offers WHERE run_id = $1 AND case_id = ANY($2) \
          ORDER BY case_id FOR UPDATE",
@@ -161,50 +94,25 @@ pub async fn apply_chunk(
     .bind(ids)
     .fetch_all(&mut *conn)
     .await?;
-    let deadlines: HashMap<String, NaiveDate> = rows
-        .iter()
-        .filter_map(|(id, _, d)| d.map(|d| (id.clone(), d)))
-        .collect();
-    let current: HashMap<String, OfferState> = rows
+    Ok(rows
         .into_iter()
-        .filter_map(|(id, s, _)| s.parse().ok().map(|s| (id, s)))
-        .collect();
-    let mut out = Outcome::default();
-    let mut moves: Vec<(String, OfferState, OfferState)> = Vec::new();
-    for id in ids {
-        if let Some(reason) = early_expiry(req, deadlines.get(id).copied()) {
-            out.refused.push(Refused {
-                case_id: id.clone(),
-                reason,
-            });
-            continue;
-        }
-        match current.get(id) {
-            None => out.refused.push(Refused {
-                case_id: id.clone(),
-                reason: "has no offer in this run (its review did not recommend one)".into(),
-            }),
-            Some(from) => match next(*from, req.action, policy.requirements) {
-                Ok(to) => moves.push((id.clone(), *from, to)),
-                Err(e) => out.refused.push(Refused {
-                    case_id: id.clone(),
-                    reason: e.to_string(),
-                }),
-            },
-        }
-    }
-    if moves.is_empty() {
-        return Ok(out);
-    }
-    let deadline = (req.action == Action::Offer)
-        .then(|| {
-            req.today
-                .checked_add_days(Days::new(policy.deadline_days.into()))
+        .map(|(id, state, deadline)| {
+            let state = state.parse().ok();
+            (id, Locked { state, deadline })
         })
-        .flatten();
-    let move_ids: Vec<&str> = moves.iter().map(|(id, _, _)| id.as_str()).collect();
-    let froms: Vec<&str> = moves.iter().map(|(_, f, _)| f.as_str()).collect();
-    let tos: Vec<&str> = moves.iter().map(|(_, _, t)| t.as_str()).collect();
+        .collect())
+}
+
+/// Writes the moves and their transitions; returns each case's transition id.
+async fn write_moves(
+    conn: &mut PgConnection,
+    run_id: i64,
+    t: &Transitions,
+    req: &ActionRequest<'_>,
+) -> Result<HashMap<String, i64>, StoreError> {
+    let move_ids: Vec<&str> = t.moves.iter().map(|m| m.case_id.as_str()).collect();
+    let froms: Vec<&str> = t.moves.iter().map(|m| m.from.as_str()).collect();
+    let tos: Vec<&str> = t.moves.iter().map(|m| m.to.as_str()).collect();
     sqlx::query(
         r#"
         UPDATE offers o SET state = u.state, updated_at = now(),
@@ -217,7 +125,7 @@ pub async fn apply_chunk(
     .bind(run_id)
     .bind(&move_ids)
     .bind(&tos)
-    .bind(deadline)
+    .bind(t.deadline)
     .execute(&mut *conn)
     .await?;
     let inserted: Vec<(i64, String)> = sqlx::query_as(
@@ -233,64 +141,32 @@ pub async fn apply_chunk(
     .bind(&froms)
     .bind(&tos)
     .bind(req.actor)
-    .bind(recorded_reason(req))
+    .bind(plan::recorded_reason(req))
     .fetch_all(&mut *conn)
     .await?;
-    let transition_of: HashMap<String, i64> =
-        inserted.into_iter().map(|(id, case)| (case, id)).collect();
+    Ok(inserted.into_iter().map(|(id, case)| (case, id)).collect())
+}
 
-    let mut notices: HashMap<String, Vec<PlannedNotice>> = HashMap::new();
-    if let Some(kind) = req.action.notice() {
-        let loaded;
-        let records = match cases {
-            Some(c) => c,
-            None => {
-                loaded = load_cases(conn, &move_ids).await?;
-                &loaded
-            }
-        };
-        let ctx = NoticeContext {
-            kind,
-            deadline: None,
-            deadline_days: None,
-            closure_mechanism: policy.closure_mechanism.clone(),
-            issued_on: req.today,
-        };
-        let deadlines = offer_deadlines(conn, run_id, &move_ids, deadline).await?;
-        for (id, _, _) in &moves {
-            if let Some(case) = records.get(id) {
-                let ctx = NoticeContext {
-                    deadline: deadlines.get(id).copied().flatten(),
-                    deadline_days: (kind == crate::domain::NoticeKind::Offer)
-                        .then_some(policy.deadline_days),
-                    ..ctx.clone()
-                };
-                notices.insert(id.clone(), plan_notices(case, &ctx));
-            }
-        }
-    }
+/// Queues each move's notices in the outbox, keyed to its transition.
+async fn queue_notices(
+    conn: &mut PgConnection,
+    run_id: i64,
+    t: &Transitions,
+    notices: &HashMap<String, Vec<PlannedNotice>>,
+    transition_of: &HashMap<String, i64>,
+) -> Result<u64, StoreError> {
     let mut queued = Vec::new();
-    for (id, _, _) in &moves {
-        for n in notices.get(id).into_iter().flatten() {
+    for m in &t.moves {
+        for n in notices.get(&m.case_id).into_iter().flatten() {
             queued.push(Queued {
                 run_id,
-                case_id: id,
-                transition_id: transition_of[id],
+                case_id: &m.case_id,
+                transition_id: transition_of[&m.case_id],
                 notice: n,
             });
         }
     }
-    outbox::queue(conn, &queued).await?;
-    for (id, from, to) in moves {
-        out.applied.push(Applied {
-            notices: notices.get(&id).map_or(0, |v| v.len() as u64),
-            transition_id: transition_of[&id],
-            case_id: id,
-            from,
-            to,
-        });
-    }
-    Ok(out)
+    outbox::queue(conn, &queued).await
 }
 
 async fn load_cases(

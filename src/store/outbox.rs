@@ -1,6 +1,14 @@
-//! Writing notices into the outbox, inside the caller's transaction.
+//! The notification outbox, its one owner: writing notices inside the transaction of the
+//! transition they report, and the relay's side (claim due rows, record what happened to them,
+//! count them).
+//!
+//! Claims take row locks with `FOR UPDATE SKIP LOCKED` inside the caller's transaction, so
+//! concurrent relays never hold the same row, and a relay that dies before its commit releases
+//! its rows, still `pending`, to the next one.
 
-use sqlx::PgConnection;
+use std::time::Duration;
+
+use sqlx::{PgConnection, PgPool};
 
 use super::StoreError;
 use crate::domain::{PlannedNotice, idempotency_key};
@@ -76,4 +84,223 @@ pub async fn queue(conn: &mut PgConnection, items: &[Queued<'_>]) -> Result<u64,
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected())
+}
+
+/// A claimed outbox row.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Claimed {
+    /// Row id.
+    pub id: i64,
+    /// Idempotency key.
+    pub idempotency_key: String,
+    /// Case id, for logs.
+    pub case_id: String,
+    /// `email` or `letter`.
+    pub channel: String,
+    /// Attempts before this one.
+    pub attempts: i32,
+    /// The notice payload (PII: never logged).
+    pub payload: serde_json::Value,
+}
+
+/// Locks up to `limit` due rows (`pending`, `next_attempt_at <= now()`), oldest first, skipping
+/// rows another relay holds. `held` rows are never claimed, nor rows of a run whose policy is
+/// halted (a notice queued after the halt waits for the policy, as the held ones do).
+pub async fn claim(conn: &mut PgConnection, limit: u32) -> Result<Vec<Claimed>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, idempotency_key, case_id, channel, attempts, payload FROM notifications \
+         WHERE status = 'pending' AND next_attempt_at <= now() \
+         AND NOT EXISTS (SELECT 1 FROM runs r JOIN policy_status p USING (rules_name) \
+           WHERE r.id = notifications.run_id AND p.status <> 'active') \
+         ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED",
+    )
+    .bind(i64::from(limit))
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Marks a row sent.
+pub async fn mark_sent(conn: &mut PgConnection, id: i64) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE notifications SET status = 'sent', sent_at = now(), attempts = attempts + 1, \
+         last_error = NULL WHERE id = $1",
+    )
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records a transient failure and when to try again.
+pub async fn mark_retry(
+    conn: &mut PgConnection,
+    id: i64,
+    delay: Duration,
+    error: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE notifications SET attempts = attempts + 1, last_error = $2, \
+         next_attempt_at = now() + make_interval(secs => $3) WHERE id = $1",
+    )
+    .bind(id)
+    .bind(error)
+    .bind(delay.as_secs_f64())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Marks a row failed for good.
+pub async fn mark_failed(conn: &mut PgConnection, id: i64, error: &str) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE notifications SET status = 'failed', attempts = attempts + 1, last_error = $2 \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(error)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Holds a row for a person, with the reason (`held` rows are never claimed). The attempt is
+/// counted; `last_error` says why, for `docket status` and `docket notices held`.
+pub async fn mark_held(conn: &mut PgConnection, id: i64, reason: &str) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE notifications SET status = 'held', attempts = attempts + 1, last_error = $2 \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(format!("held: {reason}"))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Pending rows per channel, all runs together (for the gauge).
+pub async fn pending_by_channel(pool: &PgPool) -> Result<Vec<(String, i64)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT channel, count(*) FROM notifications WHERE status = 'pending' GROUP BY channel",
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Rows of a run in one (channel, status).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+pub struct StatusCount {
+    /// `email` or `letter`.
+    pub channel: String,
+    /// `pending`, `sent`, `failed` or `held`.
+    pub status: String,
+    /// Rows.
+    pub count: i64,
+}
+
+/// Outbox rows of a run per (channel, status), sorted, for `docket status`.
+pub async fn counts(pool: &PgPool, run_id: i64) -> Result<Vec<StatusCount>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT channel, status, count(*) AS count FROM notifications WHERE run_id = $1 \
+         GROUP BY channel, status ORDER BY channel, status",
+    )
+    .bind(run_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// A notice held for a person: what it is and why, never whom it is for.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+pub struct HeldNotice {
+    /// Run name.
+    pub run: String,
+    /// Case id.
+    pub case_id: String,
+    /// Idempotency key.
+    pub key: String,
+    /// Notice kind.
+    pub kind: String,
+    /// `email` or `letter`.
+    pub channel: String,
+    /// Why it is held (`held: addressee_name: no font covers character U+0F56`, or the policy's
+    /// halt when its `last_error` is empty).
+    pub reason: Option<String>,
+}
+
+/// Held notices, oldest first, of one run (by name) or of all.
+pub async fn held(pool: &PgPool, run: Option<&str>) -> Result<Vec<HeldNotice>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT r.name AS run, n.case_id, n.idempotency_key AS key, n.kind, n.channel, \
+         n.last_error AS reason FROM notifications n JOIN runs r ON r.id = n.run_id \
+         WHERE n.status = 'held' AND ($1::text IS NULL OR r.name = $1) ORDER BY n.id",
+    )
+    .bind(run)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Which failed notices of a run a retry takes.
+#[derive(Debug, Clone, Copy)]
+pub struct FailedMatch<'a> {
+    /// Run id.
+    pub run_id: i64,
+    /// Only notices of this kind.
+    pub kind: Option<&'a str>,
+    /// Only notices on this channel.
+    pub channel: Option<&'a str>,
+}
+
+const MATCHING: &str = "run_id = $1 AND status = 'failed' \
+     AND ($2::text IS NULL OR kind = $2) AND ($3::text IS NULL OR channel = $3)";
+
+/// The matching failed notices by channel and reason; then, unless `dry_run`, makes them
+/// `pending` again, due now, with their attempts reset, and records the retry with `actor`, in
+/// one transaction (a retry that matched nothing changes and records nothing). Returns the
+/// groups and how many were made pending.
+pub async fn retry_failed(
+    pool: &PgPool,
+    m: &FailedMatch<'_>,
+    actor: &str,
+    dry_run: bool,
+) -> Result<(Vec<super::progress::FailedNotices>, u64), StoreError> {
+    let mut tx = pool.begin().await?;
+    let failed: Vec<super::progress::FailedNotices> = sqlx::query_as(&format!(
+        "SELECT channel, coalesce(last_error, 'unknown') AS reason, count(*) AS count \
+         FROM notifications WHERE {MATCHING} GROUP BY 1, 2 ORDER BY 1, 2"
+    ))
+    .bind(m.run_id)
+    .bind(m.kind)
+    .bind(m.channel)
+    .fetch_all(&mut *tx)
+    .await?;
+    if dry_run {
+        tx.rollback().await?;
+        return Ok((failed, 0));
+    }
+    let requeued = sqlx::query(&format!(
+        "UPDATE notifications SET status = 'pending', attempts = 0, next_attempt_at = now() \
+         WHERE {MATCHING}"
+    ))
+    .bind(m.run_id)
+    .bind(m.kind)
+    .bind(m.channel)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if requeued == 0 {
+        tx.rollback().await?;
+        return Ok((failed, 0));
+    }
+    sqlx::query(
+        "INSERT INTO notification_retries (run_id, kind, channel, notices, actor) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(m.run_id)
+    .bind(m.kind)
+    .bind(m.channel)
+    .bind(requeued as i64)
+    .bind(actor)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok((failed, requeued))
 }

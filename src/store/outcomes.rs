@@ -6,35 +6,8 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::StoreError;
-use crate::domain::{Decision, Evaluation};
-
-/// One outcome ready to be written.
-#[derive(Debug, Clone)]
-pub struct NewOutcome {
-    /// Run id.
-    pub run_id: i64,
-    /// Case id.
-    pub case_id: String,
-    /// Job that carried the case.
-    pub job_id: Uuid,
-    /// The evaluation.
-    pub evaluation: Evaluation,
-    /// Rule-set name, version and hash, as stored with the run.
-    pub rules: RulesRef,
-    /// sha256 of the case facts decided on.
-    pub facts_hash: String,
-}
-
-/// Identifies the rule set a decision was made under.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RulesRef {
-    /// Name.
-    pub name: String,
-    /// Version.
-    pub version: String,
-    /// sha256 of the text.
-    pub hash: String,
-}
+use crate::domain::Decision;
+pub use crate::domain::{FACTS_MISMATCH, NOT_IN_RUN, NewOutcome, RulesRef};
 
 /// What a batch insert recorded: new outcomes by run and decision, and the cases newly
 /// recommended for an offer (the rest of the batch already had outcomes).
@@ -48,11 +21,6 @@ pub struct Inserted {
     /// [`FACTS_MISMATCH`] or [`NOT_IN_RUN`].
     pub refused: Vec<(i64, String, &'static str)>,
 }
-
-/// Dead-letter kind of a job whose facts differ from the imported record of its case.
-pub const FACTS_MISMATCH: &str = "facts_mismatch";
-/// Dead-letter kind of a job whose case is not a member of its run.
-pub const NOT_IN_RUN: &str = "not_in_run";
 
 impl Inserted {
     /// Outcomes inserted in all.
@@ -240,6 +208,16 @@ pub async fn decisions(pool: &PgPool, run_id: i64) -> Result<Vec<(String, String
         sqlx::query_as("SELECT case_id, decision FROM outcomes WHERE run_id = $1 ORDER BY case_id")
             .bind(run_id)
             .fetch_all(pool)
+            .await?,
+    )
+}
+
+/// Outcomes recorded for a run.
+pub async fn count(pool: &PgPool, run_id: i64) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT count(*) FROM outcomes WHERE run_id = $1")
+            .bind(run_id)
+            .fetch_one(pool)
             .await?,
     )
 }

@@ -225,3 +225,17 @@ pub async fn claim_parked(pool: &PgPool, run_id: i64) -> Result<bool, StoreError
             == 1,
     )
 }
+
+/// The states of runs `ids`, read under a share lock held until the caller's transaction ends:
+/// a state change committed before cannot be missed, and one requested now waits.
+pub async fn lock_states(
+    conn: &mut sqlx::PgConnection,
+    ids: &[i64],
+) -> Result<Vec<(i64, String)>, StoreError> {
+    Ok(
+        sqlx::query_as("SELECT id, state FROM runs WHERE id = ANY($1) ORDER BY id FOR SHARE")
+            .bind(ids)
+            .fetch_all(conn)
+            .await?,
+    )
+}

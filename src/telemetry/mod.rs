@@ -8,6 +8,7 @@
 //! Log lines name cases by `case_id` only. A-numbers, names, addresses, emails and birth dates are
 //! never logged; the domain types mask the A-number even in `Debug` output.
 
+pub mod batch;
 pub mod enqueue;
 pub mod limits;
 pub mod metrics;

@@ -122,13 +122,7 @@ impl ProgressMetrics {
 
     async fn refresh(&self, pool: &PgPool) {
         let started = Instant::now();
-        let read = tokio::time::timeout(REFRESH_LIMIT, async {
-            if let Err(e) = crate::store::run_state::complete_finished(pool).await {
-                tracing::warn!(error = %e, "Finished runs not marked completed.");
-            }
-            progress::all(pool).await
-        })
-        .await;
+        let read = tokio::time::timeout(REFRESH_LIMIT, progress::all(pool)).await;
         let error = match read {
             Ok(Ok(runs)) => {
                 self.set(&runs);

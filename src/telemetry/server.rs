@@ -41,11 +41,8 @@ impl Readiness {
         {
             return Err("no consumer connected to the broker");
         }
-        let probe = tokio::time::timeout(
-            Duration::from_secs(2),
-            sqlx::query("SELECT 1").execute(&self.pool),
-        )
-        .await;
+        let probe =
+            tokio::time::timeout(Duration::from_secs(2), crate::store::ping(&self.pool)).await;
         match probe {
             Ok(Ok(_)) => Ok(()),
             _ => Err("database unreachable"),

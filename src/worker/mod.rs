@@ -1,13 +1,21 @@
 //! The worker: consumers that review jobs and record outcomes, supervised and restarted with backoff.
+//!
+//! A job's path: `consumer` gathers deliveries into a batch (`intake::receive` decodes each) and
+//! hands it to `step::BatchStep::process`, which refreshes run states (`control`), splits large
+//! messages of throttled runs (`split`), plans (`review::plan`, pure), charges throttled runs
+//! (`control`), commits one transaction (`store::outcomes`, `offers`), and returns a verdict;
+//! `consumer` then has `outlet` publish what must follow the commit and acknowledges.
 
 mod consumer;
-mod control;
+pub mod control;
 mod feed;
 pub mod intake;
 mod offers;
+mod outlet;
 pub mod review;
 pub mod runs;
 mod split;
+pub mod step;
 
 use std::sync::Arc;
 use std::time::Duration;

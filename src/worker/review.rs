@@ -7,11 +7,9 @@ use serde_json::value::RawValue;
 
 use super::runs::{Gate, LoadedRun, RunLookup};
 use crate::domain::{
-    Case, Decision, DecodedJob, FieldError, JobMessage, SINGLE_SCHEMA, decode_message,
+    Case, DeadLetter, Decision, DecodedJob, FACTS_MISMATCH, FieldError, JobMessage, NewOutcome,
+    SINGLE_SCHEMA, decode_message, facts_hash,
 };
-use crate::queue::dead_letter::DeadLetter;
-use crate::store::cases::facts_hash;
-use crate::store::outcomes::NewOutcome;
 
 /// A message as received: its body, decoded or refused.
 pub struct Received {
@@ -86,15 +84,20 @@ pub struct Plan {
 }
 
 /// Reviews every job of the batch under its run's stored rule set, unless `gate` says the run is
-/// paused (the message is parked) or cancelled (counted, no outcome).
+/// paused (the message is parked) or cancelled (counted, no outcome). The messages in `split`
+/// were cut into pieces to publish again: they carry no job here.
 pub fn plan(
     batch: &[Received],
     runs: &HashMap<String, Result<Arc<LoadedRun>, RunLookup>>,
     gate: impl Fn(&str) -> Gate,
+    split: &HashSet<usize>,
 ) -> Plan {
     let mut plan = Plan::default();
     let mut seen: HashSet<(i64, String, String)> = HashSet::new();
     for (index, msg) in batch.iter().enumerate() {
+        if split.contains(&index) {
+            continue;
+        }
         plan.jobs += msg.job_count();
         let m = match &msg.decoded {
             Ok(m) => m,
@@ -195,7 +198,7 @@ impl Plan {
 }
 
 /// Dead letters for the jobs the database refused against the imported record (see
-/// [`crate::store::outcomes::insert_batch`]): each job alone, as received, with its kind.
+/// `store::outcomes::insert_batch`): each job alone, as received, with its kind.
 pub fn refused_letters(
     batch: &[Received],
     plan: &Plan,
@@ -215,7 +218,7 @@ pub fn refused_letters(
         };
         let msg = &batch[index];
         let Ok(m) = &msg.decoded else { continue };
-        let reason = if kind == crate::store::outcomes::FACTS_MISMATCH {
+        let reason = if kind == FACTS_MISMATCH {
             "the case's facts differ from its imported record; jobs must carry the imported \
              case (docket enqueue publishes it)"
         } else {

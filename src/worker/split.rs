@@ -10,15 +10,16 @@
 //! the original is acknowledged with its batch, unreviewed. Outcomes are keyed on run and case, so
 //! a crash between the publish and the ack only repeats work.
 
+use std::collections::HashSet;
+
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::feed::throttled_cases;
 use super::review::Received;
 use super::runs::{Gate, RunCache};
-use super::{Shared, WorkerError};
-use crate::domain::{BATCH_SCHEMA, JobMessage};
-use crate::queue::publish::{Publisher, publish_confirmed};
+use crate::config::WorkerSettings;
+use crate::domain::BATCH_SCHEMA;
 
 #[derive(Deserialize)]
 struct Batch<'a> {
@@ -52,19 +53,22 @@ pub fn split_body(body: &[u8], max_jobs: usize) -> Option<Vec<Vec<u8>>> {
     Some(pieces)
 }
 
-/// Splits the batch's messages of throttled runs that carry more cases than a consumer may hold
-/// at the run's rate: the pieces are published (and confirmed) to the jobs exchange, and the
-/// message is left in the batch with no jobs, to be acknowledged with it. Returns the messages
-/// split.
-pub async fn throttled(
-    shared: &Shared,
-    publisher: &Publisher,
-    runs: &RunCache,
-    batch: &mut [Received],
-) -> Result<usize, WorkerError> {
-    let ws = &shared.settings.worker;
-    let mut split = 0;
-    for r in batch.iter_mut() {
+/// The batch's messages of throttled runs that carry more cases than a consumer may hold at the
+/// run's rate, cut into pieces: the pieces are published (and confirmed) to the jobs exchange
+/// after the batch's commit, and the messages themselves are acknowledged with the batch,
+/// unreviewed.
+#[derive(Debug, Default)]
+pub struct Splits {
+    /// Indexes in the batch of the messages split (not reviewed).
+    pub messages: HashSet<usize>,
+    /// The pieces to publish, in order.
+    pub pieces: Vec<Vec<u8>>,
+}
+
+/// Which messages of `batch` to split, and into what (pure: the run gates come from `runs`).
+pub fn plan(batch: &[Received], runs: &RunCache, ws: &WorkerSettings) -> Splits {
+    let mut splits = Splits::default();
+    for (index, r) in batch.iter().enumerate() {
         let Ok(m) = &r.decoded else { continue };
         let Gate::Throttle(rate) = runs.gate(&m.run_id) else {
             continue;
@@ -76,30 +80,16 @@ pub async fn throttled(
         let Some(pieces) = split_body(&r.body, most) else {
             continue;
         };
-        let amqp = &shared.settings.amqp;
-        let bodies: Vec<&[u8]> = pieces.iter().map(Vec::as_slice).collect();
-        publish_confirmed(
-            publisher.channel(),
-            &amqp.exchange,
-            &amqp.routing_key,
-            &bodies,
-        )
-        .await?;
         tracing::info!(
             run = %m.run_id,
             cases = m.jobs.len(),
             messages = pieces.len(),
-            "Throttled run: a large message published again in smaller ones."
+            "Throttled run: a large message goes out again in smaller ones."
         );
-        shared.metrics.messages_split.inc();
-        r.decoded = Ok(JobMessage {
-            run_id: m.run_id.clone(),
-            batch: true,
-            jobs: Vec::new(),
-        });
-        split += 1;
+        splits.messages.insert(index);
+        splits.pieces.extend(pieces);
     }
-    Ok(split)
+    splits
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ mod runctl;
 mod runctl_policy;
 #[path = "../common/scratch.rs"]
 mod scratch;
+mod step;
 
 use std::collections::HashMap;
 use std::io::Cursor;

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::PgPool;
 
-use super::{IdentityError, Principal, Role, Scope, check_name, digest, new_secret};
+use crate::identity::{IdentityError, Principal, Role, Scope, check_name, digest, new_secret};
 
 /// Failed sign-ins within [`FAILURE_WINDOW_MINUTES`] after which an account is refused for a while.
 pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;

@@ -1,0 +1,64 @@
+//! What reviewing a job comes to, as values: the outcome to record, the dead letter to publish,
+//! and the hash that identifies the facts a decision was made on. No I/O: the review step plans
+//! these, the store and the queue write them.
+
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::Evaluation;
+
+/// One outcome ready to be written.
+#[derive(Debug, Clone)]
+pub struct NewOutcome {
+    /// Run id.
+    pub run_id: i64,
+    /// Case id.
+    pub case_id: String,
+    /// Job that carried the case.
+    pub job_id: Uuid,
+    /// The evaluation.
+    pub evaluation: Evaluation,
+    /// Rule-set name, version and hash, as stored with the run.
+    pub rules: RulesRef,
+    /// sha256 of the case facts decided on.
+    pub facts_hash: String,
+}
+
+/// Identifies the rule set a decision was made under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RulesRef {
+    /// Name.
+    pub name: String,
+    /// Version.
+    pub version: String,
+    /// sha256 of the text.
+    pub hash: String,
+}
+
+/// A message to dead-letter: the body to keep and why.
+#[derive(Debug, Clone)]
+pub struct DeadLetter {
+    /// The body to preserve (the original message, or one job re-wrapped as a single-case message).
+    pub body: Vec<u8>,
+    /// Category: `decode`, `validation`, `unknown_run`, `too_large`, `delivery_limit`,
+    /// `facts_mismatch`, `not_in_run`.
+    pub kind: &'static str,
+    /// Field path that was refused.
+    pub field: String,
+    /// Reason, free of personal data.
+    pub reason: String,
+    /// Run named by the message, if it could be read.
+    pub run_id: Option<String>,
+    /// Times the broker had delivered the message before (`x-delivery-count`).
+    pub deliveries: u64,
+}
+
+/// sha256 (hex) of a case's canonical JSON: identifies the facts a decision was made on.
+pub fn facts_hash(canonical_json: &str) -> String {
+    hex::encode(Sha256::digest(canonical_json.as_bytes()))
+}
+
+/// Dead-letter kind of a job whose facts differ from the imported record of its case.
+pub const FACTS_MISMATCH: &str = "facts_mismatch";
+/// Dead-letter kind of a job whose case is not a member of its run.
+pub const NOT_IN_RUN: &str = "not_in_run";
