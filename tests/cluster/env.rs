@@ -164,6 +164,30 @@ impl ClusterEnv {
         }
     }
 
+    /// Waits until `queue` has stayed empty for two seconds (jobs published twice, or requeued
+    /// when a node went away, arrive late and are reviewed as duplicates), at most `limit`.
+    pub async fn wait_drained(&self, queue: &str, limit: Duration) {
+        let start = Instant::now();
+        let mut empty_since: Option<Instant> = None;
+        loop {
+            let depth = self.depth(queue).await;
+            let since = if depth == 0 {
+                *empty_since.get_or_insert_with(Instant::now)
+            } else {
+                empty_since = None;
+                Instant::now()
+            };
+            if depth == 0 && since.elapsed() >= Duration::from_secs(2) {
+                return;
+            }
+            assert!(
+                start.elapsed() < limit,
+                "{queue} still holds {depth} jobs after {limit:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     /// Messages ready in a queue of the cluster, asked of any node that answers.
     pub async fn depth(&self, queue: &str) -> u32 {
         let conn = docket::queue::connect(&self.settings.amqp, "cluster-test")
