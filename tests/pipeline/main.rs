@@ -4,6 +4,7 @@
 mod accounts_cli;
 mod api;
 mod api_doc;
+mod api_fuzz;
 mod api_input;
 mod archive;
 mod broker_users;
