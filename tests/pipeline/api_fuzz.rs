@@ -34,7 +34,8 @@ fn fuzz(base: &str, token: &str) -> Result<(), String> {
     );
     if out.status.success() {
         // The summary (operations tested, cases generated, checks passed) goes to the test log.
-        eprintln!("{}", text.lines().rev().take(30).collect::<Vec<_>>().join("\n"));
+        let lines: Vec<&str> = text.lines().collect();
+        eprintln!("{}", lines[lines.len().saturating_sub(30)..].join("\n"));
         Ok(())
     } else {
         Err(text)
