@@ -106,11 +106,8 @@ fn check(doc: &Value, method: &str, uri: &str, status: u16, body: &Value) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_generated_document_names_every_route_and_real_responses_validate_against_it() {
-    // Arrange: a reviewed run, tokens of each kind, and the real server.
-    let env = TestEnv::new().await;
-    let run_id = reviewed_run(&env, 200, "doc", RULES).await;
+/// A person of each role with an API token of the matching scope: read, attorney, operator.
+pub async fn scoped_tokens(env: &TestEnv) -> Vec<String> {
     let mut tokens = Vec::new();
     for (name, role, scope) in [
         ("reader-1", Role::Viewer, Scope::Read),
@@ -126,6 +123,15 @@ async fn the_generated_document_names_every_route_and_real_responses_validate_ag
                 .unwrap(),
         );
     }
+    tokens
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_generated_document_names_every_route_and_real_responses_validate_against_it() {
+    // Arrange: a reviewed run, tokens of each kind, and the real server.
+    let env = TestEnv::new().await;
+    let run_id = reviewed_run(&env, 200, "doc", RULES).await;
+    let tokens = scoped_tokens(&env).await;
     let [read, decide, operate] = [&tokens[0], &tokens[1], &tokens[2]].map(|t| Some(t.as_str()));
     let server = Server::start(&env.pool).await;
     let base = server.base.as_str();

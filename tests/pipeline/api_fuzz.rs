@@ -4,10 +4,10 @@
 
 use std::process::Command;
 
+use crate::api_doc::scoped_tokens;
 use crate::browser::Server;
 use crate::helpers::TestEnv;
 use crate::offers::reviewed_run;
-use docket::identity::{Role, Scope, store as accounts};
 
 const RULES: &str = include_str!("../../config/rules/morton-2011.toml");
 
@@ -47,21 +47,7 @@ async fn schemathesis_finds_no_server_error_and_no_response_outside_the_document
     // Arrange: a reviewed run with offers, a token of each scope, and the real server.
     let env = TestEnv::new().await;
     reviewed_run(&env, 200, "fuzz", RULES).await;
-    let mut tokens = Vec::new();
-    for (name, role, scope) in [
-        ("reader-1", Role::Viewer, Scope::Read),
-        ("attorney-1", Role::Attorney, Scope::Attorney),
-        ("ops-1", Role::Operator, Scope::Operator),
-    ] {
-        accounts::add(&env.pool, name, role, None, "test")
-            .await
-            .unwrap();
-        tokens.push(
-            accounts::create_token(&env.pool, name, scope, "test")
-                .await
-                .unwrap(),
-        );
-    }
+    let tokens = scoped_tokens(&env).await;
     let server = Server::start(&env.pool).await;
 
     // Act and assert: each scope's run is clean.
