@@ -9,8 +9,7 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use super::setup::read_rules;
 use crate::config::Settings;
-use crate::domain::Decision;
-use crate::policy::simulate::{self, Input, Simulation};
+use crate::policy::simulate::{self, Simulation};
 use crate::policy::{Dimension, plot, render, report, stream};
 use crate::rules::{EvalContext, RuleSet, Status, overlaps, stale_status};
 use crate::store;
@@ -289,23 +288,9 @@ async fn simulate_run(
     threads: usize,
 ) -> Result<(Simulation, EvalContext, String)> {
     let pool = store::connect(&settings.database).await?;
-    let r = store::runs::get(&pool, run).await?;
-    let rows = store::policy_counts::records_with_decisions(&pool, r.id).await?;
+    let out = crate::policy::what_if::against_run(&pool, rules, run, as_of, threads).await;
     pool.close().await;
-    let inputs: Vec<Input<'_>> = rows
-        .iter()
-        .map(|(record, decision)| Input {
-            record: record.as_bytes(),
-            recorded: decision.as_deref().and_then(|d| d.parse::<Decision>().ok()),
-        })
-        .collect();
-    let ctx = EvalContext {
-        as_of: as_of.unwrap_or(r.as_of),
-        courts: r.courts,
-    };
-    let sim = simulate::simulate(rules, &ctx, &inputs, true, threads);
-    let source = format!("run {run} ({}@{})", r.rules_name, r.rules_version);
-    Ok((sim, ctx, source))
+    Ok(out?)
 }
 
 /// Prints a run's report (and writes the plot); returns it.

@@ -14,6 +14,7 @@ mod policies;
 mod runs;
 mod session;
 mod signin;
+mod what_if;
 mod worklist;
 
 use std::sync::Arc;
@@ -128,6 +129,7 @@ pub fn router(state: ConsoleState) -> Router {
             post(policies::set_status),
         )
         .route("/console/runs/{run}/report", get(policies::report_page))
+        .route("/console/runs/{run}/what-if", get(what_if::page))
         .route("/console/dead-letters", get(dead_letters::page))
         .route("/console/dead-letters/confirm", post(dead_letters::confirm))
         .route("/console/dead-letters/replay", post(dead_letters::apply))

@@ -12,6 +12,7 @@ pub mod simulate;
 pub mod stats;
 pub mod stream;
 mod tally;
+pub mod what_if;
 
 use serde::Serialize;
 

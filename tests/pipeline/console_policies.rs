@@ -10,6 +10,7 @@ use crate::helpers::TestEnv;
 use crate::offers::reviewed_run;
 
 const RULES: &str = include_str!("../../config/rules/morton-2011.toml");
+const JOHNSON: &str = include_str!("../../config/rules/johnson-2014.toml");
 const PASSWORD: &str = "a long enough password";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -69,6 +70,28 @@ async fn an_operator_halts_a_policy_with_a_reason_and_everyone_reads_its_history
         rep.contains("represented") || rep.contains("pro_se"),
         "{rep}"
     );
+
+    // What if the run had had Johnson's 2014 policy: another run stores that rule set; the
+    // matrix shows the run's recorded decisions against Johnson's, with changed cases.
+    let johnson = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(johnson.path(), JOHNSON).unwrap();
+    docket::commands::run_create(&env.pool, "jw", johnson.path(), &[], None)
+        .await
+        .unwrap();
+    b.goto(&format!("{base}/console/runs/pol/what-if")).await;
+    b.choose("#rules", "johnson-2014").await;
+    b.submit("form[aria-label='Rule set to try'] button").await;
+    let page = b.wait_for("would be decided otherwise").await;
+    let changed: u64 = b.text("#changed").await.parse().unwrap();
+    assert!(
+        changed > 0,
+        "Johnson decides some of Morton's cases otherwise: {page}"
+    );
+    assert!(
+        page.contains("discretionary_review") && b.text("#samples").await.contains("→"),
+        "{page}"
+    );
+    b.shot("what-if").await;
     b.stop().await;
     drop(server);
     env.cleanup().await;
