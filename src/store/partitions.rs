@@ -24,6 +24,23 @@ pub async fn create_outcomes(
     Ok(())
 }
 
+/// Gathers statistics on the run's partition of `outcomes`, where it has one. Called when the run
+/// completes: the partition was filled faster than autovacuum's analyze follows, and without
+/// statistics the planner joins it by nested loops (a minute for a 20,000-case report, 0.2 s with).
+pub async fn analyze_outcomes(pool: &sqlx::PgPool, run_id: i64) -> Result<(), StoreError> {
+    let table = name(run_id);
+    let exists: Option<String> = sqlx::query_scalar("SELECT to_regclass($1)::text")
+        .bind(&table)
+        .fetch_one(pool)
+        .await?;
+    if exists.is_some() {
+        sqlx::query(&format!("ANALYZE {table}"))
+            .execute(pool)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Detaches and drops the run's partitions of `outcomes` and `run_cases`, where it has them (rows
 /// of the run in the default partitions are left to the caller).
 pub async fn drop_run(tx: &mut Transaction<'_, Postgres>, run_id: i64) -> Result<(), StoreError> {
@@ -81,6 +98,9 @@ pub async fn fill_members(
         format!("ALTER TABLE {table} ADD PRIMARY KEY (run_id, case_id)"),
         format!("CREATE UNIQUE INDEX {table}_seq ON {table} (run_id, seq)"),
         format!("ALTER TABLE run_cases ATTACH PARTITION {table} FOR VALUES IN ({run_id})"),
+        // Statistics now: without them the planner takes the new partition for empty and joins
+        // it by nested loops (a 20,000-case report took a minute instead of a tenth of a second).
+        format!("ANALYZE {table}"),
     ] {
         sqlx::query(&sql).execute(&mut **tx).await?;
     }

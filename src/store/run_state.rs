@@ -202,6 +202,9 @@ pub async fn complete_finished(pool: &PgPool) -> Result<u64, StoreError> {
         .await?;
     }
     tx.commit().await?;
+    for (id, _) in &done {
+        super::partitions::analyze_outcomes(pool, *id).await?;
+    }
     Ok(done.len() as u64)
 }
 
