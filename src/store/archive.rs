@@ -49,22 +49,26 @@ pub async fn begin(
     tx: &mut Transaction<'_, Postgres>,
     name: &str,
 ) -> Result<(i64, String), ArchiveError> {
-    let row: Option<(i64, String)> =
-        sqlx::query_as("SELECT id, state FROM runs WHERE name = $1 FOR UPDATE")
-            .bind(name)
-            .fetch_optional(&mut **tx)
-            .await?;
-    let (id, state) = row.ok_or_else(|| StoreError::UnknownRun(name.to_string()))?;
+    let row = sqlx::query!(
+        "SELECT id, state FROM runs WHERE name = $1 FOR UPDATE",
+        name
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    let (id, state) = row
+        .map(|r| (r.id, r.state))
+        .ok_or_else(|| StoreError::UnknownRun(name.to_string()))?;
     if !ARCHIVABLE.contains(&state.as_str()) {
         return Err(ArchiveError::NotFinished {
             run: name.to_string(),
             state,
         });
     }
-    let pending: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM notifications WHERE run_id = $1 AND status IN ('pending', 'held')",
+    let pending = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM notifications
+           WHERE run_id = $1 AND status IN ('pending', 'held')"#,
+        id
     )
-    .bind(id)
     .fetch_one(&mut **tx)
     .await?;
     if pending > 0 {
@@ -73,7 +77,7 @@ pub async fn begin(
             count: pending,
         });
     }
-    let header: String = sqlx::query_scalar(
+    let header = sqlx::query_scalar!(
         r#"
         SELECT json_build_object(
             'schema', $2::text,
@@ -86,12 +90,12 @@ pub async fn begin(
             'state_changes', (SELECT coalesce(json_agg(json_build_object(
                     'from', s.from_state, 'to', s.to_state, 'rate', s.rate, 'actor', s.actor,
                     'reason', s.reason, 'at', s.at) ORDER BY s.id), '[]')
-                FROM run_state_changes s WHERE s.run_id = r.id))::text
+                FROM run_state_changes s WHERE s.run_id = r.id))::text AS "header!"
         FROM runs r WHERE r.id = $1
         "#,
+        id,
+        SCHEMA
     )
-    .bind(id)
-    .bind(SCHEMA)
     .fetch_one(&mut **tx)
     .await?;
     Ok((id, header))
@@ -107,7 +111,7 @@ pub async fn outcomes<F>(
 where
     F: FnMut(&str) -> std::io::Result<()>,
 {
-    let mut rows = sqlx::query_scalar::<_, String>(
+    let mut rows = sqlx::query_scalar!(
         r#"
         SELECT json_build_object(
             'case_id', o.case_id, 'job_id', o.job_id, 'decision', o.decision, 'score', o.score,
@@ -121,11 +125,11 @@ where
                             'from', t.from_state, 'to', t.to_state, 'actor', t.actor,
                             'reason', t.reason, 'at', t.at) ORDER BY t.id), '[]')
                         FROM transitions t WHERE t.run_id = f.run_id AND t.case_id = f.case_id))
-                FROM offers f WHERE f.run_id = o.run_id AND f.case_id = o.case_id))::text
+                FROM offers f WHERE f.run_id = o.run_id AND f.case_id = o.case_id))::text AS "line!"
         FROM outcomes o WHERE o.run_id = $1
         "#,
+        run_id
     )
-    .bind(run_id)
     .fetch(conn);
     let mut n = 0;
     while let Some(line) = rows.try_next().await? {
@@ -140,8 +144,7 @@ where
 pub async fn drop_run(tx: &mut Transaction<'_, Postgres>, run_id: i64) -> Result<(), StoreError> {
     super::partitions::drop_run(tx, run_id).await?;
     super::counts::delete_run(tx, run_id).await?;
-    sqlx::query("DELETE FROM runs WHERE id = $1")
-        .bind(run_id)
+    sqlx::query!("DELETE FROM runs WHERE id = $1", run_id)
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -149,15 +152,15 @@ pub async fn drop_run(tx: &mut Transaction<'_, Postgres>, run_id: i64) -> Result
 
 /// Rows of the run left in its tables (0 once archived), for tests and checks.
 pub async fn rows_left(pool: &PgPool, run_id: i64) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar(
-        "SELECT (SELECT count(*) FROM outcomes WHERE run_id = $1) \
-              + (SELECT count(*) FROM run_cases WHERE run_id = $1) \
-              + (SELECT count(*) FROM offers WHERE run_id = $1) \
-              + (SELECT count(*) FROM transitions WHERE run_id = $1) \
-              + (SELECT count(*) FROM notifications WHERE run_id = $1) \
-              + (SELECT count(*) FROM run_counts WHERE run_id = $1)",
+    Ok(sqlx::query_scalar!(
+        r#"SELECT (SELECT count(*) FROM outcomes WHERE run_id = $1)
+                + (SELECT count(*) FROM run_cases WHERE run_id = $1)
+                + (SELECT count(*) FROM offers WHERE run_id = $1)
+                + (SELECT count(*) FROM transitions WHERE run_id = $1)
+                + (SELECT count(*) FROM notifications WHERE run_id = $1)
+                + (SELECT count(*) FROM run_counts WHERE run_id = $1) AS "rows!""#,
+        run_id
     )
-    .bind(run_id)
     .fetch_one(pool)
     .await?)
 }

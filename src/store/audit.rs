@@ -43,25 +43,6 @@ pub struct AuditRow {
     pub reason: String,
 }
 
-const CHANGES: &str = r#"
-    FROM (
-      SELECT t.at, t.actor, r.name AS run, 'offer' AS subject, t.case_id, t.from_state, t.to_state, t.reason, t.id AS seq
-      FROM transitions t JOIN runs r ON r.id = t.run_id
-      UNION ALL
-      SELECT c.at, c.actor, r.name, 'run', NULL, c.from_state, c.to_state, c.reason, c.id
-      FROM run_state_changes c JOIN runs r ON r.id = c.run_id
-      UNION ALL
-      SELECT d.at, d.actor, COALESCE(d.run, ''), 'dead_letters', NULL, NULL, 'replayed',
-             d.reason || ' (' || d.replayed || ' replayed)', d.id
-      FROM dead_letter_replays d
-    ) x
-    WHERE ($1::text IS NULL OR x.actor = $1)
-      AND ($2::text IS NULL OR x.run = $2)
-      AND ($3::text IS NULL OR x.to_state = $3)
-      AND ($4::date IS NULL OR x.at >= $4::date)
-      AND ($5::date IS NULL OR x.at < $5::date + 1)
-"#;
-
 /// One page of changes matching `f`, newest first; `limit` at most.
 pub async fn page(
     pool: &PgPool,
@@ -69,18 +50,38 @@ pub async fn page(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<AuditRow>, StoreError> {
-    let sql = format!(
-        "SELECT at, actor, run, subject, case_id, from_state, to_state, reason {CHANGES}
-         ORDER BY at DESC, seq DESC LIMIT $6 OFFSET $7"
-    );
-    Ok(sqlx::query_as(&sql)
-        .bind(f.actor.as_deref())
-        .bind(f.run.as_deref())
-        .bind(f.to_state.as_deref())
-        .bind(f.from)
-        .bind(f.to)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(pool)
-        .await?)
+    Ok(sqlx::query_as!(
+        AuditRow,
+        r#"
+        SELECT at AS "at!", actor AS "actor!", run AS "run!", subject AS "subject!", case_id,
+               from_state, to_state AS "to_state!", reason AS "reason!"
+        FROM (
+          SELECT t.at, t.actor, r.name AS run, 'offer' AS subject, t.case_id, t.from_state,
+                 t.to_state, t.reason, t.id AS seq
+          FROM transitions t JOIN runs r ON r.id = t.run_id
+          UNION ALL
+          SELECT c.at, c.actor, r.name, 'run', NULL, c.from_state, c.to_state, c.reason, c.id
+          FROM run_state_changes c JOIN runs r ON r.id = c.run_id
+          UNION ALL
+          SELECT d.at, d.actor, COALESCE(d.run, ''), 'dead_letters', NULL, NULL, 'replayed',
+                 d.reason || ' (' || d.replayed || ' replayed)', d.id
+          FROM dead_letter_replays d
+        ) x
+        WHERE ($1::text IS NULL OR x.actor = $1)
+          AND ($2::text IS NULL OR x.run = $2)
+          AND ($3::text IS NULL OR x.to_state = $3)
+          AND ($4::date IS NULL OR x.at >= $4::date)
+          AND ($5::date IS NULL OR x.at < $5::date + 1)
+        ORDER BY at DESC, seq DESC LIMIT $6 OFFSET $7
+        "#,
+        f.actor.as_deref(),
+        f.run.as_deref(),
+        f.to_state.as_deref(),
+        f.from,
+        f.to,
+        limit,
+        offset
+    )
+    .fetch_all(pool)
+    .await?)
 }

@@ -18,7 +18,7 @@ const COLUMNS: &str = "line, case_id, court, case_type, custody, nationality, la
 
 /// Creates the staging table in the caller's transaction (dropped when it ends).
 pub async fn create_stage(conn: &mut PgConnection) -> Result<(), StoreError> {
-    sqlx::query(
+    sqlx::query!(
         r#"
         CREATE TEMP TABLE import_stage (
             line BIGINT NOT NULL, case_id TEXT NOT NULL, court TEXT NOT NULL,
@@ -35,6 +35,7 @@ pub async fn create_stage(conn: &mut PgConnection) -> Result<(), StoreError> {
 
 /// Starts a text `COPY` into the staging table; feed it rows written by [`push_row`].
 pub async fn copy_in(conn: &mut PgConnection) -> Result<PgCopyIn<&mut PgConnection>, StoreError> {
+    // Runtime: COPY streams rows; it is not a statement the query macros can prepare.
     Ok(conn
         .copy_in_raw(&format!("COPY import_stage ({COLUMNS}) FROM STDIN"))
         .await?)
@@ -78,6 +79,7 @@ fn push_escaped(buf: &mut Vec<u8>, s: &str) {
 /// Removes from the staging table every row whose case id an earlier line already has; returns
 /// them as (line, first line), in line order.
 pub async fn remove_duplicates(conn: &mut PgConnection) -> Result<Vec<(u64, u64)>, StoreError> {
+    // Runtime: `import_stage` is a temporary table, absent from the schema macros check against.
     let dups: Vec<(i64, i64)> = sqlx::query_as(
         r#"
         DELETE FROM import_stage s USING (
@@ -100,6 +102,7 @@ pub async fn remove_duplicates(conn: &mut PgConnection) -> Result<Vec<(u64, u64)
 /// Merges the staging table into `cases`: new cases inserted, changed ones updated, unchanged
 /// rows not touched.
 pub async fn merge(conn: &mut PgConnection) -> Result<UpsertCounts, StoreError> {
+    // Runtime: `import_stage` is a temporary table, absent from the schema macros check against.
     let (staged, inserted, updated): (i64, i64, i64) = sqlx::query_as(
         r#"
         WITH upserted AS (

@@ -30,7 +30,7 @@ impl std::ops::AddAssign for UpsertCounts {
 pub async fn upsert(pool: &PgPool, cases: &[Case]) -> Result<UpsertCounts, StoreError> {
     let n = cases.len();
     let rows = Rows::of(cases);
-    let (inserted, updated): (i64, i64) = sqlx::query_as(
+    let counts = sqlx::query!(
         r#"
         WITH upserted AS (
             INSERT INTO cases (case_id, court, case_type, custody, nationality, language,
@@ -49,21 +49,23 @@ pub async fn upsert(pool: &PgPool, cases: &[Case]) -> Result<UpsertCounts, Store
             WHERE cases.facts_hash <> EXCLUDED.facts_hash
             RETURNING (xmax = 0) AS inserted
         )
-        SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM upserted
+        SELECT count(*) FILTER (WHERE inserted) AS "inserted!",
+               count(*) FILTER (WHERE NOT inserted) AS "updated!"
+        FROM upserted
         "#,
+        &rows.ids,
+        &rows.courts,
+        &rows.types,
+        &rows.custody,
+        &rows.nationality,
+        &rows.language,
+        &rows.represented,
+        &rows.records,
+        &rows.hashes
     )
-    .bind(&rows.ids)
-    .bind(&rows.courts)
-    .bind(&rows.types)
-    .bind(&rows.custody)
-    .bind(&rows.nationality)
-    .bind(&rows.language)
-    .bind(&rows.represented)
-    .bind(&rows.records)
-    .bind(&rows.hashes)
     .fetch_one(pool)
     .await?;
-    let (inserted, updated) = (inserted as u64, updated as u64);
+    let (inserted, updated) = (counts.inserted as u64, counts.updated as u64);
     Ok(UpsertCounts {
         inserted,
         updated,
@@ -81,7 +83,7 @@ pub async fn insert_missing(
         return Ok(());
     }
     let rows = Rows::of(cases);
-    sqlx::query(
+    sqlx::query!(
         r#"
         INSERT INTO cases (case_id, court, case_type, custody, nationality, language,
                            represented, record, facts_hash)
@@ -93,16 +95,16 @@ pub async fn insert_missing(
                   represented, record, facts_hash)
         ON CONFLICT (case_id) DO NOTHING
         "#,
+        &rows.ids,
+        &rows.courts,
+        &rows.types,
+        &rows.custody,
+        &rows.nationality,
+        &rows.language,
+        &rows.represented,
+        &rows.records,
+        &rows.hashes
     )
-    .bind(&rows.ids)
-    .bind(&rows.courts)
-    .bind(&rows.types)
-    .bind(&rows.custody)
-    .bind(&rows.nationality)
-    .bind(&rows.language)
-    .bind(&rows.represented)
-    .bind(&rows.records)
-    .bind(&rows.hashes)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -154,10 +156,13 @@ impl Rows {
 
 /// Loads the stored records of `ids` (missing ids are skipped), as raw contract JSON.
 pub async fn records(pool: &PgPool, ids: &[String]) -> Result<Vec<(String, String)>, StoreError> {
-    Ok(
-        sqlx::query_as("SELECT case_id, record::text FROM cases WHERE case_id = ANY($1)")
-            .bind(ids)
-            .fetch_all(pool)
-            .await?,
+    Ok(sqlx::query!(
+        r#"SELECT case_id, record::text AS "record!" FROM cases WHERE case_id = ANY($1)"#,
+        ids
     )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| (r.case_id, r.record))
+    .collect())
 }

@@ -41,14 +41,14 @@ pub async fn add(
     by: &str,
 ) -> Result<(), IdentityError> {
     check_name(name)?;
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "INSERT INTO accounts (name, role, password_hash, created_by) VALUES ($1, $2, $3, $4)
          ON CONFLICT (name) DO NOTHING",
+        name,
+        role.as_str(),
+        password_hash,
+        by
     )
-    .bind(name)
-    .bind(role.as_str())
-    .bind(password_hash)
-    .bind(by)
     .execute(pool)
     .await?;
     if done.rows_affected() == 0 {
@@ -61,19 +61,20 @@ pub async fn add(
 
 /// Every account, by name.
 pub async fn list(pool: &PgPool) -> Result<Vec<Account>, IdentityError> {
-    let rows: Vec<(String, String, bool, bool, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT name, role, disabled, password_hash IS NOT NULL, created_at FROM accounts ORDER BY name",
+    let rows = sqlx::query!(
+        r#"SELECT name, role, disabled, password_hash IS NOT NULL AS "can_sign_in!", created_at
+           FROM accounts ORDER BY name"#
     )
     .fetch_all(pool)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(name, role, disabled, can_sign_in, created_at)| Account {
-            name,
-            role: role_of(&role),
-            disabled,
-            can_sign_in,
-            created_at,
+        .map(|r| Account {
+            name: r.name,
+            role: role_of(&r.role),
+            disabled: r.disabled,
+            can_sign_in: r.can_sign_in,
+            created_at: r.created_at,
         })
         .collect())
 }
@@ -81,14 +82,14 @@ pub async fn list(pool: &PgPool) -> Result<Vec<Account>, IdentityError> {
 /// Disables an account and ends its sessions; its tokens stop working.
 pub async fn disable(pool: &PgPool, name: &str) -> Result<(), IdentityError> {
     let mut tx = pool.begin().await?;
-    let id: Option<i64> =
-        sqlx::query_scalar("UPDATE accounts SET disabled = true WHERE name = $1 RETURNING id")
-            .bind(name)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let id = sqlx::query_scalar!(
+        "UPDATE accounts SET disabled = true WHERE name = $1 RETURNING id",
+        name
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
     let id = id.ok_or_else(|| IdentityError::UnknownAccount(name.to_string()))?;
-    sqlx::query("DELETE FROM sessions WHERE account_id = $1")
-        .bind(id)
+    sqlx::query!("DELETE FROM sessions WHERE account_id = $1", id)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
@@ -100,13 +101,13 @@ pub async fn credentials(
     pool: &PgPool,
     name: &str,
 ) -> Result<Option<(i64, Role, Option<String>)>, IdentityError> {
-    let row: Option<(i64, String, Option<String>)> = sqlx::query_as(
+    let row = sqlx::query!(
         "SELECT id, role, password_hash FROM accounts WHERE name = $1 AND NOT disabled",
+        name
     )
-    .bind(name)
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(|(id, role, hash)| (id, role_of(&role), hash)))
+    Ok(row.map(|r| (r.id, role_of(&r.role), r.password_hash)))
 }
 
 /// An enabled account as a principal (for a name a trusted proxy vouches for).
@@ -138,13 +139,13 @@ pub async fn create_token(
         )));
     }
     let token = format!("dkt_{}", new_secret());
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO api_tokens (digest, account_id, scope, created_by) VALUES ($1, $2, $3, $4)",
+        digest(&token),
+        id,
+        scope.as_str(),
+        by
     )
-    .bind(digest(&token))
-    .bind(id)
-    .bind(scope.as_str())
-    .bind(by)
     .execute(pool)
     .await?;
     Ok(token)
@@ -155,29 +156,31 @@ pub async fn token_principal(
     pool: &PgPool,
     token: &str,
 ) -> Result<Option<Principal>, IdentityError> {
-    let row: Option<(i64, String, String, String)> = sqlx::query_as(
+    let row = sqlx::query!(
         "SELECT a.id, a.name, a.role, t.scope FROM api_tokens t JOIN accounts a ON a.id = t.account_id
          WHERE t.digest = $1 AND NOT a.disabled",
+        digest(token)
     )
-    .bind(digest(token))
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(|(account_id, name, role, scope)| Principal {
-        account_id,
-        name,
-        role: role_of(&role),
-        scope: scope.parse().ok().or(Some(Scope::Read)),
+    Ok(row.map(|r| Principal {
+        account_id: r.id,
+        name: r.name,
+        role: role_of(&r.role),
+        scope: r.scope.parse().ok().or(Some(Scope::Read)),
     }))
 }
 
 /// Starts a session for an account; returns the cookie's secret.
 pub async fn start_session(pool: &PgPool, account_id: i64) -> Result<String, IdentityError> {
     let secret = new_secret();
-    sqlx::query("INSERT INTO sessions (digest, account_id) VALUES ($1, $2)")
-        .bind(digest(&secret))
-        .bind(account_id)
-        .execute(pool)
-        .await?;
+    sqlx::query!(
+        "INSERT INTO sessions (digest, account_id) VALUES ($1, $2)",
+        digest(&secret),
+        account_id
+    )
+    .execute(pool)
+    .await?;
     Ok(secret)
 }
 
@@ -188,54 +191,59 @@ pub async fn session_principal(
     secret: &str,
     idle_minutes: u32,
 ) -> Result<Option<Principal>, IdentityError> {
-    let row: Option<(i64, String, String)> = sqlx::query_as(
+    let row = sqlx::query!(
         "UPDATE sessions s SET last_seen = now() FROM accounts a
          WHERE s.digest = $1 AND a.id = s.account_id AND NOT a.disabled
            AND s.last_seen > now() - make_interval(mins => $2)
          RETURNING a.id, a.name, a.role",
+        digest(secret),
+        idle_minutes as i32
     )
-    .bind(digest(secret))
-    .bind(idle_minutes as i32)
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(|(account_id, name, role)| Principal {
-        account_id,
-        name,
-        role: role_of(&role),
+    Ok(row.map(|r| Principal {
+        account_id: r.id,
+        name: r.name,
+        role: role_of(&r.role),
         scope: None,
     }))
 }
 
 /// Ends a session (sign-out), and forgets sessions idle for more than a day.
 pub async fn end_session(pool: &PgPool, secret: &str) -> Result<(), IdentityError> {
-    sqlx::query("DELETE FROM sessions WHERE digest = $1 OR last_seen < now() - interval '1 day'")
-        .bind(digest(secret))
-        .execute(pool)
-        .await?;
+    sqlx::query!(
+        "DELETE FROM sessions WHERE digest = $1 OR last_seen < now() - interval '1 day'",
+        digest(secret)
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
 /// Whether sign-ins for `name` or from `address` are refused for now, after too many failures.
 pub async fn rate_limited(pool: &PgPool, name: &str, address: &str) -> Result<bool, IdentityError> {
-    let (by_name, by_address): (i64, i64) = sqlx::query_as(
-        "SELECT count(*) FILTER (WHERE account_name = $1), count(*) FILTER (WHERE address = $2)
-         FROM signin_failures
-         WHERE at > now() - make_interval(mins => $3) AND (account_name = $1 OR address = $2)",
+    let n = sqlx::query!(
+        r#"SELECT count(*) FILTER (WHERE account_name = $1) AS "by_name!",
+                  count(*) FILTER (WHERE address = $2) AS "by_address!"
+           FROM signin_failures
+           WHERE at > now() - make_interval(mins => $3) AND (account_name = $1 OR address = $2)"#,
+        name,
+        address,
+        FAILURE_WINDOW_MINUTES as i32
     )
-    .bind(name)
-    .bind(address)
-    .bind(FAILURE_WINDOW_MINUTES as i32)
     .fetch_one(pool)
     .await?;
-    Ok(by_name >= MAX_FAILURES_PER_ACCOUNT || by_address >= MAX_FAILURES_PER_ADDRESS)
+    Ok(n.by_name >= MAX_FAILURES_PER_ACCOUNT || n.by_address >= MAX_FAILURES_PER_ADDRESS)
 }
 
 /// Records a failed sign-in.
 pub async fn record_failure(pool: &PgPool, name: &str, address: &str) -> Result<(), IdentityError> {
-    sqlx::query("INSERT INTO signin_failures (account_name, address) VALUES ($1, $2)")
-        .bind(name.chars().take(64).collect::<String>())
-        .bind(address)
-        .execute(pool)
-        .await?;
+    sqlx::query!(
+        "INSERT INTO signin_failures (account_name, address) VALUES ($1, $2)",
+        name.chars().take(64).collect::<String>(),
+        address
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }

@@ -58,7 +58,7 @@ pub async fn record(
         errors.push(error);
         delays.push(delay);
     }
-    sqlx::query(
+    sqlx::query!(
         r#"
         UPDATE notifications n SET
             status = COALESCE(t.status, n.status),
@@ -71,11 +71,11 @@ pub async fn record(
              AS t(id, status, error, delay)
         WHERE n.id = t.id
         "#,
+        &ids,
+        &statuses as &[Option<&str>],
+        &errors as &[Option<String>],
+        &delays as &[Option<f64>]
     )
-    .bind(&ids)
-    .bind(&statuses)
-    .bind(&errors)
-    .bind(&delays)
     .execute(conn)
     .await?;
     Ok(())

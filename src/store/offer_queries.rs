@@ -26,8 +26,8 @@ pub async fn select(
     run_id: i64,
     sel: &Selection,
 ) -> Result<Vec<String>, StoreError> {
-    let courts = (!sel.courts.is_empty()).then_some(&sel.courts);
-    Ok(sqlx::query_scalar(
+    let courts = (!sel.courts.is_empty()).then_some(sel.courts.as_slice());
+    Ok(sqlx::query_scalar!(
         r#"
         SELECT o.case_id
         FROM offers o
@@ -39,11 +39,11 @@ pub async fn select(
           AND ($4::int IS NULL OR oc.score >= $4)
         ORDER BY o.case_id
         "#,
+        run_id,
+        sel.state.map(OfferState::as_str),
+        courts,
+        sel.min_score
     )
-    .bind(run_id)
-    .bind(sel.state.map(OfferState::as_str))
-    .bind(courts)
-    .bind(sel.min_score)
     .fetch_all(pool)
     .await?)
 }
@@ -54,11 +54,11 @@ pub async fn overdue(
     run_id: i64,
     today: NaiveDate,
 ) -> Result<Vec<String>, StoreError> {
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar!(
         "SELECT case_id FROM offers WHERE run_id = $1 AND state = 'offered' AND deadline < $2 ORDER BY case_id",
+        run_id,
+        today
     )
-    .bind(run_id)
-    .bind(today)
     .fetch_all(pool)
     .await?)
 }
@@ -72,7 +72,7 @@ pub async fn due_for_reminder(
     reminder_days: u32,
     deadline_days: u32,
 ) -> Result<Vec<String>, StoreError> {
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar!(
         r#"
         SELECT o.case_id FROM offers o
         WHERE o.run_id = $1 AND o.state = 'offered'
@@ -82,11 +82,11 @@ pub async fn due_for_reminder(
                             AND t.from_state = 'offered' AND t.to_state = 'offered')
         ORDER BY o.case_id
         "#,
+        run_id,
+        today,
+        reminder_days as i32,
+        deadline_days as i32
     )
-    .bind(run_id)
-    .bind(today)
-    .bind(reminder_days as i32)
-    .bind(deadline_days as i32)
     .fetch_all(pool)
     .await?)
 }
@@ -128,40 +128,43 @@ pub async fn history(
     run_id: i64,
     case_id: &str,
 ) -> Result<Option<OfferHistory>, StoreError> {
-    let head: Option<(String, Option<NaiveDate>)> =
-        sqlx::query_as("SELECT state, deadline FROM offers WHERE run_id = $1 AND case_id = $2")
-            .bind(run_id)
-            .bind(case_id)
-            .fetch_optional(pool)
-            .await?;
-    let Some((state, deadline)) = head else {
+    let head = sqlx::query!(
+        "SELECT state, deadline FROM offers WHERE run_id = $1 AND case_id = $2",
+        run_id,
+        case_id
+    )
+    .fetch_optional(pool)
+    .await?;
+    let Some(head) = head else {
         return Ok(None);
     };
-    let transitions = sqlx::query_as(
+    let transitions = sqlx::query_as!(
+        TransitionRow,
         "SELECT id, from_state, to_state, actor, reason, at FROM transitions WHERE run_id = $1 AND case_id = $2 ORDER BY id",
+        run_id,
+        case_id
     )
-    .bind(run_id)
-    .bind(case_id)
     .fetch_all(pool)
     .await?;
     Ok(Some(OfferHistory {
-        state,
-        deadline,
+        state: head.state,
+        deadline: head.deadline,
         transitions,
     }))
 }
 
 /// Offers per state in a run (every state present, zero included).
 pub async fn state_counts(pool: &PgPool, run_id: i64) -> Result<BTreeMap<String, i64>, StoreError> {
-    let rows: Vec<(String, i64)> =
-        sqlx::query_as("SELECT state, count(*) FROM offers WHERE run_id = $1 GROUP BY state")
-            .bind(run_id)
-            .fetch_all(pool)
-            .await?;
+    let rows = sqlx::query!(
+        r#"SELECT state, count(*) AS "n!" FROM offers WHERE run_id = $1 GROUP BY state"#,
+        run_id
+    )
+    .fetch_all(pool)
+    .await?;
     let mut out: BTreeMap<String, i64> = OfferState::ALL
         .iter()
         .map(|s| (s.as_str().to_string(), 0))
         .collect();
-    out.extend(rows);
+    out.extend(rows.into_iter().map(|r| (r.state, r.n)));
     Ok(out)
 }

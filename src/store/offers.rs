@@ -86,19 +86,20 @@ async fn lock(
     run_id: i64,
     ids: &[String],
 ) -> Result<HashMap<String, Locked>, StoreError> {
-    let rows: Vec<(String, String, Option<NaiveDate>)> = sqlx::query_as(
+    let rows = sqlx::query!(
         "SELECT case_id, state, deadline FROM offers WHERE run_id = $1 AND case_id = ANY($2) \
          ORDER BY case_id FOR UPDATE",
+        run_id,
+        ids
     )
-    .bind(run_id)
-    .bind(ids)
     .fetch_all(&mut *conn)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, state, deadline)| {
-            let state = state.parse().ok();
-            (id, Locked { state, deadline })
+        .map(|r| {
+            let state = r.state.parse().ok();
+            let deadline = r.deadline;
+            (r.case_id, Locked { state, deadline })
         })
         .collect())
 }
@@ -113,7 +114,7 @@ async fn write_moves(
     let move_ids: Vec<&str> = t.moves.iter().map(|m| m.case_id.as_str()).collect();
     let froms: Vec<&str> = t.moves.iter().map(|m| m.from.as_str()).collect();
     let tos: Vec<&str> = t.moves.iter().map(|m| m.to.as_str()).collect();
-    sqlx::query(
+    sqlx::query!(
         r#"
         UPDATE offers o SET state = u.state, updated_at = now(),
             deadline = COALESCE($4, o.deadline),
@@ -121,30 +122,30 @@ async fn write_moves(
         FROM UNNEST($2::text[], $3::text[]) AS u(case_id, state)
         WHERE o.run_id = $1 AND o.case_id = u.case_id
         "#,
+        run_id,
+        &move_ids as &[&str],
+        &tos as &[&str],
+        t.deadline
     )
-    .bind(run_id)
-    .bind(&move_ids)
-    .bind(&tos)
-    .bind(t.deadline)
     .execute(&mut *conn)
     .await?;
-    let inserted: Vec<(i64, String)> = sqlx::query_as(
+    let inserted = sqlx::query!(
         r#"
         INSERT INTO transitions (run_id, case_id, from_state, to_state, actor, reason)
         SELECT $1, t.case_id, t.from_state, t.to_state, $5, $6
         FROM UNNEST($2::text[], $3::text[], $4::text[]) AS t(case_id, from_state, to_state)
         RETURNING id, case_id
         "#,
+        run_id,
+        &move_ids as &[&str],
+        &froms as &[&str],
+        &tos as &[&str],
+        req.actor,
+        plan::recorded_reason(req)
     )
-    .bind(run_id)
-    .bind(&move_ids)
-    .bind(&froms)
-    .bind(&tos)
-    .bind(req.actor)
-    .bind(plan::recorded_reason(req))
     .fetch_all(&mut *conn)
     .await?;
-    Ok(inserted.into_iter().map(|(id, case)| (case, id)).collect())
+    Ok(inserted.into_iter().map(|r| (r.case_id, r.id)).collect())
 }
 
 /// Queues each move's notices in the outbox, keyed to its transition.
@@ -173,14 +174,18 @@ async fn load_cases(
     conn: &mut PgConnection,
     ids: &[&str],
 ) -> Result<HashMap<String, Case>, StoreError> {
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT case_id, record::text FROM cases WHERE case_id = ANY($1)")
-            .bind(ids)
-            .fetch_all(&mut *conn)
-            .await?;
+    let rows = sqlx::query!(
+        r#"SELECT case_id, record::text AS "record!" FROM cases WHERE case_id = ANY($1)"#,
+        ids as &[&str]
+    )
+    .fetch_all(&mut *conn)
+    .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(id, json)| Case::from_json(json.as_bytes()).ok().map(|c| (id, c)))
+        .filter_map(|r| {
+            let case = Case::from_json(r.record.as_bytes()).ok()?;
+            Some((r.case_id, case))
+        })
         .collect())
 }
 
@@ -193,14 +198,15 @@ async fn offer_deadlines(
     if fresh.is_some() {
         return Ok(ids.iter().map(|id| (id.to_string(), fresh)).collect());
     }
-    Ok(sqlx::query_as(
+    Ok(sqlx::query!(
         "SELECT case_id, deadline FROM offers WHERE run_id = $1 AND case_id = ANY($2)",
+        run_id,
+        ids as &[&str]
     )
-    .bind(run_id)
-    .bind(ids)
     .fetch_all(&mut *conn)
     .await?
     .into_iter()
+    .map(|r| (r.case_id, r.deadline))
     .collect())
 }
 
@@ -215,28 +221,28 @@ pub async fn recommend(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let created: Vec<String> = sqlx::query_scalar(
+    let created = sqlx::query_scalar!(
         r#"
         INSERT INTO offers (run_id, case_id, state)
         SELECT $1, id, 'offer_recommended' FROM UNNEST($2::text[]) AS t(id)
         ON CONFLICT (run_id, case_id) DO NOTHING
         RETURNING case_id
         "#,
+        run_id,
+        ids as &[&str]
     )
-    .bind(run_id)
-    .bind(ids)
     .fetch_all(&mut *conn)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         r#"
         INSERT INTO transitions (run_id, case_id, from_state, to_state, actor, reason)
         SELECT $1, id, NULL, 'offer_recommended', $3, 'recommended by the rules'
         FROM UNNEST($2::text[]) AS t(id)
         "#,
+        run_id,
+        &created,
+        actor
     )
-    .bind(run_id)
-    .bind(&created)
-    .bind(actor)
     .execute(&mut *conn)
     .await?;
     Ok(created)
