@@ -60,7 +60,7 @@ pub async fn queue(conn: &mut PgConnection, items: &[Queued<'_>]) -> Result<u64,
         languages.push(q.notice.payload.language.as_str());
         payloads.push(serde_json::to_string(&q.notice.payload).expect("payload serializes"));
     }
-    let done = sqlx::query(
+    let done = sqlx::query!(
         r#"
         INSERT INTO notifications (idempotency_key, run_id, case_id, transition_id, kind, recipient,
                                    channel, language, payload)
@@ -71,16 +71,16 @@ pub async fn queue(conn: &mut PgConnection, items: &[Queued<'_>]) -> Result<u64,
              AS t(key, run_id, case_id, transition_id, kind, recipient, channel, language, payload)
         ON CONFLICT (idempotency_key) DO NOTHING
         "#,
+        &keys,
+        &runs,
+        &cases as &[&str],
+        &transitions,
+        &kinds as &[&str],
+        &recipients as &[&str],
+        &channels as &[&str],
+        &languages as &[&str],
+        &payloads
     )
-    .bind(&keys)
-    .bind(&runs)
-    .bind(&cases)
-    .bind(&transitions)
-    .bind(&kinds)
-    .bind(&recipients)
-    .bind(&channels)
-    .bind(&languages)
-    .bind(&payloads)
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected())
@@ -107,25 +107,26 @@ pub struct Claimed {
 /// rows another relay holds. `held` rows are never claimed, nor rows of a run whose policy is
 /// halted (a notice queued after the halt waits for the policy, as the held ones do).
 pub async fn claim(conn: &mut PgConnection, limit: u32) -> Result<Vec<Claimed>, StoreError> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as!(
+        Claimed,
         "SELECT id, idempotency_key, case_id, channel, attempts, payload FROM notifications \
          WHERE status = 'pending' AND next_attempt_at <= now() \
          AND NOT EXISTS (SELECT 1 FROM runs r JOIN policy_status p USING (rules_name) \
            WHERE r.id = notifications.run_id AND p.status <> 'active') \
          ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED",
+        i64::from(limit)
     )
-    .bind(i64::from(limit))
     .fetch_all(conn)
     .await?)
 }
 
 /// Marks a row sent.
 pub async fn mark_sent(conn: &mut PgConnection, id: i64) -> Result<(), StoreError> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE notifications SET status = 'sent', sent_at = now(), attempts = attempts + 1, \
          last_error = NULL WHERE id = $1",
+        id
     )
-    .bind(id)
     .execute(conn)
     .await?;
     Ok(())
@@ -138,13 +139,13 @@ pub async fn mark_retry(
     delay: Duration,
     error: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE notifications SET attempts = attempts + 1, last_error = $2, \
          next_attempt_at = now() + make_interval(secs => $3) WHERE id = $1",
+        id,
+        error,
+        delay.as_secs_f64()
     )
-    .bind(id)
-    .bind(error)
-    .bind(delay.as_secs_f64())
     .execute(conn)
     .await?;
     Ok(())
@@ -152,12 +153,12 @@ pub async fn mark_retry(
 
 /// Marks a row failed for good.
 pub async fn mark_failed(conn: &mut PgConnection, id: i64, error: &str) -> Result<(), StoreError> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE notifications SET status = 'failed', attempts = attempts + 1, last_error = $2 \
          WHERE id = $1",
+        id,
+        error
     )
-    .bind(id)
-    .bind(error)
     .execute(conn)
     .await?;
     Ok(())
@@ -166,12 +167,12 @@ pub async fn mark_failed(conn: &mut PgConnection, id: i64, error: &str) -> Resul
 /// Holds a row for a person, with the reason (`held` rows are never claimed). The attempt is
 /// counted; `last_error` says why, for `docket status` and `docket notices held`.
 pub async fn mark_held(conn: &mut PgConnection, id: i64, reason: &str) -> Result<(), StoreError> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE notifications SET status = 'held', attempts = attempts + 1, last_error = $2 \
          WHERE id = $1",
+        id,
+        format!("held: {reason}")
     )
-    .bind(id)
-    .bind(format!("held: {reason}"))
     .execute(conn)
     .await?;
     Ok(())
@@ -179,11 +180,15 @@ pub async fn mark_held(conn: &mut PgConnection, id: i64, reason: &str) -> Result
 
 /// Pending rows per channel, all runs together (for the gauge).
 pub async fn pending_by_channel(pool: &PgPool) -> Result<Vec<(String, i64)>, StoreError> {
-    Ok(sqlx::query_as(
-        "SELECT channel, count(*) FROM notifications WHERE status = 'pending' GROUP BY channel",
+    Ok(sqlx::query!(
+        r#"SELECT channel, count(*) AS "n!" FROM notifications
+           WHERE status = 'pending' GROUP BY channel"#
     )
     .fetch_all(pool)
-    .await?)
+    .await?
+    .into_iter()
+    .map(|r| (r.channel, r.n))
+    .collect())
 }
 
 /// Rows of a run in one (channel, status).
@@ -199,11 +204,12 @@ pub struct StatusCount {
 
 /// Outbox rows of a run per (channel, status), sorted, for `docket status`.
 pub async fn counts(pool: &PgPool, run_id: i64) -> Result<Vec<StatusCount>, StoreError> {
-    Ok(sqlx::query_as(
-        "SELECT channel, status, count(*) AS count FROM notifications WHERE run_id = $1 \
-         GROUP BY channel, status ORDER BY channel, status",
+    Ok(sqlx::query_as!(
+        StatusCount,
+        r#"SELECT channel, status, count(*) AS "count!" FROM notifications WHERE run_id = $1
+           GROUP BY channel, status ORDER BY channel, status"#,
+        run_id
     )
-    .bind(run_id)
     .fetch_all(pool)
     .await?)
 }
@@ -228,12 +234,13 @@ pub struct HeldNotice {
 
 /// Held notices, oldest first, of one run (by name) or of all.
 pub async fn held(pool: &PgPool, run: Option<&str>) -> Result<Vec<HeldNotice>, StoreError> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as!(
+        HeldNotice,
         "SELECT r.name AS run, n.case_id, n.idempotency_key AS key, n.kind, n.channel, \
          n.last_error AS reason FROM notifications n JOIN runs r ON r.id = n.run_id \
          WHERE n.status = 'held' AND ($1::text IS NULL OR r.name = $1) ORDER BY n.id",
+        run
     )
-    .bind(run)
     .fetch_all(pool)
     .await?)
 }
@@ -249,9 +256,6 @@ pub struct FailedMatch<'a> {
     pub channel: Option<&'a str>,
 }
 
-const MATCHING: &str = "run_id = $1 AND status = 'failed' \
-     AND ($2::text IS NULL OR kind = $2) AND ($3::text IS NULL OR channel = $3)";
-
 /// The matching failed notices by channel and reason; then, unless `dry_run`, makes them
 /// `pending` again, due now, with their attempts reset, and records the retry with `actor`, in
 /// one transaction (a retry that matched nothing changes and records nothing). Returns the
@@ -263,26 +267,31 @@ pub async fn retry_failed(
     dry_run: bool,
 ) -> Result<(Vec<super::progress::FailedNotices>, u64), StoreError> {
     let mut tx = pool.begin().await?;
-    let failed: Vec<super::progress::FailedNotices> = sqlx::query_as(&format!(
-        "SELECT channel, coalesce(last_error, 'unknown') AS reason, count(*) AS count \
-         FROM notifications WHERE {MATCHING} GROUP BY 1, 2 ORDER BY 1, 2"
-    ))
-    .bind(m.run_id)
-    .bind(m.kind)
-    .bind(m.channel)
+    // The two statements match the same notices: keep their WHERE clauses the same.
+    let failed = sqlx::query_as!(
+        super::progress::FailedNotices,
+        r#"SELECT channel, coalesce(last_error, 'unknown') AS "reason!", count(*) AS "count!"
+           FROM notifications WHERE run_id = $1 AND status = 'failed'
+             AND ($2::text IS NULL OR kind = $2) AND ($3::text IS NULL OR channel = $3)
+           GROUP BY 1, 2 ORDER BY 1, 2"#,
+        m.run_id,
+        m.kind,
+        m.channel
+    )
     .fetch_all(&mut *tx)
     .await?;
     if dry_run {
         tx.rollback().await?;
         return Ok((failed, 0));
     }
-    let requeued = sqlx::query(&format!(
+    let requeued = sqlx::query!(
         "UPDATE notifications SET status = 'pending', attempts = 0, next_attempt_at = now() \
-         WHERE {MATCHING}"
-    ))
-    .bind(m.run_id)
-    .bind(m.kind)
-    .bind(m.channel)
+         WHERE run_id = $1 AND status = 'failed' \
+           AND ($2::text IS NULL OR kind = $2) AND ($3::text IS NULL OR channel = $3)",
+        m.run_id,
+        m.kind,
+        m.channel
+    )
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -290,15 +299,15 @@ pub async fn retry_failed(
         tx.rollback().await?;
         return Ok((failed, 0));
     }
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO notification_retries (run_id, kind, channel, notices, actor) \
          VALUES ($1, $2, $3, $4, $5)",
+        m.run_id,
+        m.kind,
+        m.channel,
+        requeued as i64,
+        actor
     )
-    .bind(m.run_id)
-    .bind(m.kind)
-    .bind(m.channel)
-    .bind(requeued as i64)
-    .bind(actor)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;

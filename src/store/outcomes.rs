@@ -49,80 +49,123 @@ pub async fn insert_batch(
     let mut inserted = Inserted::default();
     for run_id in runs {
         let group: Vec<&NewOutcome> = outcomes.iter().filter(|o| o.run_id == run_id).collect();
-        let rules = &group[0].rules;
-        let n = group.len();
-        let mut case_ids = Vec::with_capacity(n);
-        let mut job_ids = Vec::with_capacity(n);
-        let mut decisions = Vec::with_capacity(n);
-        let mut scores = Vec::with_capacity(n);
-        let mut fired = Vec::with_capacity(n);
-        let mut facts = Vec::with_capacity(n);
-        for o in &group {
-            case_ids.push(o.case_id.as_str());
-            job_ids.push(o.job_id);
-            decisions.push(o.evaluation.decision.as_str());
-            scores.push(o.evaluation.score);
-            fired.push(serde_json::to_string(&o.evaluation.fired).expect("fired rules serialize"));
-            facts.push(o.facts_hash.as_str());
-        }
-        let rows: Vec<(String, i64, Option<Vec<String>>)> = sqlx::query_as(
-            r#"
-            WITH chk AS (
-                SELECT t.*, rc.case_id IS NOT NULL AS member, c.facts_hash AS imported
-                FROM UNNEST($6::text[], $7::uuid[], $8::text[], $9::int[], $10::text[], $11::text[])
-                     AS t(case_id, job_id, decision, score, fired, facts_hash)
-                LEFT JOIN run_cases rc ON rc.run_id = $1 AND rc.case_id = t.case_id
-                LEFT JOIN cases c ON c.case_id = t.case_id
-            ), ins AS (
-                INSERT INTO outcomes (run_id, case_id, job_id, decision, score, fired, rules_name,
-                                      rules_version, rules_hash, facts_hash, worker)
-                SELECT $1, k.case_id, k.job_id, k.decision, k.score, k.fired::jsonb, $2, $3, $4,
-                       k.facts_hash, $5
-                FROM chk k WHERE k.member AND k.imported = k.facts_hash
-                ON CONFLICT (run_id, case_id) DO NOTHING
-                RETURNING case_id, decision
-            )
-            SELECT decision, count(*),
-                   array_agg(case_id) FILTER (WHERE decision = 'offer_recommended')
-            FROM ins GROUP BY decision
-            UNION ALL
-            SELECT CASE WHEN k.imported IS DISTINCT FROM k.facts_hash AND k.imported IS NOT NULL
-                        THEN 'facts_mismatch' ELSE 'not_in_run' END,
-                   count(*), array_agg(k.case_id)
-            FROM chk k WHERE NOT k.member OR k.imported IS DISTINCT FROM k.facts_hash
-            GROUP BY 1
-            "#,
-        )
-        .bind(run_id)
-        .bind(&rules.name)
-        .bind(&rules.version)
-        .bind(&rules.hash)
-        .bind(worker)
-        .bind(&case_ids)
-        .bind(&job_ids)
-        .bind(&decisions)
-        .bind(&scores)
-        .bind(&fired)
-        .bind(&facts)
-        .fetch_all(&mut *conn)
-        .await?;
-        for (decision, count, ids) in rows {
-            let ids = ids.unwrap_or_default().into_iter();
-            let refused = match decision.as_str() {
-                FACTS_MISMATCH => FACTS_MISMATCH,
-                NOT_IN_RUN => NOT_IN_RUN,
-                _ => {
-                    if let Ok(d) = decision.parse::<Decision>() {
-                        inserted.counts.push((run_id, d, count as u64));
-                    }
-                    inserted.recommended.extend(ids.map(|id| (run_id, id)));
-                    continue;
-                }
-            };
-            inserted.refused.extend(ids.map(|id| (run_id, id, refused)));
-        }
+        let rows = insert_run(conn, run_id, &group, worker).await?;
+        tally(&mut inserted, run_id, rows);
     }
     Ok(inserted)
+}
+
+/// One line of [`insert_run`]'s answer: a decision inserted (or [`FACTS_MISMATCH`],
+/// [`NOT_IN_RUN`] for refused jobs), how many, and the case ids of recommendations and refusals.
+type RunTally = (String, i64, Option<Vec<String>>);
+
+/// Column arrays of one run's outcomes, for UNNEST.
+struct Columns<'a> {
+    case_ids: Vec<&'a str>,
+    job_ids: Vec<Uuid>,
+    decisions: Vec<&'static str>,
+    scores: Vec<i32>,
+    fired: Vec<String>,
+    facts: Vec<&'a str>,
+}
+
+impl<'a> Columns<'a> {
+    fn of(group: &[&'a NewOutcome]) -> Self {
+        let n = group.len();
+        let mut c = Columns {
+            case_ids: Vec::with_capacity(n),
+            job_ids: Vec::with_capacity(n),
+            decisions: Vec::with_capacity(n),
+            scores: Vec::with_capacity(n),
+            fired: Vec::with_capacity(n),
+            facts: Vec::with_capacity(n),
+        };
+        for o in group {
+            c.case_ids.push(o.case_id.as_str());
+            c.job_ids.push(o.job_id);
+            c.decisions.push(o.evaluation.decision.as_str());
+            c.scores.push(o.evaluation.score);
+            c.fired
+                .push(serde_json::to_string(&o.evaluation.fired).expect("fired rules serialize"));
+            c.facts.push(o.facts_hash.as_str());
+        }
+        c
+    }
+}
+
+/// The statement of [`insert_batch`] for the outcomes of one run (`group`, not empty).
+async fn insert_run(
+    conn: &mut PgConnection,
+    run_id: i64,
+    group: &[&NewOutcome],
+    worker: &str,
+) -> Result<Vec<RunTally>, StoreError> {
+    let rules = &group[0].rules;
+    let c = Columns::of(group);
+    let rows = sqlx::query!(
+        r#"
+        WITH chk AS (
+            SELECT t.*, rc.case_id IS NOT NULL AS member, c.facts_hash AS imported
+            FROM UNNEST($6::text[], $7::uuid[], $8::text[], $9::int[], $10::text[], $11::text[])
+                 AS t(case_id, job_id, decision, score, fired, facts_hash)
+            LEFT JOIN run_cases rc ON rc.run_id = $1 AND rc.case_id = t.case_id
+            LEFT JOIN cases c ON c.case_id = t.case_id
+        ), ins AS (
+            INSERT INTO outcomes (run_id, case_id, job_id, decision, score, fired, rules_name,
+                                  rules_version, rules_hash, facts_hash, worker)
+            SELECT $1, k.case_id, k.job_id, k.decision, k.score, k.fired::jsonb, $2, $3, $4,
+                   k.facts_hash, $5
+            FROM chk k WHERE k.member AND k.imported = k.facts_hash
+            ON CONFLICT (run_id, case_id) DO NOTHING
+            RETURNING case_id, decision
+        )
+        SELECT decision AS "decision!", count(*) AS "count!",
+               array_agg(case_id) FILTER (WHERE decision = 'offer_recommended') AS ids
+        FROM ins GROUP BY decision
+        UNION ALL
+        SELECT CASE WHEN k.imported IS DISTINCT FROM k.facts_hash AND k.imported IS NOT NULL
+                    THEN 'facts_mismatch' ELSE 'not_in_run' END,
+               count(*), array_agg(k.case_id)
+        FROM chk k WHERE NOT k.member OR k.imported IS DISTINCT FROM k.facts_hash
+        GROUP BY 1
+        "#,
+        run_id,
+        &rules.name,
+        &rules.version,
+        &rules.hash,
+        worker,
+        &c.case_ids as &[&str],
+        &c.job_ids,
+        &c.decisions as &[&str],
+        &c.scores,
+        &c.fired,
+        &c.facts as &[&str]
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.decision, r.count, r.ids))
+        .collect())
+}
+
+/// Adds one run's lines to what the batch recorded.
+fn tally(inserted: &mut Inserted, run_id: i64, rows: Vec<RunTally>) {
+    for (decision, count, ids) in rows {
+        let ids = ids.unwrap_or_default().into_iter();
+        let refused = match decision.as_str() {
+            FACTS_MISMATCH => FACTS_MISMATCH,
+            NOT_IN_RUN => NOT_IN_RUN,
+            _ => {
+                if let Ok(d) = decision.parse::<Decision>() {
+                    inserted.counts.push((run_id, d, count as u64));
+                }
+                inserted.recommended.extend(ids.map(|id| (run_id, id)));
+                continue;
+            }
+        };
+        inserted.refused.extend(ids.map(|id| (run_id, id, refused)));
+    }
 }
 
 /// A stored outcome, as `docket show` prints it.
@@ -168,7 +211,7 @@ pub async fn join_open_run(
         .iter()
         .map(|c| super::cases::facts_hash(&c.to_json()))
         .collect();
-    sqlx::query(
+    sqlx::query!(
         r#"
         INSERT INTO run_cases (run_id, case_id, seq)
         SELECT $1, t.case_id, -nextval('run_cases_joined_seq')
@@ -176,10 +219,10 @@ pub async fn join_open_run(
         JOIN cases c ON c.case_id = t.case_id AND c.facts_hash = t.facts_hash
         ON CONFLICT (run_id, case_id) DO NOTHING
         "#,
+        run_id,
+        &ids as &[&str],
+        &hashes
     )
-    .bind(run_id)
-    .bind(&ids)
-    .bind(&hashes)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -191,33 +234,37 @@ pub async fn find(
     run_id: i64,
     case_id: &str,
 ) -> Result<Option<StoredOutcome>, StoreError> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as!(
+        StoredOutcome,
         r#"SELECT case_id, job_id, decision, score, fired, rules_name, rules_version, rules_hash,
                   facts_hash, decided_at, worker
            FROM outcomes WHERE run_id = $1 AND case_id = $2"#,
+        run_id,
+        case_id
     )
-    .bind(run_id)
-    .bind(case_id)
     .fetch_optional(pool)
     .await?)
 }
 
 /// Every decision of a run, by case id (for checks and audits).
 pub async fn decisions(pool: &PgPool, run_id: i64) -> Result<Vec<(String, String)>, StoreError> {
-    Ok(
-        sqlx::query_as("SELECT case_id, decision FROM outcomes WHERE run_id = $1 ORDER BY case_id")
-            .bind(run_id)
-            .fetch_all(pool)
-            .await?,
+    Ok(sqlx::query!(
+        "SELECT case_id, decision FROM outcomes WHERE run_id = $1 ORDER BY case_id",
+        run_id
     )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| (r.case_id, r.decision))
+    .collect())
 }
 
 /// Outcomes recorded for a run.
 pub async fn count(pool: &PgPool, run_id: i64) -> Result<i64, StoreError> {
-    Ok(
-        sqlx::query_scalar("SELECT count(*) FROM outcomes WHERE run_id = $1")
-            .bind(run_id)
-            .fetch_one(pool)
-            .await?,
+    Ok(sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM outcomes WHERE run_id = $1"#,
+        run_id
     )
+    .fetch_one(pool)
+    .await?)
 }

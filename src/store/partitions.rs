@@ -15,6 +15,7 @@ pub async fn create_outcomes(
     tx: &mut Transaction<'_, Postgres>,
     run_id: i64,
 ) -> Result<(), StoreError> {
+    // Runtime: the partition's name and bound are the run's id, which SQL cannot bind.
     sqlx::query(&format!(
         "CREATE TABLE {} PARTITION OF outcomes FOR VALUES IN ({run_id})",
         name(run_id)
@@ -29,11 +30,11 @@ pub async fn create_outcomes(
 /// statistics the planner joins it by nested loops (a minute for a 20,000-case report, 0.2 s with).
 pub async fn analyze_outcomes(pool: &sqlx::PgPool, run_id: i64) -> Result<(), StoreError> {
     let table = name(run_id);
-    let exists: Option<String> = sqlx::query_scalar("SELECT to_regclass($1)::text")
-        .bind(&table)
+    let exists = sqlx::query_scalar!("SELECT to_regclass($1)::text", &table)
         .fetch_one(pool)
         .await?;
     if exists.is_some() {
+        // Runtime: the table's name is the run's, which SQL cannot bind.
         sqlx::query(&format!("ANALYZE {table}"))
             .execute(pool)
             .await?;
@@ -53,14 +54,15 @@ async fn drop_partition(
     parent: &str,
     table: &str,
 ) -> Result<(), StoreError> {
-    let exists: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
-        .bind(table)
+    let exists = sqlx::query_scalar!(r#"SELECT to_regclass($1) IS NOT NULL AS "exists!""#, table)
         .fetch_one(&mut **tx)
         .await?;
     if exists {
+        // Runtime: table names are the run's, which SQL cannot bind.
         sqlx::query(&format!("ALTER TABLE {parent} DETACH PARTITION {table}"))
             .execute(&mut **tx)
             .await?;
+        // Runtime: as above.
         sqlx::query(&format!("DROP TABLE {table}"))
             .execute(&mut **tx)
             .await?;
@@ -78,11 +80,13 @@ pub async fn fill_members(
 ) -> Result<u64, StoreError> {
     let table = format!("run_cases_run_{run_id}");
     // The check lets the attach skip scanning the partition for rows of other runs.
+    // Runtime: the partition's name and check are the run's id, which SQL cannot bind.
     sqlx::query(&format!(
         "CREATE TABLE {table} (LIKE run_cases INCLUDING DEFAULTS, CHECK (run_id = {run_id}))"
     ))
     .execute(&mut **tx)
     .await?;
+    // Runtime: inserts into the run's partition, named by its id.
     let members = sqlx::query(&format!(
         "INSERT INTO {table} (run_id, case_id, seq) \
          SELECT $1, case_id, row_number() OVER () \
@@ -93,8 +97,11 @@ pub async fn fill_members(
     .execute(&mut **tx)
     .await?
     .rows_affected();
+    sqlx::query!("SET LOCAL maintenance_work_mem = '256MB'")
+        .execute(&mut **tx)
+        .await?;
+    // Runtime: statements on the run's partition, named by its id.
     for sql in [
-        "SET LOCAL maintenance_work_mem = '256MB'".to_string(),
         format!("ALTER TABLE {table} ADD PRIMARY KEY (run_id, case_id)"),
         format!("CREATE UNIQUE INDEX {table}_seq ON {table} (run_id, seq)"),
         format!("ALTER TABLE run_cases ATTACH PARTITION {table} FOR VALUES IN ({run_id})"),

@@ -40,14 +40,16 @@ pub struct StatusChange {
 
 /// Every rule set some run uses, by name.
 pub async fn rule_sets(pool: &PgPool) -> Result<Vec<StoredRuleSet>, StoreError> {
-    Ok(sqlx::query_as(
-        "SELECT r.rules_name, r.rules_version, r.rules_text, p.status,
+    Ok(sqlx::query_as!(
+        StoredRuleSet,
+        r#"SELECT r.rules_name AS "rules_name!", r.rules_version AS "rules_version!",
+                r.rules_text AS "rules_text!", p.status AS "status?",
                 ARRAY(SELECT x.name FROM runs x WHERE x.rules_name = r.rules_name ORDER BY x.id)
-                  AS runs
+                  AS "runs!"
          FROM (SELECT DISTINCT ON (rules_name) rules_name, rules_version, rules_text
                FROM runs ORDER BY rules_name, id DESC) r
          LEFT JOIN policy_status p USING (rules_name)
-         ORDER BY r.rules_name",
+         ORDER BY r.rules_name"#
     )
     .fetch_all(pool)
     .await?)
@@ -55,11 +57,12 @@ pub async fn rule_sets(pool: &PgPool) -> Result<Vec<StoredRuleSet>, StoreError> 
 
 /// The latest `limit` changes of status, newest first.
 pub async fn history(pool: &PgPool, limit: i64) -> Result<Vec<StatusChange>, StoreError> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as!(
+        StatusChange,
         "SELECT rules_name, from_status, to_status, actor, reason, at
          FROM policy_status_changes ORDER BY at DESC, id DESC LIMIT $1",
+        limit
     )
-    .bind(limit)
     .fetch_all(pool)
     .await?)
 }

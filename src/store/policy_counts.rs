@@ -14,16 +14,19 @@ pub async fn records_with_decisions(
     pool: &PgPool,
     run_id: i64,
 ) -> Result<Vec<(String, Option<String>)>, StoreError> {
-    Ok(sqlx::query_as(
-        "SELECT c.record::text, o.decision
+    Ok(sqlx::query!(
+        r#"SELECT c.record::text AS "record!", o.decision AS "decision?"
          FROM run_cases rc
          JOIN cases c USING (case_id)
          LEFT JOIN outcomes o ON o.run_id = rc.run_id AND o.case_id = rc.case_id
-         WHERE rc.run_id = $1",
+         WHERE rc.run_id = $1"#,
+        run_id
     )
-    .bind(run_id)
     .fetch_all(pool)
-    .await?)
+    .await?
+    .into_iter()
+    .map(|r| (r.record, r.decision))
+    .collect())
 }
 
 /// One count line: group, decision (None: not reviewed), offer state (None: no offer), cases.
@@ -42,6 +45,7 @@ pub async fn group_counts(
         Some(then) => format!("({}) || '{PAIR}' || ({})", group_sql(by), group_sql(then)),
     };
     // The group expression is one of the fixed texts of `group_sql`: nothing here comes from input.
+    // Runtime: the GROUP BY expression varies with the dimensions asked for.
     let sql = format!(
         "SELECT {group} AS grp, o.decision, f.state, count(*)
          FROM run_cases rc

@@ -54,11 +54,11 @@ pub async fn set(
 /// already), so that its status can be set before its first run. The caller has read the rule
 /// set that declares the name.
 pub async fn declare(pool: &PgPool, rules_name: &str) -> Result<(), StoreError> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO policy_status (rules_name, status, actor, reason) \
          VALUES ($1, 'active', 'docket', 'declared by its rule set') ON CONFLICT (rules_name) DO NOTHING",
+        rules_name
     )
-    .bind(rules_name)
     .execute(pool)
     .await?;
     Ok(())
@@ -79,17 +79,43 @@ pub async fn set_in(
             POLICY_STATUSES.join(", ")
         )));
     }
-    sqlx::query(&format!("SELECT pg_advisory_xact_lock({LOCK_KEY})"))
-        .bind(rules_name)
-        .execute(&mut *tx)
-        .await?;
+    lock_known(&mut *tx, rules_name).await?;
+    let from = record_status(&mut *tx, rules_name, status, actor, reason).await?;
+    let why = format!("policy {rules_name} {status}: {reason}");
+    let runs = move_runs(&mut *tx, rules_name, status, actor, &why).await?;
+    let notices = move_notices(&mut *tx, rules_name, status).await?;
+    let mut change = PolicyChange {
+        rules_name: rules_name.to_string(),
+        from,
+        to: status.to_string(),
+        ..PolicyChange::default()
+    };
+    if status == "active" {
+        change.runs_resumed = runs;
+        change.notices_released = notices;
+    } else {
+        change.runs_paused = runs;
+        change.notices_held = notices;
+    }
+    Ok(change)
+}
+
+/// Takes the policy's lock exclusively for the rest of the transaction (the key is the same as
+/// [`lock_for_runs`]'), and refuses a policy no run uses that was never declared.
+async fn lock_known(tx: &mut PgConnection, rules_name: &str) -> Result<(), StoreError> {
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtextextended('docket.policy_status:' || $1, 0))",
+        rules_name
+    )
+    .execute(&mut *tx)
+    .await?;
     // A name no run uses and never declared is most likely a typo: refuse it rather than record
     // the status of a policy that does not exist.
-    let known: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM runs WHERE rules_name = $1) \
-             OR EXISTS (SELECT 1 FROM policy_status WHERE rules_name = $1)",
+    let known = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM runs WHERE rules_name = $1)
+               OR EXISTS (SELECT 1 FROM policy_status WHERE rules_name = $1) AS "known!""#,
+        rules_name
     )
-    .bind(rules_name)
     .fetch_one(&mut *tx)
     .await?;
     if !known {
@@ -98,99 +124,116 @@ pub async fn set_in(
              its first run, give the rule-set file that declares it (--rules-file)"
         )));
     }
-    let from: Option<String> =
-        sqlx::query_scalar("SELECT status FROM policy_status WHERE rules_name = $1 FOR UPDATE")
-            .bind(rules_name)
-            .fetch_optional(&mut *tx)
-            .await?;
+    Ok(())
+}
+
+/// Stores the policy's new status and records the change; returns the status before (`active`
+/// when never set).
+async fn record_status(
+    tx: &mut PgConnection,
+    rules_name: &str,
+    status: &str,
+    actor: &str,
+    reason: &str,
+) -> Result<String, StoreError> {
+    let from = sqlx::query_scalar!(
+        "SELECT status FROM policy_status WHERE rules_name = $1 FOR UPDATE",
+        rules_name
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
     let from = from.unwrap_or_else(|| "active".into());
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO policy_status (rules_name, status, actor, reason) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (rules_name) DO UPDATE SET status = $2, actor = $3, reason = $4, changed_at = now()",
+        rules_name,
+        status,
+        actor,
+        reason
     )
-    .bind(rules_name)
-    .bind(status)
-    .bind(actor)
-    .bind(reason)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO policy_status_changes (rules_name, from_status, to_status, actor, reason) \
          VALUES ($1, $2, $3, $4, $5)",
+        rules_name,
+        &from,
+        status,
+        actor,
+        reason
     )
-    .bind(rules_name)
-    .bind(&from)
-    .bind(status)
-    .bind(actor)
-    .bind(reason)
     .execute(&mut *tx)
     .await?;
-    let why = format!("policy {rules_name} {status}: {reason}");
-    let mut change = PolicyChange {
-        rules_name: rules_name.to_string(),
-        from,
-        to: status.to_string(),
-        ..PolicyChange::default()
-    };
+    Ok(from)
+}
+
+/// Pauses the policy's active and throttled runs (a halt) or resumes the runs it paused
+/// (`active`), recording each change with `why`; returns how many moved.
+async fn move_runs(
+    tx: &mut PgConnection,
+    rules_name: &str,
+    status: &str,
+    actor: &str,
+    why: &str,
+) -> Result<u64, StoreError> {
     let (to, from_states, by_policy) = if status == "active" {
         ("active", vec!["paused"], true)
     } else {
         ("paused", vec!["active", "throttled"], false)
     };
-    let moved: Vec<(i64, String)> = sqlx::query_as(
-        "UPDATE runs r SET state = $2, rate = NULL, state_changed_at = now(), \
-           paused_by_policy = ($2 = 'paused') \
-         FROM (SELECT id, state FROM runs WHERE rules_name = $1 AND state = ANY($3) \
-               AND (NOT $4 OR paused_by_policy) FOR UPDATE) old \
-         WHERE r.id = old.id RETURNING r.id, old.state",
+    let moved = sqlx::query!(
+        r#"UPDATE runs r SET state = $2, rate = NULL, state_changed_at = now(),
+             paused_by_policy = ($2 = 'paused')
+           FROM (SELECT id, state FROM runs WHERE rules_name = $1 AND state = ANY($3)
+                 AND (NOT $4 OR paused_by_policy) FOR UPDATE) old
+           WHERE r.id = old.id RETURNING r.id, old.state AS "old_state!""#,
+        rules_name,
+        to,
+        &from_states as &[&str],
+        by_policy
     )
-    .bind(rules_name)
-    .bind(to)
-    .bind(&from_states)
-    .bind(by_policy)
     .fetch_all(&mut *tx)
     .await?;
-    for (id, old) in &moved {
-        super::run_state::record(&mut *tx, *id, old, to, None, actor, &why).await?;
+    for m in &moved {
+        super::run_state::record(&mut *tx, m.id, &m.old_state, to, None, actor, why).await?;
     }
+    Ok(moved.len() as u64)
+}
+
+/// Holds the pending notices of the policy's runs (a halt) or releases the held ones (`active`);
+/// returns how many.
+async fn move_notices(
+    tx: &mut PgConnection,
+    rules_name: &str,
+    status: &str,
+) -> Result<u64, StoreError> {
     let (from_status, to_status) = if status == "active" {
         ("held", "pending")
     } else {
         ("pending", "held")
     };
-    let notices = sqlx::query(
+    Ok(sqlx::query!(
         "UPDATE notifications SET status = $3, next_attempt_at = now() WHERE status = $2 \
          AND run_id IN (SELECT id FROM runs WHERE rules_name = $1)",
+        rules_name,
+        from_status,
+        to_status
     )
-    .bind(rules_name)
-    .bind(from_status)
-    .bind(to_status)
     .execute(&mut *tx)
     .await?
-    .rows_affected();
-    if status == "active" {
-        change.runs_resumed = moved.len() as u64;
-        change.notices_released = notices;
-    } else {
-        change.runs_paused = moved.len() as u64;
-        change.notices_held = notices;
-    }
-    Ok(change)
+    .rows_affected())
 }
-
-/// The key of a policy's advisory lock, from its name bound as `$1`.
-const LOCK_KEY: &str = "hashtextextended('docket.policy_status:' || $1, 0)";
 
 /// Takes, for the rest of the caller's transaction, the shared lock of the policy of each run of
 /// `run_ids`: a status change waits until the transaction ends. Take it before reading any
 /// status and before locking rows a status change also locks (`runs`).
 pub async fn lock_for_runs(conn: &mut PgConnection, run_ids: &[i64]) -> Result<(), StoreError> {
-    let key = LOCK_KEY.replace("$1", "rules_name");
-    sqlx::query(&format!(
-        "SELECT pg_advisory_xact_lock_shared({key}) \
-         FROM (SELECT DISTINCT rules_name FROM runs WHERE id = ANY($1) ORDER BY rules_name) p"
-    ))
-    .bind(run_ids)
+    // The key is the one [`set_in`] takes exclusively.
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock_shared(hashtextextended('docket.policy_status:' || rules_name, 0)) \
+         FROM (SELECT DISTINCT rules_name FROM runs WHERE id = ANY($1) ORDER BY rules_name) p",
+        run_ids
+    )
     .execute(conn)
     .await?;
     Ok(())
@@ -201,10 +244,10 @@ pub async fn lock_for_runs(conn: &mut PgConnection, run_ids: &[i64]) -> Result<(
 /// commits meanwhile, and the halt holds the notices this transaction queues.
 pub async fn status_for_offers(conn: &mut PgConnection, run_id: i64) -> Result<String, StoreError> {
     lock_for_runs(&mut *conn, &[run_id]).await?;
-    let s: Option<String> = sqlx::query_scalar(
+    let s = sqlx::query_scalar!(
         "SELECT p.status FROM runs r JOIN policy_status p USING (rules_name) WHERE r.id = $1",
+        run_id
     )
-    .bind(run_id)
     .fetch_optional(conn)
     .await?;
     Ok(s.unwrap_or_else(|| "active".into()))
@@ -235,11 +278,11 @@ pub async fn start_new_run(
     let Some(halt) = halt_in(&mut *tx, run_id).await? else {
         return Ok(None);
     };
-    sqlx::query(
+    sqlx::query!(
         "UPDATE runs SET state = 'paused', paused_by_policy = true, state_changed_at = now() \
          WHERE id = $1",
+        run_id
     )
-    .bind(run_id)
     .execute(&mut *tx)
     .await?;
     let why = format!(
@@ -257,28 +300,24 @@ pub async fn halt_of_run(pool: &PgPool, run_id: i64) -> Result<Option<Halt>, Sto
 }
 
 async fn halt_in(conn: &mut PgConnection, run_id: i64) -> Result<Option<Halt>, StoreError> {
-    let row: Option<(String, String, String)> = sqlx::query_as(
+    Ok(sqlx::query_as!(
+        Halt,
         "SELECT p.rules_name, p.status, p.reason FROM runs r JOIN policy_status p USING (rules_name) \
          WHERE r.id = $1 AND p.status <> 'active'",
+        run_id
     )
-    .bind(run_id)
     .fetch_optional(conn)
-    .await?;
-    Ok(row.map(|(rules_name, status, reason)| Halt {
-        rules_name,
-        status,
-        reason,
-    }))
+    .await?)
 }
 
 /// Cancels the held notices of a policy's runs (they will never be sent). Returns how many.
 pub async fn cancel_held(pool: &PgPool, rules_name: &str, reason: &str) -> Result<u64, StoreError> {
-    Ok(sqlx::query(
+    Ok(sqlx::query!(
         "UPDATE notifications SET status = 'cancelled', last_error = $2 WHERE status = 'held' \
          AND run_id IN (SELECT id FROM runs WHERE rules_name = $1)",
+        rules_name,
+        format!("cancelled by the operator: {reason}")
     )
-    .bind(rules_name)
-    .bind(format!("cancelled by the operator: {reason}"))
     .execute(pool)
     .await?
     .rows_affected())

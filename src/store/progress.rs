@@ -145,25 +145,25 @@ pub async fn for_run(pool: &PgPool, name: &str) -> Result<RunProgress, StoreErro
 
 /// Progress of every run, in name order: three grouped queries whatever the number of runs.
 pub async fn all(pool: &PgPool) -> Result<Vec<RunProgress>, StoreError> {
-    let runs: Vec<(String, String, i64, i64)> = sqlx::query_as(
-        "SELECT r.name, r.rules_name || '@' || r.rules_version, \
-                r.total_cases + (SELECT count(*) FROM run_cases j \
-                                 WHERE j.run_id = r.id AND j.seq < 0), \
-                coalesce(p.published_cases, 0) \
-         FROM runs r LEFT JOIN run_publish_progress p ON p.run_id = r.id ORDER BY r.name",
+    let runs = sqlx::query!(
+        r#"SELECT r.name, r.rules_name || '@' || r.rules_version AS "rules!",
+                  r.total_cases + (SELECT count(*) FROM run_cases j
+                                   WHERE j.run_id = r.id AND j.seq < 0) AS "total!",
+                  coalesce(p.published_cases, 0) AS "published!"
+           FROM runs r LEFT JOIN run_publish_progress p ON p.run_id = r.id ORDER BY r.name"#
     )
     .fetch_all(pool)
     .await?;
     let decisions = super::counts::decisions(pool).await?;
-    let offers: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT r.name, o.state, count(*) FROM offers o JOIN runs r ON r.id = o.run_id \
-         GROUP BY r.name, o.state",
+    let offers = sqlx::query!(
+        r#"SELECT r.name, o.state, count(*) AS "n!" FROM offers o JOIN runs r ON r.id = o.run_id
+           GROUP BY r.name, o.state"#
     )
     .fetch_all(pool)
     .await?;
     let mut out: Vec<RunProgress> = runs
         .into_iter()
-        .map(|(run, rules, total, published)| RunProgress::empty(run, rules, total, published))
+        .map(|r| RunProgress::empty(r.name, r.rules, r.total, r.published))
         .collect();
     let index: HashMap<String, usize> = out
         .iter()
@@ -176,35 +176,37 @@ pub async fn all(pool: &PgPool) -> Result<Vec<RunProgress>, StoreError> {
             out[i].decisions.insert(decision, n);
         }
     }
-    for (run, state, n) in offers {
-        if let Some(&i) = index.get(&run) {
-            out[i].offers.insert(state, n);
+    for r in offers {
+        if let Some(&i) = index.get(&r.name) {
+            out[i].offers.insert(r.state, r.n);
         }
     }
-    let notifications: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT r.name, n.status, count(*) FROM notifications n JOIN runs r ON r.id = n.run_id \
-         GROUP BY r.name, n.status",
+    let notifications = sqlx::query!(
+        r#"SELECT r.name, n.status, count(*) AS "n!"
+           FROM notifications n JOIN runs r ON r.id = n.run_id
+           GROUP BY r.name, n.status"#
     )
     .fetch_all(pool)
     .await?;
-    for (run, status, n) in notifications {
-        if let Some(&i) = index.get(&run) {
-            out[i].notifications.insert(status, n);
+    for r in notifications {
+        if let Some(&i) = index.get(&r.name) {
+            out[i].notifications.insert(r.status, r.n);
         }
     }
-    let failed: Vec<(String, String, String, i64)> = sqlx::query_as(
-        "SELECT r.name, n.channel, coalesce(n.last_error, 'unknown'), count(*) \
-         FROM notifications n JOIN runs r ON r.id = n.run_id WHERE n.status = 'failed' \
-         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+    let failed = sqlx::query!(
+        r#"SELECT r.name, n.channel, coalesce(n.last_error, 'unknown') AS "reason!",
+                  count(*) AS "count!"
+           FROM notifications n JOIN runs r ON r.id = n.run_id WHERE n.status = 'failed'
+           GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"#
     )
     .fetch_all(pool)
     .await?;
-    for (run, channel, reason, count) in failed {
-        if let Some(&i) = index.get(&run) {
+    for r in failed {
+        if let Some(&i) = index.get(&r.name) {
             out[i].failed_notices.push(FailedNotices {
-                channel,
-                reason,
-                count,
+                channel: r.channel,
+                reason: r.reason,
+                count: r.count,
             });
         }
     }
