@@ -174,13 +174,14 @@ pub async fn ensure_database(settings: &DatabaseSettings) -> Result<(), StoreErr
         .connect()
         .await
         .map_err(|e| unreachable(settings, &e))?;
-    let exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-            .bind(&name)
-            .fetch_one(&mut admin)
-            .await?;
+    let exists = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS "exists!""#,
+        &name
+    )
+    .fetch_one(&mut admin)
+    .await?;
     if !exists {
-        // CREATE DATABASE takes no bound parameter: the name is checked, then quoted.
+        // Runtime: CREATE DATABASE takes no bound parameter; the name is checked, then quoted.
         if !valid_database_name(&name) {
             return Err(StoreError::BadDatabaseName);
         }
@@ -213,18 +214,19 @@ pub fn valid_database_name(name: &str) -> bool {
 
 /// One trivial statement: whether the database answers (readiness probes).
 pub async fn ping(pool: &PgPool) -> Result<(), StoreError> {
-    sqlx::query("SELECT 1").execute(pool).await?;
+    sqlx::query_scalar!("SELECT 1 AS one")
+        .fetch_one(pool)
+        .await?;
     Ok(())
 }
 
 /// Fails with a clear message when the database lacks migrations this build knows of (after an
 /// upgrade, before `docket migrate`), instead of a confusing "column does not exist" later.
 pub async fn check_schema(pool: &PgPool) -> Result<(), StoreError> {
-    let applied: Vec<i64> =
-        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
-            .fetch_all(pool)
-            .await
-            .unwrap_or_default();
+    let applied = sqlx::query_scalar!("SELECT version FROM _sqlx_migrations WHERE success")
+        .fetch_all(pool)
+        .await
+        .unwrap_or_default();
     let missing = sqlx::migrate!("./migrations")
         .iter()
         .filter(|m| !applied.contains(&m.version))

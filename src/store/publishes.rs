@@ -60,11 +60,14 @@ impl EnqueueLock {
     /// Takes the lock, or fails with [`StoreError::Refused`] when another enqueue of the run holds it.
     pub async fn acquire(pool: &PgPool, run_id: i64, run_name: &str) -> Result<Self, StoreError> {
         let mut conn = pool.acquire().await?.detach();
-        let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1, $2::int)")
-            .bind(ENQUEUE_LOCK)
-            .bind(run_id)
-            .fetch_one(&mut conn)
-            .await?;
+        // The run id goes as a bigint; SQL casts it to the lock's int key.
+        let got = sqlx::query_scalar!(
+            r#"SELECT pg_try_advisory_lock($1, $2::bigint::int) AS "got!""#,
+            ENQUEUE_LOCK,
+            run_id
+        )
+        .fetch_one(&mut conn)
+        .await?;
         if !got {
             conn.close().await.ok();
             return Err(StoreError::Refused(format!(
@@ -76,24 +79,27 @@ impl EnqueueLock {
 
     /// Releases the lock and closes its connection.
     pub async fn release(mut self) {
-        sqlx::query("SELECT pg_advisory_unlock($1, $2::int)")
-            .bind(ENQUEUE_LOCK)
-            .bind(self.run_id)
-            .execute(&mut self.conn)
-            .await
-            .ok();
+        sqlx::query_scalar!(
+            "SELECT pg_advisory_unlock($1, $2::bigint::int)",
+            ENQUEUE_LOCK,
+            self.run_id
+        )
+        .fetch_one(&mut self.conn)
+        .await
+        .ok();
         self.conn.close().await.ok();
     }
 }
 
 /// The run's publish progress.
 pub async fn watermark(pool: &PgPool, run_id: i64) -> Result<Watermark, StoreError> {
-    Ok(sqlx::query_as(
-        "SELECT r.total_cases, coalesce(p.published_cases, 0) AS published_cases, \
-                coalesce(p.published_through, 0) AS published_through \
-         FROM runs r LEFT JOIN run_publish_progress p ON p.run_id = r.id WHERE r.id = $1",
+    Ok(sqlx::query_as!(
+        Watermark,
+        r#"SELECT r.total_cases, coalesce(p.published_cases, 0) AS "published_cases!",
+                  coalesce(p.published_through, 0) AS "published_through!"
+           FROM runs r LEFT JOIN run_publish_progress p ON p.run_id = r.id WHERE r.id = $1"#,
+        run_id
     )
-    .bind(run_id)
     .fetch_one(pool)
     .await?)
 }
@@ -101,8 +107,7 @@ pub async fn watermark(pool: &PgPool, run_id: i64) -> Result<Watermark, StoreErr
 /// Starts the run's publishing over from its first member (the next enqueue publishes every case
 /// again; outcomes already recorded stay as they are).
 pub async fn reset(pool: &PgPool, run_id: i64) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM run_publish_progress WHERE run_id = $1")
-        .bind(run_id)
+    sqlx::query!("DELETE FROM run_publish_progress WHERE run_id = $1", run_id)
         .execute(pool)
         .await?;
     Ok(())
@@ -118,16 +123,17 @@ pub async fn page(
     after: i64,
     count: i64,
 ) -> Result<Vec<Member>, StoreError> {
-    let mut members: Vec<Member> = sqlx::query_as(
+    let mut members = sqlx::query_as!(
+        Member,
         r#"
-        SELECT rc.seq, rc.case_id, c.record::text AS record
+        SELECT rc.seq, rc.case_id, c.record::text AS "record!"
         FROM run_cases rc JOIN cases c USING (case_id)
         WHERE rc.run_id = $1 AND rc.seq > $2 AND rc.seq <= $2 + $3
         "#,
+        run_id,
+        after,
+        count
     )
-    .bind(run_id)
-    .bind(after)
-    .bind(count)
     .fetch_all(db)
     .await?;
     members.sort_unstable_by_key(|m| m.seq);
@@ -140,7 +146,7 @@ pub async fn page(
 /// Close it with [`PgConnection::close`] when done.
 pub async fn reader(pool: &PgPool) -> Result<PgConnection, StoreError> {
     let mut conn = pool.acquire().await?.detach();
-    sqlx::query("SET max_parallel_workers_per_gather = 0")
+    sqlx::query!("SET max_parallel_workers_per_gather = 0")
         .execute(&mut conn)
         .await?;
     Ok(conn)
@@ -148,12 +154,12 @@ pub async fn reader(pool: &PgPool) -> Result<PgConnection, StoreError> {
 
 /// The highest sequence number of the run's members (0 for an empty run).
 pub async fn last_seq(pool: &PgPool, run_id: i64) -> Result<i64, StoreError> {
-    Ok(
-        sqlx::query_scalar("SELECT coalesce(max(seq), 0) FROM run_cases WHERE run_id = $1")
-            .bind(run_id)
-            .fetch_one(pool)
-            .await?,
+    Ok(sqlx::query_scalar!(
+        r#"SELECT coalesce(max(seq), 0) AS "seq!" FROM run_cases WHERE run_id = $1"#,
+        run_id
     )
+    .fetch_one(pool)
+    .await?)
 }
 
 /// Records confirmed messages, given in the order they were published: one row each, and the
@@ -166,7 +172,7 @@ pub async fn record(pool: &PgPool, run_id: i64, confirmed: &[Confirmed]) -> Resu
     let lasts: Vec<i64> = confirmed.iter().map(|c| c.last).collect();
     let cases: Vec<i32> = confirmed.iter().map(|c| c.cases).collect();
     let total: i64 = cases.iter().map(|&n| i64::from(n)).sum();
-    sqlx::query(
+    sqlx::query!(
         r#"
         WITH logged AS (
             INSERT INTO run_publishes (run_id, first_seq, last_seq, cases)
@@ -178,13 +184,13 @@ pub async fn record(pool: &PgPool, run_id: i64, confirmed: &[Confirmed]) -> Resu
         SET published_through = EXCLUDED.published_through,
             published_cases = p.published_cases + EXCLUDED.published_cases
         "#,
+        run_id,
+        &firsts,
+        &lasts,
+        &cases,
+        last.last,
+        total
     )
-    .bind(run_id)
-    .bind(&firsts)
-    .bind(&lasts)
-    .bind(&cases)
-    .bind(last.last)
-    .bind(total)
     .execute(pool)
     .await?;
     Ok(())

@@ -65,14 +65,16 @@ pub async fn set(pool: &PgPool, run: &str, c: &Change<'_>) -> Result<Changed, St
         return Err(StoreError::Refused("throttled needs a rate above 0".into()));
     }
     let mut tx = pool.begin().await?;
-    let row: Option<(i64, String, Option<String>)> = sqlx::query_as(
-        "SELECT r.id, r.state, p.status FROM runs r LEFT JOIN policy_status p USING (rules_name) \
-         WHERE r.name = $1 FOR UPDATE OF r",
+    let row = sqlx::query!(
+        r#"SELECT r.id, r.state, p.status AS "status?"
+           FROM runs r LEFT JOIN policy_status p USING (rules_name)
+           WHERE r.name = $1 FOR UPDATE OF r"#,
+        run
     )
-    .bind(run)
     .fetch_optional(&mut *tx)
     .await?;
-    let (id, from, policy) = row.ok_or_else(|| StoreError::UnknownRun(run.to_string()))?;
+    let row = row.ok_or_else(|| StoreError::UnknownRun(run.to_string()))?;
+    let (id, from, policy) = (row.id, row.state, row.status);
     if from == "cancelled" || from == "completed" {
         return Err(StoreError::Refused(format!(
             "run {run} is {from}; it cannot change"
@@ -86,13 +88,13 @@ pub async fn set(pool: &PgPool, run: &str, c: &Change<'_>) -> Result<Changed, St
         )));
     }
     let rate = (c.state == "throttled").then_some(c.rate).flatten();
-    sqlx::query(
+    sqlx::query!(
         "UPDATE runs SET state = $2, rate = $3, state_changed_at = now(), paused_by_policy = false, \
          bucket_tokens = 0, bucket_at = now() WHERE id = $1",
+        id,
+        c.state,
+        rate
     )
-    .bind(id)
-    .bind(c.state)
-    .bind(rate)
     .execute(&mut *tx)
     .await?;
     record(&mut tx, id, &from, c.state, rate, c.actor, c.reason).await?;
@@ -116,16 +118,16 @@ pub(super) async fn record(
     actor: &str,
     reason: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO run_state_changes (run_id, from_state, to_state, rate, actor, reason, at) \
          VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp())",
+        run_id,
+        from,
+        to,
+        rate,
+        actor,
+        reason
     )
-    .bind(run_id)
-    .bind(from)
-    .bind(to)
-    .bind(rate)
-    .bind(actor)
-    .bind(reason)
     .execute(tx)
     .await?;
     Ok(())
@@ -133,10 +135,12 @@ pub(super) async fn record(
 
 /// Every run's state (one cheap query; workers call it about once a second).
 pub async fn all(pool: &PgPool) -> Result<Vec<RunStateRow>, StoreError> {
-    Ok(sqlx::query_as(
-        "SELECT id, name, state, rate, \
-         extract(epoch FROM now() - state_changed_at)::float8 AS seconds_in_state, parked \
-         FROM runs ORDER BY id",
+    Ok(sqlx::query_as!(
+        RunStateRow,
+        r#"SELECT id, name, state, rate,
+                  extract(epoch FROM now() - state_changed_at)::float8 AS "seconds_in_state!",
+                  parked
+           FROM runs ORDER BY id"#
     )
     .fetch_all(pool)
     .await?)
@@ -146,13 +150,13 @@ pub async fn all(pool: &PgPool) -> Result<Vec<RunStateRow>, StoreError> {
 /// never above zero, in one UPDATE. Returns the seconds to wait before using them (the debt over
 /// the rate), 0 when the run is not throttled.
 pub async fn take_tokens(pool: &PgPool, run_id: i64, n: usize) -> Result<f64, StoreError> {
-    let debt: Option<f64> = sqlx::query_scalar(
+    let debt = sqlx::query_scalar!(
         "UPDATE runs SET bucket_tokens = LEAST(0, bucket_tokens + rate * \
            extract(epoch FROM clock_timestamp() - bucket_at)) - $2, bucket_at = clock_timestamp() \
-         WHERE id = $1 AND state = 'throttled' RETURNING -bucket_tokens / rate",
+         WHERE id = $1 AND state = 'throttled' RETURNING -bucket_tokens / rate AS \"debt!\"",
+        run_id,
+        n as f64
     )
-    .bind(run_id)
-    .bind(n as f64)
     .fetch_optional(pool)
     .await?;
     Ok(debt.unwrap_or(0.0).max(0.0))
@@ -161,12 +165,12 @@ pub async fn take_tokens(pool: &PgPool, run_id: i64, n: usize) -> Result<f64, St
 /// Gives `n` cases back to a throttled run's bucket (never above zero): a batch that took them
 /// was not recorded after all.
 pub async fn give_back_tokens(pool: &PgPool, run_id: i64, n: usize) -> Result<(), StoreError> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE runs SET bucket_tokens = LEAST(0, bucket_tokens + $2) \
          WHERE id = $1 AND state = 'throttled'",
+        run_id,
+        n as f64
     )
-    .bind(run_id)
-    .bind(n as f64)
     .execute(pool)
     .await?;
     Ok(())
@@ -177,23 +181,23 @@ pub async fn give_back_tokens(pool: &PgPool, run_id: i64, n: usize) -> Result<()
 pub async fn complete_finished(pool: &PgPool) -> Result<u64, StoreError> {
     super::counts::fold(pool).await?;
     let mut tx = pool.begin().await?;
-    let done: Vec<(i64, String)> = sqlx::query_as(
-        "UPDATE runs r SET state = 'completed', rate = NULL, state_changed_at = now() \
-         FROM (SELECT id, state, total_cases + (SELECT count(*) FROM run_cases j \
-                                                WHERE j.run_id = runs.id AND j.seq < 0) AS members \
-               FROM runs WHERE state IN ('active', 'throttled') FOR UPDATE) old \
-         WHERE r.id = old.id AND old.members > 0 \
-           AND (SELECT coalesce(sum(n), 0) FROM run_counts c \
-                WHERE c.run_id = r.id AND c.kind = 'decision') >= old.members \
-         RETURNING r.id, old.state",
+    let done = sqlx::query!(
+        r#"UPDATE runs r SET state = 'completed', rate = NULL, state_changed_at = now()
+           FROM (SELECT id, state, total_cases + (SELECT count(*) FROM run_cases j
+                                                  WHERE j.run_id = runs.id AND j.seq < 0) AS members
+                 FROM runs WHERE state IN ('active', 'throttled') FOR UPDATE) old
+           WHERE r.id = old.id AND old.members > 0
+             AND (SELECT coalesce(sum(n), 0) FROM run_counts c
+                  WHERE c.run_id = r.id AND c.kind = 'decision') >= old.members
+           RETURNING r.id, old.state AS "old_state!""#
     )
     .fetch_all(&mut *tx)
     .await?;
-    for (id, from) in &done {
+    for d in &done {
         record(
             &mut tx,
-            *id,
-            from,
+            d.id,
+            &d.old_state,
             "completed",
             None,
             "docket",
@@ -202,31 +206,33 @@ pub async fn complete_finished(pool: &PgPool) -> Result<u64, StoreError> {
         .await?;
     }
     tx.commit().await?;
-    for (id, _) in &done {
-        super::partitions::analyze_outcomes(pool, *id).await?;
+    for d in &done {
+        super::partitions::analyze_outcomes(pool, d.id).await?;
     }
     Ok(done.len() as u64)
 }
 
 /// Records that jobs of the run were parked.
 pub async fn mark_parked(pool: &PgPool, run_id: i64) -> Result<(), StoreError> {
-    sqlx::query("UPDATE runs SET parked = true WHERE id = $1 AND NOT parked")
-        .bind(run_id)
-        .execute(pool)
-        .await?;
+    sqlx::query!(
+        "UPDATE runs SET parked = true WHERE id = $1 AND NOT parked",
+        run_id
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
 /// Claims the release of a run's parked jobs: true for exactly one caller after they were parked.
 pub async fn claim_parked(pool: &PgPool, run_id: i64) -> Result<bool, StoreError> {
-    Ok(
-        sqlx::query("UPDATE runs SET parked = false WHERE id = $1 AND parked")
-            .bind(run_id)
-            .execute(pool)
-            .await?
-            .rows_affected()
-            == 1,
+    Ok(sqlx::query!(
+        "UPDATE runs SET parked = false WHERE id = $1 AND parked",
+        run_id
     )
+    .execute(pool)
+    .await?
+    .rows_affected()
+        == 1)
 }
 
 /// The states of runs `ids`, read under a share lock held until the caller's transaction ends:
@@ -235,10 +241,13 @@ pub async fn lock_states(
     conn: &mut sqlx::PgConnection,
     ids: &[i64],
 ) -> Result<Vec<(i64, String)>, StoreError> {
-    Ok(
-        sqlx::query_as("SELECT id, state FROM runs WHERE id = ANY($1) ORDER BY id FOR SHARE")
-            .bind(ids)
-            .fetch_all(conn)
-            .await?,
+    Ok(sqlx::query!(
+        "SELECT id, state FROM runs WHERE id = ANY($1) ORDER BY id FOR SHARE",
+        ids
     )
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(|r| (r.id, r.state))
+    .collect())
 }

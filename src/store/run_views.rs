@@ -23,20 +23,21 @@ pub struct CourtRow {
 
 /// Reviewed cases, recommendations, enforcement priorities and offers made, per court.
 pub async fn by_court(pool: &PgPool, run_id: i64) -> Result<Vec<CourtRow>, StoreError> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as!(
+        CourtRow,
         r#"SELECT c.court,
-                  count(*) AS reviewed,
-                  count(*) FILTER (WHERE oc.decision = 'offer_recommended') AS recommended,
-                  count(*) FILTER (WHERE oc.decision = 'enforcement_priority') AS enforcement,
-                  count(o.case_id) FILTER (WHERE o.state = ANY($2)) AS offered
+                  count(*) AS "reviewed!",
+                  count(*) FILTER (WHERE oc.decision = 'offer_recommended') AS "recommended!",
+                  count(*) FILTER (WHERE oc.decision = 'enforcement_priority') AS "enforcement!",
+                  count(o.case_id) FILTER (WHERE o.state = ANY($2)) AS "offered!"
            FROM outcomes oc
            JOIN cases c ON c.case_id = oc.case_id
            LEFT JOIN offers o ON o.run_id = oc.run_id AND o.case_id = oc.case_id
            WHERE oc.run_id = $1
            GROUP BY c.court ORDER BY c.court"#,
+        run_id,
+        &OFFERS_MADE[..] as &[&str]
     )
-    .bind(run_id)
-    .bind(&OFFERS_MADE[..])
     .fetch_all(pool)
     .await?)
 }
@@ -64,12 +65,13 @@ pub async fn state_history(
     run_id: i64,
     limit: i64,
 ) -> Result<Vec<StateChange>, StoreError> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as!(
+        StateChange,
         "SELECT from_state, to_state, rate, actor, reason, at FROM run_state_changes
          WHERE run_id = $1 ORDER BY id DESC LIMIT $2",
+        run_id,
+        limit
     )
-    .bind(run_id)
-    .bind(limit)
     .fetch_all(pool)
     .await?)
 }
@@ -99,12 +101,13 @@ pub async fn notices(
     run_id: i64,
     case_id: &str,
 ) -> Result<Vec<NoticeRow>, StoreError> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as!(
+        NoticeRow,
         "SELECT id, kind, recipient, channel, status, created_at, sent_at FROM notifications
          WHERE run_id = $1 AND case_id = $2 ORDER BY id",
+        run_id,
+        case_id
     )
-    .bind(run_id)
-    .bind(case_id)
     .fetch_all(pool)
     .await?)
 }
@@ -116,14 +119,14 @@ pub async fn letter(
     case_id: &str,
     id: i64,
 ) -> Result<Option<(String, chrono::NaiveDate)>, StoreError> {
-    let row: Option<(String, Option<String>)> = sqlx::query_as(
-        "SELECT idempotency_key, payload->>'issued_on' FROM notifications
-         WHERE id = $1 AND run_id = $2 AND case_id = $3 AND channel = 'letter'",
+    let row = sqlx::query!(
+        r#"SELECT idempotency_key, payload->>'issued_on' AS issued_on FROM notifications
+           WHERE id = $1 AND run_id = $2 AND case_id = $3 AND channel = 'letter'"#,
+        id,
+        run_id,
+        case_id
     )
-    .bind(id)
-    .bind(run_id)
-    .bind(case_id)
     .fetch_optional(pool)
     .await?;
-    Ok(row.and_then(|(key, day)| Some((key, day?.parse().ok()?))))
+    Ok(row.and_then(|r| Some((r.idempotency_key, r.issued_on?.parse().ok()?))))
 }

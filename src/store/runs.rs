@@ -60,7 +60,8 @@ pub struct NewRun<'a> {
 /// in it.
 pub async fn create(pool: &PgPool, new: &NewRun<'_>) -> Result<(Run, u64), StoreError> {
     let mut tx = pool.begin().await?;
-    let run: Option<Run> = sqlx::query_as(
+    let run = sqlx::query_as!(
+        Run,
         r#"
         INSERT INTO runs (name, rules_name, rules_version, rules_hash, rules_text, as_of, courts,
                           created_by, open)
@@ -68,27 +69,29 @@ pub async fn create(pool: &PgPool, new: &NewRun<'_>) -> Result<(Run, u64), Store
         ON CONFLICT (name) DO NOTHING
         RETURNING id, name, rules_name, rules_version, rules_hash, rules_text, as_of, courts, open
         "#,
+        new.name,
+        new.rules_name,
+        new.rules_version,
+        new.rules_hash,
+        new.rules_text,
+        new.as_of,
+        new.courts,
+        new.created_by,
+        new.open
     )
-    .bind(new.name)
-    .bind(new.rules_name)
-    .bind(new.rules_version)
-    .bind(new.rules_hash)
-    .bind(new.rules_text)
-    .bind(new.as_of)
-    .bind(new.courts)
-    .bind(new.created_by)
-    .bind(new.open)
     .fetch_optional(&mut *tx)
     .await?;
     let run = run.ok_or_else(|| StoreError::RunExists(new.name.to_string()))?;
     // Under a halted policy the run starts paused, as the halt left the policy's other runs.
     super::policy_status::start_new_run(&mut tx, run.id, new.created_by).await?;
     let members = super::partitions::fill_members(&mut tx, run.id, new.courts).await?;
-    sqlx::query("UPDATE runs SET total_cases = $2 WHERE id = $1")
-        .bind(run.id)
-        .bind(members as i64)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE runs SET total_cases = $2 WHERE id = $1",
+        run.id,
+        members as i64
+    )
+    .execute(&mut *tx)
+    .await?;
     // Last: it locks `outcomes` until the commit.
     super::partitions::create_outcomes(&mut tx, run.id).await?;
     tx.commit().await?;
@@ -97,11 +100,12 @@ pub async fn create(pool: &PgPool, new: &NewRun<'_>) -> Result<(Run, u64), Store
 
 /// Finds a run by name.
 pub async fn find(pool: &PgPool, name: &str) -> Result<Option<Run>, StoreError> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as!(
+        Run,
         "SELECT id, name, rules_name, rules_version, rules_hash, rules_text, as_of, courts, open \
          FROM runs WHERE name = $1",
+        name
     )
-    .bind(name)
     .fetch_optional(pool)
     .await?)
 }
@@ -115,7 +119,7 @@ pub async fn get(pool: &PgPool, name: &str) -> Result<Run, StoreError> {
 
 /// Names of every run, oldest first.
 pub async fn names(pool: &PgPool) -> Result<Vec<String>, StoreError> {
-    Ok(sqlx::query_scalar("SELECT name FROM runs ORDER BY id")
+    Ok(sqlx::query_scalar!("SELECT name FROM runs ORDER BY id")
         .fetch_all(pool)
         .await?)
 }

@@ -18,12 +18,13 @@ pub async fn of_day(
     pool: &PgPool,
     date: chrono::NaiveDate,
 ) -> Result<Vec<SentLetterRow>, StoreError> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as!(
+        SentLetterRow,
         "SELECT idempotency_key, payload FROM notifications \
          WHERE channel = 'letter' AND status = 'sent' AND payload->>'issued_on' = $1 \
          ORDER BY idempotency_key",
+        date.format("%Y-%m-%d").to_string()
     )
-    .bind(date.format("%Y-%m-%d").to_string())
     .fetch_all(pool)
     .await?)
 }
