@@ -97,3 +97,31 @@ fn the_readme_test_command_provisions_and_ci_runs_it() {
         assert!(mode & 0o111 != 0, "{script} is executable");
     }
 }
+
+#[test]
+fn ci_checks_the_query_data_with_the_sqlx_cli_of_cargo_lock() {
+    let lock = std::fs::read_to_string("Cargo.lock").unwrap();
+    let sqlx = lock
+        .split("[[package]]")
+        .find(|p| p.contains("\nname = \"sqlx\"\n"))
+        .and_then(|p| p.split("version = \"").nth(1))
+        .and_then(|v| v.split('"').next())
+        .expect("Cargo.lock has sqlx");
+    let setup = std::fs::read_to_string("scripts/setup").unwrap();
+    assert!(
+        setup.contains(&format!("cargo install sqlx-cli --version {sqlx} --locked")),
+        "scripts/setup installs the sqlx-cli of sqlx {sqlx}"
+    );
+    let ci = std::fs::read_to_string(".ci/run").unwrap();
+    assert!(ci.contains("cargo sqlx prepare --check"), "{ci}");
+    let config = std::fs::read_to_string(".cargo/config.toml").unwrap();
+    assert!(config.contains("SQLX_OFFLINE = \"true\""), "{config}");
+    let cached = std::fs::read_dir(".sqlx")
+        .expect(".sqlx is committed")
+        .filter(|e| {
+            let name = e.as_ref().unwrap().file_name();
+            name.to_string_lossy().starts_with("query-")
+        })
+        .count();
+    assert!(cached > 50, "{cached} queries in .sqlx");
+}
