@@ -100,8 +100,8 @@ pub async fn set_in(
     Ok(change)
 }
 
-/// Takes the policy's lock exclusively for the rest of the transaction (the key is the same as
-/// [`lock_for_runs`]'), and refuses a policy no run uses that was never declared.
+/// Takes the policy's lock exclusively for the rest of the transaction (the key
+/// [`lock_for_runs`] takes shared), and refuses a policy no run uses that was never declared.
 async fn lock_known(tx: &mut PgConnection, rules_name: &str) -> Result<(), StoreError> {
     sqlx::query!(
         "SELECT pg_advisory_xact_lock(hashtextextended('docket.policy_status:' || $1, 0))",
