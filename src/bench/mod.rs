@@ -130,9 +130,7 @@ async fn measure(
     let piped = phases::pipeline(s, pool, run_id, opt).await?;
     let latency = phases::latency(pool, run_id).await?;
     // Cases, the run's members, outcomes, offers and notices, before the ceilings add their own.
-    let db_bytes: i64 = sqlx::query_scalar("SELECT pg_database_size(current_database())")
-        .fetch_one(pool)
-        .await?;
+    let db_bytes = crate::store::bench::database_size(pool).await?;
     eprintln!("bench: enqueue alone, then the store ceiling");
     let enqueue_alone_seconds = phases::enqueue_alone(s, pool, run_id).await?;
     let text = crate::commands::DEFAULT_RULES;

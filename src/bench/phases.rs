@@ -201,10 +201,7 @@ async fn wait_reviewed(
         // the measurement does not load the database it measures.
         let ready = queue_state(channel, queue).await?.message_count();
         if ready == 0 {
-            let done: i64 = sqlx::query_scalar("SELECT count(*) FROM outcomes WHERE run_id = $1")
-                .bind(run_id)
-                .fetch_one(pool)
-                .await?;
+            let done = store::bench::outcome_count(pool, run_id).await?;
             if done as usize >= cases {
                 return Ok(());
             }
@@ -221,25 +218,7 @@ async fn wait_reviewed(
 
 /// Publish-confirm to commit latency (p50, p99, ms) and the seconds from first to last commit.
 pub async fn latency(pool: &sqlx::PgPool, run_id: i64) -> Result<(f64, f64, f64)> {
-    Ok(sqlx::query_as(
-        r#"
-        SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY lat),
-               percentile_cont(0.99) WITHIN GROUP (ORDER BY lat),
-               EXTRACT(EPOCH FROM max(o.decided_at) - min(o.decided_at))::float8
-        FROM (SELECT o.decided_at,
-                     GREATEST(EXTRACT(EPOCH FROM o.decided_at - p.confirmed_at) * 1000, 0)::float8 AS lat
-              FROM outcomes o
-              JOIN run_cases rc USING (run_id, case_id)
-              CROSS JOIN LATERAL (
-                  SELECT confirmed_at FROM run_publishes p
-                  WHERE p.run_id = rc.run_id AND p.last_seq >= rc.seq
-                  ORDER BY p.last_seq LIMIT 1) p
-              WHERE o.run_id = $1) o
-        "#,
-    )
-    .bind(run_id)
-    .fetch_one(pool)
-    .await?)
+    Ok(store::bench::commit_latency(pool, run_id).await?)
 }
 
 /// Enqueues the run again with no worker running; returns the seconds it took. The queue is

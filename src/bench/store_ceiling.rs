@@ -39,17 +39,9 @@ pub struct Target<'a> {
 /// Writes an outcome for every member of `t.run_id` under a scratch run, `batch` to a transaction
 /// with `writers` connections at once; returns the seconds the writes took.
 pub async fn measure(pool: &PgPool, t: &Target<'_>, writers: usize, batch: usize) -> Result<f64> {
-    let run_id: i64 = sqlx::query_scalar(
-        "INSERT INTO runs (name, rules_name, rules_version, rules_hash, rules_text, as_of, created_by) \
-         VALUES ('bench-store-ceiling', $1, $2, $3, '', $4, 'bench') RETURNING id",
-    )
-    .bind(&t.rules_ref.name)
-    .bind(&t.rules_ref.version)
-    .bind(&t.rules_ref.hash)
-    .bind(t.ctx.as_of)
-    .fetch_one(pool)
-    .await
-    .context("cannot create the scratch run of the store ceiling")?;
+    let run_id = store::bench::create_ceiling_run(pool, t.rules_ref, t.ctx.as_of)
+        .await
+        .context("cannot create the scratch run of the store ceiling")?;
     // A partition of its own, as `run create` gives every run.
     let mut tx = pool.begin().await?;
     store::partitions::create_outcomes(&mut tx, run_id).await?;
@@ -114,14 +106,7 @@ async fn case_ids(
     after: i64,
     count: i64,
 ) -> Result<Vec<String>, store::StoreError> {
-    Ok(sqlx::query_scalar(
-        "SELECT case_id FROM run_cases WHERE run_id = $1 AND seq > $2 AND seq <= $2 + $3 ORDER BY seq",
-    )
-    .bind(run_id)
-    .bind(after)
-    .bind(count)
-    .fetch_all(pool)
-    .await?)
+    store::bench::member_ids(pool, run_id, after, count).await
 }
 
 /// One batch as the worker commits it: outcomes, then offers for the new recommendations.

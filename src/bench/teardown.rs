@@ -84,13 +84,9 @@ impl Scratch {
         let Ok(mut conn) = opts.connect().await else {
             return false;
         };
-        let dropped = sqlx::query(&format!(
-            "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-            self.db_name
-        ))
-        .execute(&mut conn)
-        .await
-        .is_ok();
+        let dropped = store::bench::drop_database(&mut conn, &self.db_name)
+            .await
+            .is_ok();
         conn.close().await.ok();
         dropped
     }

@@ -7,7 +7,7 @@ use chrono::{Days, NaiveDate};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
-use crate::domain::Action;
+use crate::domain::{Action, OfferState};
 use crate::offers::{self, Command};
 use crate::store::offer_queries::{self, Selection};
 
@@ -93,47 +93,72 @@ pub async fn carry_offers(pool: &PgPool, run: &str) -> Result<()> {
     }
     if req.background_check {
         let state = offers::source_state(Action::ClearBackground, req);
-        let ids = offer_queries::select(
-            pool,
-            r.id,
-            &Selection {
-                state,
-                ..Selection::default()
-            },
-        )
-        .await?;
-        let (fail, clear): (Vec<String>, Vec<String>) =
-            ids.into_iter().partition(|id| bucket(id, "background") < 5);
-        let cleared = some(
-            pool,
-            run,
-            Action::ClearBackground,
-            clear,
-            "demo-background",
-            today,
-        )
-        .await?;
-        let failed = some(
-            pool,
-            run,
-            Action::FailBackground,
-            fail,
-            "demo-background",
-            today,
-        )
-        .await?;
-        println!("    background checks: {cleared} cleared, {failed} failed");
+        background_checks(pool, run, r.id, state, today).await?;
     }
     let offered = all(pool, run, Action::Offer, "demo-attorney", today).await?;
     println!(
         "    offered {offered} (deadline {} days)",
         policy.deadline_days
     );
+    answer_and_close(pool, run, r.id, policy.deadline_days, today).await
+}
+
+/// Clears or fails the background checks of the recommendations waiting in `state` (one in
+/// twenty fails).
+async fn background_checks(
+    pool: &PgPool,
+    run: &str,
+    run_id: i64,
+    state: Option<OfferState>,
+    today: NaiveDate,
+) -> Result<()> {
     let ids = offer_queries::select(
         pool,
-        r.id,
+        run_id,
         &Selection {
-            state: Some(crate::domain::OfferState::Offered),
+            state,
+            ..Selection::default()
+        },
+    )
+    .await?;
+    let (fail, clear): (Vec<String>, Vec<String>) =
+        ids.into_iter().partition(|id| bucket(id, "background") < 5);
+    let cleared = some(
+        pool,
+        run,
+        Action::ClearBackground,
+        clear,
+        "demo-background",
+        today,
+    )
+    .await?;
+    let failed = some(
+        pool,
+        run,
+        Action::FailBackground,
+        fail,
+        "demo-background",
+        today,
+    )
+    .await?;
+    println!("    background checks: {cleared} cleared, {failed} failed");
+    Ok(())
+}
+
+/// The respondents answer their offers (about half of the answers accept, some never answer),
+/// the unanswered expire after the deadline, and the court closes the accepted cases.
+async fn answer_and_close(
+    pool: &PgPool,
+    run: &str,
+    run_id: i64,
+    deadline_days: u32,
+    today: NaiveDate,
+) -> Result<()> {
+    let ids = offer_queries::select(
+        pool,
+        run_id,
+        &Selection {
+            state: Some(OfferState::Offered),
             ..Selection::default()
         },
     )
@@ -157,7 +182,7 @@ pub async fn carry_offers(pool: &PgPool, run: &str) -> Result<()> {
     )
     .await?;
     let after_deadline = today
-        .checked_add_days(Days::new(u64::from(policy.deadline_days) + 1))
+        .checked_add_days(Days::new(u64::from(deadline_days) + 1))
         .unwrap_or(today);
     let (expired, _) = offers::sweep(pool, run, after_deadline).await?;
     let share = if accepted + declined > 0 {

@@ -25,84 +25,7 @@ pub fn render_views(runs: &[RunView], queue: &QueueDepths) -> String {
         s.push_str("no runs yet: create one with `docket run create NAME`\n");
     }
     for v in runs {
-        let p = &v.progress;
-        let _ = writeln!(
-            s,
-            "run {} ({}): {:.1}% reviewed, {:.1}% offered",
-            p.run, p.rules, v.reviewed_pct, v.offered_pct
-        );
-        let rate = p
-            .rate
-            .map(|r| format!(" at {r} cases/s"))
-            .unwrap_or_default();
-        let _ = writeln!(
-            s,
-            "  state {}{rate} for {}",
-            p.state,
-            duration(p.state_seconds as f64)
-        );
-        let line = |s: &mut String, label: &str, n: i64| {
-            let percent = pct(n, p.total);
-            let _ = writeln!(
-                s,
-                "  {label:<10}{} {percent:>5.1}%  {n} of {}",
-                bar(percent),
-                p.total
-            );
-        };
-        line(&mut s, "published", p.published);
-        line(&mut s, "reviewed", p.reviewed);
-        line(&mut s, "offered", v.offered);
-        let done = p.reviewed >= p.total;
-        let _ = writeln!(
-            s,
-            "  rate {} · eta {}",
-            match (v.rate_per_second, done) {
-                (Some(r), _) => format!("{r:.1} cases/s"),
-                // Finished and nothing reviewed lately: there is no rate left to measure.
-                (None, true) => "idle".to_string(),
-                (None, false) => "measuring…".to_string(),
-            },
-            match (v.eta_seconds, done) {
-                (_, true) => "done".to_string(),
-                (Some(e), _) => duration(e),
-                (None, _) => "unknown (no progress)".to_string(),
-            }
-        );
-        for (d, n) in &p.decisions {
-            let _ = writeln!(
-                s,
-                "  {d:<22}{n:>9}  {:>5.1}% of reviewed",
-                pct(*n, p.reviewed)
-            );
-        }
-        let offers: Vec<String> = p
-            .offers
-            .iter()
-            .filter(|(_, n)| **n > 0)
-            .map(|(state, n)| format!("{state} {n}"))
-            .collect();
-        if !offers.is_empty() {
-            let _ = writeln!(s, "  offers: {}", offers.join(" · "));
-            let n = |status: &str| p.notifications.get(status).copied().unwrap_or(0);
-            let _ = writeln!(
-                s,
-                "  notices: {} sent · {} pending · {} failed · {} held · {} cancelled",
-                n("sent"),
-                n("pending"),
-                n("failed"),
-                n("held"),
-                n("cancelled")
-            );
-            if !p.failed_notices.is_empty() {
-                let _ = writeln!(
-                    s,
-                    "  failed notices: {}; after fixing the cause: docket notify retry --run {}",
-                    crate::notify::retry::describe(&p.failed_notices),
-                    p.run
-                );
-            }
-        }
+        render_run(&mut s, v);
     }
     let show = |v: Option<u32>| v.map_or_else(|| "?".to_string(), |n| n.to_string());
     let _ = writeln!(
@@ -116,6 +39,93 @@ pub fn render_views(runs: &[RunView], queue: &QueueDepths) -> String {
         let _ = writeln!(s, "  (broker not reachable: {e})");
     }
     s
+}
+
+/// One run's lines: state, progress bars, rate and eta, decisions, offers and notices.
+fn render_run(s: &mut String, v: &RunView) {
+    let p = &v.progress;
+    let _ = writeln!(
+        s,
+        "run {} ({}): {:.1}% reviewed, {:.1}% offered",
+        p.run, p.rules, v.reviewed_pct, v.offered_pct
+    );
+    let rate = p
+        .rate
+        .map(|r| format!(" at {r} cases/s"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        s,
+        "  state {}{rate} for {}",
+        p.state,
+        duration(p.state_seconds as f64)
+    );
+    let line = |s: &mut String, label: &str, n: i64| {
+        let percent = pct(n, p.total);
+        let _ = writeln!(
+            s,
+            "  {label:<10}{} {percent:>5.1}%  {n} of {}",
+            bar(percent),
+            p.total
+        );
+    };
+    line(s, "published", p.published);
+    line(s, "reviewed", p.reviewed);
+    line(s, "offered", v.offered);
+    let done = p.reviewed >= p.total;
+    let _ = writeln!(
+        s,
+        "  rate {} · eta {}",
+        match (v.rate_per_second, done) {
+            (Some(r), _) => format!("{r:.1} cases/s"),
+            // Finished and nothing reviewed lately: there is no rate left to measure.
+            (None, true) => "idle".to_string(),
+            (None, false) => "measuring…".to_string(),
+        },
+        match (v.eta_seconds, done) {
+            (_, true) => "done".to_string(),
+            (Some(e), _) => duration(e),
+            (None, _) => "unknown (no progress)".to_string(),
+        }
+    );
+    for (d, n) in &p.decisions {
+        let _ = writeln!(
+            s,
+            "  {d:<22}{n:>9}  {:>5.1}% of reviewed",
+            pct(*n, p.reviewed)
+        );
+    }
+    render_offers(s, &v.progress);
+}
+
+/// A run's offers by state and its notices by status, when it has offers.
+fn render_offers(s: &mut String, p: &RunProgress) {
+    let offers: Vec<String> = p
+        .offers
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(state, n)| format!("{state} {n}"))
+        .collect();
+    if !offers.is_empty() {
+        let _ = writeln!(s, "  offers: {}", offers.join(" · "));
+        let n = |status: &str| p.notifications.get(status).copied().unwrap_or(0);
+        let _ = writeln!(
+            s,
+            "  notices: {} sent · {} pending · {} failed · {} held · {} cancelled",
+            n("sent"),
+            n("pending"),
+            n("failed"),
+            n("held"),
+            n("cancelled")
+        );
+        if !p.failed_notices.is_empty() {
+            let _ = writeln!(
+                s,
+                "  failed notices: {}; after fixing the cause: docket notify retry --run {}",
+                crate::notify::retry::describe(&p.failed_notices),
+                p.run
+            );
+        }
+    }
 }
 
 /// A 30-character bar.

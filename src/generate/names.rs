@@ -1,4 +1,7 @@
-//! Small pools of common given and family names, and street names. Every combination is synthetic.
+//! Small pools of common given and family names (the data is `names.toml`), and street names.
+//! Every combination is synthetic.
+
+use std::sync::LazyLock;
 
 /// A naming tradition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,123 +27,67 @@ pub(super) enum Pool {
 }
 
 /// Female given names, male given names and family names of a pool.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct Names {
-    pub female: &'static [&'static str],
-    pub male: &'static [&'static str],
-    pub family: &'static [&'static str],
+    pub female: Vec<String>,
+    pub male: Vec<String>,
+    pub family: Vec<String>,
 }
+
+/// Every pool's names, as `names.toml` holds them (one table per pool).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Pools {
+    hispanic: Names,
+    chinese: Names,
+    indian: Names,
+    haitian: Names,
+    brazilian: Names,
+    filipino: Names,
+    west_african: Names,
+    caribbean: Names,
+    vietnamese: Names,
+    korean: Names,
+    slavic: Names,
+    albanian: Names,
+    south_asian: Names,
+    arabic: Names,
+    ethiopian: Names,
+    francophone: Names,
+    american: Names,
+}
+
+/// The name pools, parsed from the data file on first use.
+static POOLS: LazyLock<Pools> = LazyLock::new(|| {
+    toml::from_str(include_str!("names.toml")).expect("names.toml is a valid table of pools")
+});
 
 impl Pool {
     /// The names of this pool.
-    #[rustfmt::skip]
     pub(super) fn names(self) -> &'static Names {
+        let p = &*POOLS;
         match self {
-            Pool::Hispanic => &HISPANIC,
-            Pool::Chinese => &Names {
-                female: &["Mei", "Li Na", "Xiu Ying", "Hui", "Yan", "Jing", "Fang", "Min"],
-                male: &["Wei", "Jian", "Hong", "Ming", "Jun", "Qiang", "Lei", "Tao", "Bin"],
-                family: &[
-                    "Chen", "Lin", "Zheng", "Wang", "Li", "Zhang", "Liu", "Huang", "Wu", "Zhao",
-                ],
-            },
-            Pool::Indian => &Names {
-                female: &["Harpreet", "Manpreet", "Simran", "Priya", "Anjali", "Jaspreet"],
-                male: &["Gurpreet", "Harjit", "Sukhwinder", "Rajesh", "Amit", "Jaswinder"],
-                family: &["Singh", "Kaur", "Patel", "Sharma", "Gill", "Sandhu", "Kumar"],
-            },
-            Pool::Haitian => &Names {
-                female: &["Marie", "Nadège", "Guerline", "Roseline", "Fabienne", "Widline"],
-                male: &["Jean", "Wilner", "Jean-Baptiste", "Fritz", "Reginald", "Yves"],
-                family: &["Joseph", "Pierre", "Jean-Louis", "Charles", "Louis", "Desir", "Étienne"],
-            },
-            Pool::Brazilian => &Names {
-                female: &["Ana Paula", "Fernanda", "Juliana", "Patrícia", "Luciana", "Márcia"],
-                male: &["João", "Marcos", "Rodrigo", "Paulo", "Fábio", "Leandro", "Anderson"],
-                family: &["Silva", "Santos", "Oliveira", "Souza", "Pereira", "Costa", "Almeida"],
-            },
-            Pool::Filipino => &Names {
-                female: &["Maricel", "Rowena", "Jocelyn", "Lorna", "Analyn", "Cristina"],
-                male: &["Rodel", "Jun", "Ramon", "Arnel", "Rogelio", "Dennis"],
-                family: &["Santos", "Reyes", "Cruz", "Bautista", "Dela Cruz", "Garcia", "Mendoza"],
-            },
-            Pool::WestAfrican => &Names {
-                female: &["Chioma", "Ngozi", "Folake", "Adaeze", "Comfort", "Blessing"],
-                male: &["Chinedu", "Oluwaseun", "Emeka", "Babatunde", "Samuel", "Emmanuel"],
-                family: &["Okafor", "Adeyemi", "Okonkwo", "Eze", "Balogun", "Johnson", "Kollie"],
-            },
-            Pool::Caribbean => &Names {
-                female: &["Shanice", "Kerry-Ann", "Tamika", "Nadine", "Andrea", "Simone"],
-                male: &["Andre", "Dwayne", "Oneil", "Marlon", "Ricardo", "Devon"],
-                family: &["Brown", "Williams", "Campbell", "Thompson", "Clarke", "Persaud"],
-            },
-            Pool::Vietnamese => &Names {
-                female: &["Lan", "Huong", "Thuy", "Mai", "Linh", "Ngoc"],
-                male: &["Minh", "Tuan", "Hung", "Duc", "Long", "Thanh"],
-                family: &["Nguyen", "Tran", "Le", "Pham", "Hoang", "Vu", "Dang"],
-            },
-            Pool::Korean => &Names {
-                female: &["Ji-young", "Eun-ji", "Min-ji", "Soo-jin", "Hye-jin"],
-                male: &["Min-jun", "Seung-ho", "Jae-hyun", "Dong-hyun", "Sung-min"],
-                family: &["Kim", "Lee", "Park", "Choi", "Jung", "Kang"],
-            },
-            Pool::Slavic => &Names {
-                female: &["Olga", "Natalia", "Svetlana", "Irina", "Oksana", "Yulia"],
-                male: &["Dmitri", "Sergei", "Oleksandr", "Andrei", "Vitaliy", "Mykola"],
-                family: &["Ivanov", "Petrenko", "Kovalenko", "Smirnov", "Shevchenko", "Popov"],
-            },
-            Pool::Albanian => &Names {
-                female: &["Elira", "Jonida", "Albana", "Mirela", "Dorina"],
-                male: &["Arben", "Ilir", "Gentian", "Erion", "Bledar"],
-                family: &["Hoxha", "Shehu", "Gjoka", "Krasniqi", "Dervishi", "Marku"],
-            },
-            Pool::SouthAsian => &Names {
-                female: &["Fatema", "Nasrin", "Ayesha", "Shirin", "Rukhsana"],
-                male: &["Mohammed", "Abdul", "Imran", "Rashid", "Tariq", "Kamal"],
-                family: &["Rahman", "Hossain", "Khan", "Islam", "Ahmed", "Chowdhury"],
-            },
-            Pool::Arabic => &Names {
-                female: &["Fatima", "Amina", "Layla", "Hodan", "Mariam", "Noor"],
-                male: &["Ahmed", "Mohamed", "Hassan", "Ali", "Abdi", "Omar", "Yusuf"],
-                family: &["Hassan", "Ibrahim", "Mohamud", "Abdullah", "Farah", "Saleh", "Mansour"],
-            },
-            Pool::Ethiopian => &Names {
-                female: &["Tigist", "Meron", "Hiwot", "Selamawit", "Bethlehem"],
-                male: &["Dawit", "Yonas", "Tesfaye", "Biniam", "Solomon"],
-                family: &["Bekele", "Tesfaye", "Haile", "Alemu", "Girma", "Wolde"],
-            },
-            Pool::Francophone => &Names {
-                female: &["Aminata", "Fatoumata", "Mariama", "Awa", "Clarisse"],
-                male: &["Mamadou", "Ibrahima", "Ousmane", "Boubacar", "Serge"],
-                family: &["Diallo", "Bah", "Sow", "Barry", "Ndiaye", "Fofana", "Nkemdirim"],
-            },
-            Pool::American => &Names {
-                female: &["Sarah", "Jennifer", "Laura", "Rachel", "Emily", "Ana", "Grace"],
-                male: &["Michael", "David", "Daniel", "Robert", "Kevin", "Carlos", "Steven"],
-                family: &[
-                    "Goldberg", "Miller", "O'Brien", "Ortiz", "Chen", "Patel", "Nguyen",
-                    "Rosenberg", "Walsh", "Morales", "Kaplan", "Fitzgerald", "Shah", "Reyes",
-                ],
-            },
+            Pool::Hispanic => &p.hispanic,
+            Pool::Chinese => &p.chinese,
+            Pool::Indian => &p.indian,
+            Pool::Haitian => &p.haitian,
+            Pool::Brazilian => &p.brazilian,
+            Pool::Filipino => &p.filipino,
+            Pool::WestAfrican => &p.west_african,
+            Pool::Caribbean => &p.caribbean,
+            Pool::Vietnamese => &p.vietnamese,
+            Pool::Korean => &p.korean,
+            Pool::Slavic => &p.slavic,
+            Pool::Albanian => &p.albanian,
+            Pool::SouthAsian => &p.south_asian,
+            Pool::Arabic => &p.arabic,
+            Pool::Ethiopian => &p.ethiopian,
+            Pool::Francophone => &p.francophone,
+            Pool::American => &p.american,
         }
     }
 }
-
-#[rustfmt::skip]
-static HISPANIC: Names = Names {
-    female: &[
-        "María", "Rosa", "Ana", "Guadalupe", "Carmen", "Juana", "Sandra", "Maribel", "Yesenia",
-        "Leticia", "Claudia", "Elena", "Blanca", "Silvia", "Verónica", "Norma", "Gloria",
-    ],
-    male: &[
-        "José", "Juan", "Luis", "Carlos", "Jorge", "Miguel", "Francisco", "Jesús", "Pedro",
-        "Mario", "Óscar", "Raúl", "Fernando", "Alejandro", "Víctor", "Manuel", "Santos",
-    ],
-    family: &[
-        "García", "Hernández", "Martínez", "López", "González", "Rodríguez", "Pérez", "Sánchez",
-        "Ramírez", "Flores", "Cruz", "Gómez", "Morales", "Vásquez", "Reyes", "Jiménez", "Torres",
-        "Díaz", "Mendoza", "Castillo", "Aguilar", "Ortiz", "Ramos", "Chávez", "Romero",
-    ],
-};
 
 /// Street names and suffixes for synthetic addresses.
 #[rustfmt::skip]
@@ -171,4 +118,41 @@ pub(super) fn email_part(name: &str) -> String {
         out.push(base);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_pool_has_names_of_each_kind() {
+        let pools = [
+            Pool::Hispanic,
+            Pool::Chinese,
+            Pool::Indian,
+            Pool::Haitian,
+            Pool::Brazilian,
+            Pool::Filipino,
+            Pool::WestAfrican,
+            Pool::Caribbean,
+            Pool::Vietnamese,
+            Pool::Korean,
+            Pool::Slavic,
+            Pool::Albanian,
+            Pool::SouthAsian,
+            Pool::Arabic,
+            Pool::Ethiopian,
+            Pool::Francophone,
+            Pool::American,
+        ];
+        for pool in pools {
+            let n = pool.names();
+            assert!(
+                n.female.len() >= 5 && n.male.len() >= 5 && n.family.len() >= 6,
+                "{pool:?}"
+            );
+        }
+        assert_eq!(Pool::Hispanic.names().male[0], "José");
+        assert_eq!(Pool::American.names().family.last().unwrap(), "Reyes");
+    }
 }

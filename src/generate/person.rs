@@ -13,16 +13,16 @@ const EMAIL_DOMAINS: &[&str] = &["example.org", "example.com", "example.net"];
 /// A synthetic name from a pool: (given, family).
 pub(super) fn name(pool: Pool, female: bool, rng: &mut impl Rng) -> (String, String) {
     let names = pool.names();
-    let given_names = if female { names.female } else { names.male };
-    let given = given_names[rng.random_range(0..given_names.len())];
-    let mut family = names.family[rng.random_range(0..names.family.len())];
+    let given_names = if female { &names.female } else { &names.male };
+    let given = &given_names[rng.random_range(0..given_names.len())];
+    let mut family = names.family[rng.random_range(0..names.family.len())].as_str();
     // Kaur is a woman's name; a Sikh man's is Singh.
     if family == "Kaur" && !female {
         family = "Singh";
     }
     // Many Hispanic respondents are recorded with both family names.
     if pool == Pool::Hispanic && rng.random_bool(0.4) {
-        let second = names.family[rng.random_range(0..names.family.len())];
+        let second = &names.family[rng.random_range(0..names.family.len())];
         if second != family {
             return (given.to_string(), format!("{family} {second}"));
         }

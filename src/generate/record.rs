@@ -3,13 +3,13 @@
 use chrono::{Datelike, Days, Months, NaiveDate};
 use rand::Rng;
 
-use super::courts::{self, COURTS, bias};
+use super::courts::{self, COURTS, Court, bias};
 use super::factors::{self, Profile};
-use super::nations::NATIONS;
+use super::nations::{NATIONS, Nation};
 use super::{REVIEW_START, a_number_digits, between, crime, person, pick, pick_index, text};
 use crate::domain::{
-    ANumber, Case, CaseId, CaseType, CountryCode, CourtCode, Custody, Date, LanguageCode,
-    OffenseCategory, OffenseLevel, Respondent,
+    ANumber, Case, CaseId, CaseType, Conviction, CountryCode, CourtCode, Custody, Date, Flags,
+    LanguageCode, OffenseCategory, OffenseLevel, Respondent,
 };
 
 /// Share of respondents whose entry date is not known.
@@ -101,7 +101,19 @@ fn entry_date(
     }
 }
 
+/// The kinds of proceedings in the backlog, weighted.
+const CASE_TYPES: [(CaseType, f64); 5] = [
+    (CaseType::Removal, 96.3),
+    (CaseType::Deportation, 1.6),
+    (CaseType::Exclusion, 0.9),
+    (CaseType::AsylumOnly, 0.7),
+    (CaseType::WithholdingOnly, 0.5),
+];
+
 /// Builds case `index` from its own random stream.
+///
+/// The order of the draws is the generator's contract: a seed gives the same backlog on every
+/// version, so the helpers below are called in the order the draws were always made.
 pub(super) fn build(rng: &mut impl Rng, seed: u64, index: u64) -> Case {
     let court_index = pick_index(rng, COURTS.len(), |i| COURTS[i].weight);
     let court = &COURTS[court_index];
@@ -110,17 +122,77 @@ pub(super) fn build(rng: &mut impl Rng, seed: u64, index: u64) -> Case {
     })];
     let language = pick(rng, nation.languages);
     let female = rng.random_bool(0.42);
+    let case_type = pick(rng, &CASE_TYPES);
+    let life = life(rng, court, nation, case_type, female);
+    let profile = &life.profile;
+    let flags = factors::flags(profile, rng);
+    let (custody, next_hearing) = custody(rng, profile, &flags, life.felon);
+    let mut factors = factors::factors(profile, life.lpr_since, rng);
+    let confidential = factors::confidential(profile, &factors, rng);
+    factors::victim_consistency(&mut factors, confidential, rng);
 
-    let case_type = pick(
-        rng,
-        &[
-            (CaseType::Removal, 96.3),
-            (CaseType::Deportation, 1.6),
-            (CaseType::Exclusion, 0.9),
-            (CaseType::AsylumOnly, 0.7),
-            (CaseType::WithholdingOnly, 0.5),
-        ],
-    );
+    let p_counsel: f64 = (if language == "es" { 0.43 } else { 0.63 })
+        + if confidential.asylum_claim { 0.12 } else { 0.0 }
+        + if life.lpr_since.is_some() { 0.15 } else { 0.0 }
+        + if factors.pending_petition.is_some() {
+            0.12
+        } else {
+            0.0
+        }
+        - if custody == Custody::Detained {
+            0.2
+        } else {
+            0.0
+        };
+    let counsel = rng.random_bool(p_counsel.clamp(0.05, 0.95)).then(|| {
+        let k = rng.random_range(0..person::counsel_pool_size(court));
+        person::counsel(seed, court_index, court, k)
+    });
+    let respondent = respondent(rng, &life, language, counsel.is_some());
+
+    Case {
+        case_id: CaseId::parse(format!("{}-{}-{index:06}", court.code, life.filed.year()))
+            .expect("generated case ids are valid"),
+        a_number: ANumber::parse(&format!("A{:09}", a_number_digits(seed, index)))
+            .expect("generated A-numbers are valid"),
+        respondent,
+        court: CourtCode::parse(court.code).expect("court codes are valid"),
+        case_type,
+        custody,
+        filed_on: Date::from_naive(life.filed),
+        entry_date: life.profile.entry.map(Date::from_naive),
+        next_hearing: next_hearing.map(Date::from_naive),
+        final_order: life.profile.final_order,
+        convictions: life.convictions,
+        flags,
+        factors,
+        confidential,
+        counsel,
+    }
+}
+
+/// A respondent's life up to the review: timeline, record, residence, and the profile the
+/// factors are drawn from.
+struct Life {
+    profile: Profile,
+    court: &'static Court,
+    filed: NaiveDate,
+    convictions: Vec<Conviction>,
+    /// A conviction above a misdemeanor.
+    felon: bool,
+    /// Lawful permanent resident since.
+    lpr_since: Option<NaiveDate>,
+}
+
+/// Draws the timeline (age, birth, filing, entry), the criminal record, lawful residence and a
+/// final order.
+fn life(
+    rng: &mut impl Rng,
+    court: &'static Court,
+    nation: &'static Nation,
+    case_type: CaseType,
+    female: bool,
+) -> Life {
     let old = matches!(case_type, CaseType::Deportation | CaseType::Exclusion);
     let age = if old {
         rng.random_range(35..76)
@@ -144,47 +216,73 @@ pub(super) fn build(rng: &mut impl Rng, seed: u64, index: u64) -> Case {
     let reentry = convictions.iter().any(|c| {
         c.category == OffenseCategory::Immigration && c.level != OffenseLevel::Misdemeanor
     });
+    let practice = courts::practice(court.code);
+    let lpr_since = lawful_residence(rng, &convictions, practice, (birth, filed), &mut entry);
+    let final_order = rng.random_bool(P_FINAL_ORDER);
+    Life {
+        profile: Profile {
+            nation,
+            case_type,
+            female,
+            age,
+            birth,
+            entry,
+            recent_entry,
+            convicted: !convictions.is_empty(),
+            reentry,
+            lpr: lpr_since.is_some(),
+            final_order,
+            practice,
+        },
+        court,
+        filed,
+        convictions,
+        felon,
+        lpr_since,
+    }
+}
 
+/// Lawful permanent residence: since when, if at all; an unknown `entry` becomes known (before
+/// residence began).
+fn lawful_residence(
+    rng: &mut impl Rng,
+    convictions: &[Conviction],
+    practice: f64,
+    (birth, filed): (NaiveDate, NaiveDate),
+    entry: &mut Option<NaiveDate>,
+) -> Option<NaiveDate> {
     // Lawful permanent residents in proceedings are mostly there because of a conviction.
     // Where local practice leans away from low-priority cases, fewer residents without a record
     // are charged at all.
-    let practice = courts::practice(court.code);
     let lpr_rate = if convictions.is_empty() {
         0.012 * practice.min(1.0)
     } else {
         0.10
     };
-    let mut lpr_since = None;
-    if rng.random_bool(lpr_rate) {
-        let from = entry.unwrap_or(birth).max(years_after(birth, 1));
-        let to = filed - Days::new(365);
-        if from < to {
-            let since = between(rng, from, to);
-            lpr_since = Some(since);
-            entry = Some(entry.unwrap_or_else(|| between(rng, birth, since)));
-        }
+    if !rng.random_bool(lpr_rate) {
+        return None;
     }
+    let from = entry.unwrap_or(birth).max(years_after(birth, 1));
+    let to = filed - Days::new(365);
+    if from >= to {
+        return None;
+    }
+    let since = between(rng, from, to);
+    *entry = Some(entry.unwrap_or_else(|| between(rng, birth, since)));
+    Some(since)
+}
 
-    let final_order = rng.random_bool(P_FINAL_ORDER);
-    let profile = Profile {
-        nation,
-        case_type,
-        female,
-        age,
-        birth,
-        entry,
-        recent_entry,
-        convicted: !convictions.is_empty(),
-        reentry,
-        lpr: lpr_since.is_some(),
-        final_order,
-        practice,
-    };
-    let flags = factors::flags(&profile, rng);
+/// Custody, and the next hearing (sooner for the detained).
+fn custody(
+    rng: &mut impl Rng,
+    profile: &Profile,
+    flags: &Flags,
+    felon: bool,
+) -> (Custody, Option<NaiveDate>) {
     let danger =
         flags.national_security || flags.gang || flags.outstanding_warrant || flags.fugitive;
     let p_detained = match () {
-        _ if case_type == CaseType::WithholdingOnly => 0.6,
+        _ if profile.case_type == CaseType::WithholdingOnly => 0.6,
         _ if danger => 0.35,
         _ if felon => 0.25,
         _ if profile.convicted => 0.07,
@@ -192,73 +290,38 @@ pub(super) fn build(rng: &mut impl Rng, seed: u64, index: u64) -> Case {
     };
     let custody = if rng.random_bool(p_detained) {
         Custody::Detained
-    } else if rng.random_bool(if recent_entry { 0.35 } else { 0.18 }) {
+    } else if rng.random_bool(if profile.recent_entry { 0.35 } else { 0.18 }) {
         Custody::Released
     } else {
         Custody::NeverDetained
     };
     let next_hearing = if custody == Custody::Detained {
         Some(between(rng, d(2011, 12, 1), d(2012, 3, 1)))
-    } else if rng.random_bool(if final_order { 0.2 } else { 0.93 }) {
+    } else if rng.random_bool(if profile.final_order { 0.2 } else { 0.93 }) {
         Some(between(rng, d(2011, 12, 1), d(2014, 1, 1)))
     } else {
         None
     };
-    let mut factors = factors::factors(&profile, lpr_since, rng);
-    let confidential = factors::confidential(&profile, &factors, rng);
-    factors::victim_consistency(&mut factors, confidential, rng);
+    (custody, next_hearing)
+}
 
-    let p_counsel: f64 = (if language == "es" { 0.43 } else { 0.63 })
-        + if confidential.asylum_claim { 0.12 } else { 0.0 }
-        + if lpr_since.is_some() { 0.15 } else { 0.0 }
-        + if factors.pending_petition.is_some() {
-            0.12
-        } else {
-            0.0
-        }
-        - if custody == Custody::Detained {
-            0.2
-        } else {
-            0.0
-        };
-    let counsel = rng.random_bool(p_counsel.clamp(0.05, 0.95)).then(|| {
-        let k = rng.random_range(0..person::counsel_pool_size(court));
-        person::counsel(seed, court_index, court, k)
-    });
-
-    let (given, family) = person::name(nation.pool, female, rng);
-    let p_email =
-        0.07 + if age < 35 { 0.05 } else { 0.0 } + if counsel.is_some() { 0.03 } else { 0.0 };
+/// The respondent's identity and contact details: name, birth date, nationality, language,
+/// address and (for some) an email.
+fn respondent(rng: &mut impl Rng, life: &Life, language: &str, counsel: bool) -> Respondent {
+    let p = &life.profile;
+    let (given, family) = person::name(p.nation.pool, p.female, rng);
+    let p_email = 0.07 + if p.age < 35 { 0.05 } else { 0.0 } + if counsel { 0.03 } else { 0.0 };
     let email = rng
         .random_bool(p_email)
         .then(|| super::email(person::email(&given, &family, rng)));
-    let address = person::address(court, rng);
-
-    Case {
-        case_id: CaseId::parse(format!("{}-{}-{index:06}", court.code, filed.year()))
-            .expect("generated case ids are valid"),
-        a_number: ANumber::parse(&format!("A{:09}", a_number_digits(seed, index)))
-            .expect("generated A-numbers are valid"),
-        respondent: Respondent {
-            given_name: text(given),
-            family_name: text(family),
-            birth_date: Date::from_naive(birth),
-            nationality: CountryCode::parse(nation.code).expect("nationality codes are valid"),
-            language: LanguageCode::parse(language).expect("language codes are valid"),
-            address,
-            email,
-        },
-        court: CourtCode::parse(court.code).expect("court codes are valid"),
-        case_type,
-        custody,
-        filed_on: Date::from_naive(filed),
-        entry_date: entry.map(Date::from_naive),
-        next_hearing: next_hearing.map(Date::from_naive),
-        final_order,
-        convictions,
-        flags,
-        factors,
-        confidential,
-        counsel,
+    let address = person::address(life.court, rng);
+    Respondent {
+        given_name: text(given),
+        family_name: text(family),
+        birth_date: Date::from_naive(p.birth),
+        nationality: CountryCode::parse(p.nation.code).expect("nationality codes are valid"),
+        language: LanguageCode::parse(language).expect("language codes are valid"),
+        address,
+        email,
     }
 }

@@ -93,8 +93,7 @@ async fn measure(
     store::ensure_database(&s.database).await?;
     let pool = store::connect(&s.database).await?;
     store::migrate(&pool).await?;
-    sqlx::query("ALTER TABLE notifications DROP CONSTRAINT notifications_transition_id_fkey")
-        .execute(&pool)
+    store::bench::drop_outbox_transition_key(&pool)
         .await
         .context("dropping the outbox's foreign key in the bench database")?;
     let (letters, emails) = fill(&pool, opt).await?;
@@ -204,9 +203,7 @@ async fn drop_database(base: &crate::config::DatabaseSettings, name: &str) -> Re
     if !store::valid_database_name(name) {
         anyhow::bail!("bad database name");
     }
-    sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-        .execute(&admin)
-        .await?;
+    store::bench::drop_database(&admin, name).await?;
     admin.close().await;
     Ok(())
 }

@@ -1,7 +1,11 @@
 //! The relay's Prometheus series, in the process's registry. Labels are low-cardinality only:
 //! channel (`email`, `letter`) and failure reason (`permanent`, `exhausted`).
 
+use std::time::Duration;
+
 use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry};
+
+use crate::domain::Channel;
 
 const CHANNELS: [&str; 2] = ["email", "letter"];
 const REASONS: [&str; 2] = ["permanent", "exhausted"];
@@ -91,5 +95,62 @@ impl NotifyMetrics {
     /// Metrics in a registry of their own (tests, the library entry point).
     pub fn standalone() -> Self {
         Self::register(&Registry::new()).expect("fresh registry")
+    }
+
+    /// A notice on `channel` was relayed with `outcome` (counted once its batch committed).
+    pub fn relayed(&self, channel: Channel, outcome: Relayed) {
+        let ch = channel.as_str();
+        match outcome {
+            Relayed::Sent => self.sent.with_label_values(&[ch]).inc(),
+            Relayed::Retried => self.retried.with_label_values(&[ch]).inc(),
+            Relayed::Failed(reason) => self.failed.with_label_values(&[ch, reason.as_str()]).inc(),
+            Relayed::Held => self.held.with_label_values(&[ch]).inc(),
+        }
+    }
+
+    /// A send attempt on `channel` took `took`.
+    pub fn send_took(&self, channel: Channel, took: Duration) {
+        self.send_seconds
+            .with_label_values(&[channel.as_str()])
+            .observe(took.as_secs_f64());
+    }
+
+    /// Notices pending on `channel`, as the database counts them.
+    pub fn set_pending(&self, channel: Channel, pending: i64) {
+        self.pending
+            .with_label_values(&[channel.as_str()])
+            .set(pending);
+    }
+}
+
+/// What became of a notice the relay tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relayed {
+    /// Delivered.
+    Sent,
+    /// A transient failure: another attempt is scheduled.
+    Retried,
+    /// Marked failed.
+    Failed(FailReason),
+    /// Held for a person.
+    Held,
+}
+
+/// Why a notice was marked failed: the `reason` label of `docket_notifications_failed_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailReason {
+    /// The channel refused it for good.
+    Permanent,
+    /// Transient failures used up every attempt.
+    Exhausted,
+}
+
+impl FailReason {
+    /// The label value, also the prefix of the recorded error.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Permanent => "permanent",
+            Self::Exhausted => "exhausted",
+        }
     }
 }

@@ -12,7 +12,7 @@ use futures_util::future::join_all;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
-use super::metrics::NotifyMetrics;
+use super::metrics::{FailReason, NotifyMetrics, Relayed};
 use super::store::{self, Claimed};
 use super::{Channels, NotifySettings, SendError};
 use crate::domain::{Channel, NoticePayload};
@@ -67,7 +67,7 @@ impl DrainOutcome {
 enum Verdict {
     Sent,
     Retry(Duration, String),
-    Failed(&'static str, String),
+    Failed(FailReason, String),
     Held(String),
 }
 
@@ -76,7 +76,7 @@ impl Verdict {
         match self {
             Verdict::Sent => NoticeResult::Sent,
             Verdict::Retry(delay, e) => NoticeResult::Retry(*delay, e.clone()),
-            Verdict::Failed(reason, e) => NoticeResult::Failed(format!("{reason}: {e}")),
+            Verdict::Failed(reason, e) => NoticeResult::Failed(format!("{}: {e}", reason.as_str())),
             Verdict::Held(e) => NoticeResult::Held(e.clone()),
         }
     }
@@ -166,30 +166,7 @@ impl Relay {
         tx.commit().await?;
         // Counted after the commit, so a rolled-back batch is not reported as sent.
         for (row, verdict) in rows.iter().zip(&verdicts) {
-            let ch = row.channel.as_str();
-            let (case_id, key) = (&row.case_id, &row.idempotency_key);
-            match verdict {
-                Verdict::Sent => {
-                    out.sent += 1;
-                    self.metrics.sent.with_label_values(&[ch]).inc();
-                    tracing::debug!(case_id, key, channel = ch, "Notice sent.");
-                }
-                Verdict::Retry(delay, error) => {
-                    out.retried += 1;
-                    self.metrics.retried.with_label_values(&[ch]).inc();
-                    tracing::warn!(case_id, key, channel = ch, error, retry_in = ?delay, "Notice not sent; will retry.");
-                }
-                Verdict::Failed(reason, error) => {
-                    out.failed += 1;
-                    self.metrics.failed.with_label_values(&[ch, reason]).inc();
-                    tracing::error!(case_id, key, channel = ch, reason, error, "Notice failed.");
-                }
-                Verdict::Held(error) => {
-                    out.held += 1;
-                    self.metrics.held.with_label_values(&[ch]).inc();
-                    tracing::warn!(case_id, key, channel = ch, error, "Notice held.");
-                }
-            }
+            self.count(&mut out, row, verdict);
         }
         // One line a batch, and at debug: at info a line a notice was 88,000 lines for a
         // 300,000-case run. Metrics count every notice; retries and failures are warnings.
@@ -201,6 +178,46 @@ impl Relay {
             "Notices relayed."
         );
         Ok(out)
+    }
+
+    /// Counts one relayed notice in `out` and the metrics, and logs it.
+    fn count(&self, out: &mut DrainOutcome, row: &Claimed, verdict: &Verdict) {
+        let ch = row.channel.as_str();
+        let (case_id, key) = (&row.case_id, &row.idempotency_key);
+        let relayed = match verdict {
+            Verdict::Sent => {
+                out.sent += 1;
+                tracing::debug!(case_id, key, channel = ch, "Notice sent.");
+                Relayed::Sent
+            }
+            Verdict::Retry(delay, error) => {
+                out.retried += 1;
+                tracing::warn!(case_id, key, channel = ch, error, retry_in = ?delay, "Notice not sent; will retry.");
+                Relayed::Retried
+            }
+            Verdict::Failed(reason, error) => {
+                out.failed += 1;
+                let label = reason.as_str();
+                tracing::error!(
+                    case_id,
+                    key,
+                    channel = ch,
+                    reason = label,
+                    error,
+                    "Notice failed."
+                );
+                Relayed::Failed(*reason)
+            }
+            Verdict::Held(error) => {
+                out.held += 1;
+                tracing::warn!(case_id, key, channel = ch, error, "Notice held.");
+                Relayed::Held
+            }
+        };
+        // The outbox admits only these channels (a CHECK constraint).
+        if let Some(channel) = channel_of(ch) {
+            self.metrics.relayed(channel, relayed);
+        }
     }
 
     /// Passes until nothing is due (rows waiting for a later retry stay pending).
@@ -249,10 +266,7 @@ impl Relay {
                             .iter()
                             .find(|(c, _)| c == ch.as_str())
                             .map_or(0, |(_, n)| *n);
-                        self.metrics
-                            .pending
-                            .with_label_values(&[ch.as_str()])
-                            .set(n);
+                        self.metrics.set_pending(ch, n);
                     }
                 }
                 Err(e) => tracing::warn!(error = %e, "Cannot count pending notices."),
@@ -268,12 +282,12 @@ impl Relay {
         let result = self.send(row).await;
         match result {
             Ok(()) => Verdict::Sent,
-            Err(SendError::Permanent(e)) => Verdict::Failed("permanent", e),
+            Err(SendError::Permanent(e)) => Verdict::Failed(FailReason::Permanent, e),
             Err(SendError::Held(e)) => Verdict::Held(e),
             Err(SendError::Transient(e)) => {
                 let attempts = u32::try_from(row.attempts).unwrap_or(0) + 1;
                 if attempts >= self.settings.max_attempts {
-                    Verdict::Failed("exhausted", e)
+                    Verdict::Failed(FailReason::Exhausted, e)
                 } else {
                     Verdict::Retry(self.delay(attempts), e)
                 }
@@ -282,10 +296,8 @@ impl Relay {
     }
 
     async fn send(&self, row: &Claimed) -> Result<(), SendError> {
-        let channel = match row.channel.as_str() {
-            "email" => Channel::Email,
-            "letter" => Channel::Letter,
-            _ => return Err(SendError::Permanent("unknown channel".into())),
+        let Some(channel) = channel_of(&row.channel) else {
+            return Err(SendError::Permanent("unknown channel".into()));
         };
         let payload: NoticePayload = serde_json::from_value(row.payload.clone())
             .map_err(|_| SendError::Permanent("payload does not decode".into()))?;
@@ -297,10 +309,7 @@ impl Relay {
         )
         .await
         .unwrap_or_else(|_| Err(SendError::Transient("send timed out".into())));
-        self.metrics
-            .send_seconds
-            .with_label_values(&[channel.as_str()])
-            .observe(started.elapsed().as_secs_f64());
+        self.metrics.send_took(channel, started.elapsed());
         result
     }
 
@@ -314,5 +323,14 @@ impl Relay {
             b.next_delay();
         }
         b.next_delay()
+    }
+}
+
+/// The channel an outbox row names.
+fn channel_of(name: &str) -> Option<Channel> {
+    match name {
+        "email" => Some(Channel::Email),
+        "letter" => Some(Channel::Letter),
+        _ => None,
     }
 }

@@ -2,7 +2,7 @@
 //! request, the transitions to make and the refusals (with reasons), the new deadline, and the
 //! notices each transition sends. `store::offers` only locks the rows and writes what this plans.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Days, NaiveDate};
 use serde::Serialize;
@@ -237,5 +237,140 @@ pub fn outcome(
     Outcome {
         applied,
         refused: t.refused,
+    }
+}
+
+/// The reason stored with the offers the worker makes at once.
+pub const AUTOMATIC_REASON: &str = "the rule set requires neither approval nor a background check";
+
+/// One run's new recommendations in a batch: the offers the batch opens.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchOffers<'a> {
+    /// The run.
+    pub run_id: i64,
+    /// The recommended cases, in the order they were inserted.
+    pub case_ids: Vec<&'a str>,
+    /// Their records, those the batch carried.
+    pub records: Vec<Case>,
+}
+
+impl BatchOffers<'_> {
+    /// The records by case id when the batch carried every one; otherwise `None`, and an action
+    /// reads them from the database (jobs with different facts in one batch leave gaps).
+    pub fn records_by_id(self) -> Option<HashMap<String, Case>> {
+        (self.records.len() == self.case_ids.len()).then(|| {
+            self.records
+                .into_iter()
+                .map(|c| (c.case_id.as_str().to_string(), c))
+                .collect()
+        })
+    }
+}
+
+/// Groups a batch's new `offer_recommended` outcomes, `(run id, case id)`, by run (in run order),
+/// with the records `carried` by the batch's jobs.
+pub fn batch_offers<'a>(
+    recommended: &'a [(i64, String)],
+    carried: &HashMap<(i64, String), Case>,
+) -> Vec<BatchOffers<'a>> {
+    let mut by_run: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
+    for (run, case) in recommended {
+        by_run.entry(*run).or_default().push(case);
+    }
+    by_run
+        .into_iter()
+        .map(|(run_id, case_ids)| BatchOffers {
+            records: case_ids
+                .iter()
+                .filter_map(|id| carried.get(&(run_id, id.to_string())).cloned())
+                .collect(),
+            run_id,
+            case_ids,
+        })
+        .collect()
+}
+
+/// Whether the offers just `created` are made at once, by the system on `today`: only when the
+/// rule set requires neither attorney approval nor a background check (else a person acts
+/// first). The request to apply to them, or `None`.
+pub fn automatic_offer(
+    policy: &OfferPolicy,
+    created: &[String],
+    today: NaiveDate,
+) -> Option<ActionRequest<'static>> {
+    let req = policy.requirements;
+    if created.is_empty() || req.attorney_approval || req.background_check {
+        return None;
+    }
+    Some(ActionRequest {
+        action: Action::Offer,
+        actor: "system",
+        force: false,
+        reason: AUTOMATIC_REASON,
+        today,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(attorney_approval: bool, background_check: bool) -> OfferPolicy {
+        OfferPolicy {
+            requirements: Requirements {
+                attorney_approval,
+                background_check,
+            },
+            deadline_days: 30,
+            reminder_days: 20,
+            closure_mechanism: "admin_closure".into(),
+        }
+    }
+
+    fn day() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2012, 1, 10).unwrap()
+    }
+
+    #[test]
+    fn offers_are_made_at_once_only_when_no_person_must_act_first() {
+        let created = vec!["C-1".to_string()];
+        let req = automatic_offer(&policy(false, false), &created, day()).expect("made at once");
+        assert_eq!(req.action, Action::Offer);
+        assert_eq!(
+            (req.actor, req.reason, req.force),
+            ("system", AUTOMATIC_REASON, false)
+        );
+        assert_eq!(req.today, day());
+        for (approval, check) in [(true, false), (false, true), (true, true)] {
+            assert!(automatic_offer(&policy(approval, check), &created, day()).is_none());
+        }
+        assert!(automatic_offer(&policy(false, false), &[], day()).is_none());
+    }
+
+    #[test]
+    fn a_batch_groups_its_recommendations_by_run_with_the_records_it_carried() {
+        let case = crate::generate::case(1, 0);
+        let id = case.case_id.as_str().to_string();
+        let recommended = vec![
+            (7, id.clone()),
+            (3, "B-2".to_string()),
+            (7, "A-9".to_string()),
+        ];
+        let carried = HashMap::from([((7, id.clone()), case.clone())]);
+        let groups = batch_offers(&recommended, &carried);
+        assert_eq!(groups.len(), 2);
+        assert_eq!(
+            (groups[0].run_id, groups[0].case_ids.clone()),
+            (3, vec!["B-2"])
+        );
+        assert!(groups[0].records.is_empty());
+        assert_eq!(groups[1].run_id, 7);
+        assert_eq!(groups[1].case_ids, vec![id.as_str(), "A-9"]);
+        assert_eq!(groups[1].records, vec![case.clone()]);
+        // One record of two: the action reads them all from the database instead.
+        assert_eq!(groups[1].clone().records_by_id(), None);
+        let only = batch_offers(&recommended[..1], &carried).remove(0);
+        let by_id = only.records_by_id().expect("every record carried");
+        assert_eq!(by_id.get(&id), Some(&case));
     }
 }

@@ -135,56 +135,10 @@ impl Condition {
         let (fact, more, extra, rest) = left_side(text)?;
         let name = fact.name();
         if rest.is_empty() {
-            return match fact.kind() {
-                FactKind::YesNo if extra == 0 => Ok(Condition {
-                    fact,
-                    more,
-                    extra,
-                    op: Op::Eq,
-                    value: 1,
-                }),
-                FactKind::Number if extra > 0 => {
-                    Err(format!("`{text}` is a sum: compare it, e.g. `{text} >= 1`"))
-                }
-                FactKind::Number => Err(format!(
-                    "`{name}` is a number: compare it, e.g. `{name} >= 1`"
-                )),
-                FactKind::Date => Err(format!(
-                    "`{name}` is a date: compare it, e.g. `{name} >= 2014-01-01`"
-                )),
-                FactKind::YesNo => Err(format!("`{name}` is a yes/no fact and cannot be added up")),
-            };
+            return bare(text, fact, more, extra);
         }
-        let op = Op::ALL
-            .into_iter()
-            .find(|op| rest.starts_with(op.symbol()))
-            .ok_or_else(|| {
-                let token = rest.split_whitespace().next().unwrap_or(rest);
-                format!("unknown operator `{token}`: use one of ==, !=, >=, <=, >, <")
-            })?;
-        let raw = rest[op.symbol().len()..].trim();
-        if raw.starts_with(['<', '>', '=', '!']) {
-            let token = rest.split_whitespace().next().unwrap_or(rest);
-            return Err(format!(
-                "unknown operator `{token}`: use one of ==, !=, >=, <=, >, <"
-            ));
-        }
-        let value = match raw {
-            "" => return Err(format!("nothing to compare with after `{}`", op.symbol())),
-            _ if fact.kind() == FactKind::Date => Value::Day(
-                Date::parse(raw)
-                    .map(|d| day_number(d.naive()))
-                    .map_err(|m| format!("`{raw}` {m} (`{name}` is a date)"))?,
-            ),
-            "true" => Value::YesNo(true),
-            "false" => Value::YesNo(false),
-            _ => match raw.strip_prefix("params.") {
-                Some(p) => param(p).ok_or_else(|| format!("unknown parameter `params.{p}`"))?,
-                None => Value::Number(raw.parse().map_err(|_| {
-                    format!("`{raw}` is not a whole number, true, false or params.NAME")
-                })?),
-            },
-        };
+        let (op, raw) = operator(rest)?;
+        let value = right_side(fact, op, raw, &mut param)?;
         let build = |value| Condition {
             fact,
             more,
@@ -211,6 +165,80 @@ impl Condition {
             (FactKind::Date, _) => unreachable!("a date fact always reads a date"),
         }
     }
+}
+
+/// A condition that is only a fact (`gang`): a yes/no fact that must hold; anything else is an
+/// error that says how to compare it.
+fn bare(
+    text: &str,
+    fact: Fact,
+    more: [(Fact, bool); MAX_TERMS - 1],
+    extra: u8,
+) -> Result<Condition, String> {
+    let name = fact.name();
+    match fact.kind() {
+        FactKind::YesNo if extra == 0 => Ok(Condition {
+            fact,
+            more,
+            extra,
+            op: Op::Eq,
+            value: 1,
+        }),
+        FactKind::Number if extra > 0 => {
+            Err(format!("`{text}` is a sum: compare it, e.g. `{text} >= 1`"))
+        }
+        FactKind::Number => Err(format!(
+            "`{name}` is a number: compare it, e.g. `{name} >= 1`"
+        )),
+        FactKind::Date => Err(format!(
+            "`{name}` is a date: compare it, e.g. `{name} >= 2014-01-01`"
+        )),
+        FactKind::YesNo => Err(format!("`{name}` is a yes/no fact and cannot be added up")),
+    }
+}
+
+/// Reads the operator at the start of `rest`; returns it and the value's text after it.
+fn operator(rest: &str) -> Result<(Op, &str), String> {
+    let unknown = || {
+        let token = rest.split_whitespace().next().unwrap_or(rest);
+        format!("unknown operator `{token}`: use one of ==, !=, >=, <=, >, <")
+    };
+    let op = Op::ALL
+        .into_iter()
+        .find(|op| rest.starts_with(op.symbol()))
+        .ok_or_else(unknown)?;
+    let raw = rest[op.symbol().len()..].trim();
+    if raw.starts_with(['<', '>', '=', '!']) {
+        return Err(unknown());
+    }
+    Ok((op, raw))
+}
+
+/// Reads the value a condition compares `fact` with: a date for a date fact, else `true`,
+/// `false`, a whole number or `params.NAME` (looked up with `param`).
+fn right_side(
+    fact: Fact,
+    op: Op,
+    raw: &str,
+    param: &mut impl FnMut(&str) -> Option<Value>,
+) -> Result<Value, String> {
+    let name = fact.name();
+    Ok(match raw {
+        "" => return Err(format!("nothing to compare with after `{}`", op.symbol())),
+        _ if fact.kind() == FactKind::Date => Value::Day(
+            Date::parse(raw)
+                .map(|d| day_number(d.naive()))
+                .map_err(|m| format!("`{raw}` {m} (`{name}` is a date)"))?,
+        ),
+        "true" => Value::YesNo(true),
+        "false" => Value::YesNo(false),
+        _ => match raw.strip_prefix("params.") {
+            Some(p) => param(p).ok_or_else(|| format!("unknown parameter `params.{p}`"))?,
+            None => Value::Number(raw.parse().map_err(|_| {
+                format!("`{raw}` is not a whole number, true, false or params.NAME")
+            })?),
+        },
+    })
 }
 
 /// Reads the left side of a condition: one fact, or a sum of number facts. Returns the first fact,

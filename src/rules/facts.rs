@@ -63,7 +63,9 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::domain::{Case, Date, OffenseCategory, OffenseLevel, PetitionStatus};
+use crate::domain::{
+    Case, Conviction, Date, Factors, OffenseCategory, OffenseLevel, PetitionStatus,
+};
 
 /// Whether a fact is a yes/no fact or a number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -194,96 +196,112 @@ impl Facts {
         let mut facts = Facts {
             values: [Some(0); COUNT],
         };
+        facts.timeline(case, as_of);
+        facts.record(&case.convictions);
+        facts.flags(case);
+        facts.factors(&case.factors);
+        facts
+    }
+
+    /// The time facts: age, presence, residence and the latest conviction.
+    fn timeline(&mut self, case: &Case, as_of: NaiveDate) {
         let years = |d: Option<Date>| {
             d.and_then(|d| full_months(d.naive(), as_of))
                 .map(|m| m / 12)
         };
         let months_present = case.entry_date.and_then(|d| full_months(d.naive(), as_of));
-        facts.set(Fact::Age, years(Some(case.respondent.birth_date)));
-        facts.set(Fact::YearsPresent, months_present.map(|m| m / 12));
-        facts.set(Fact::MonthsPresent, months_present);
-        facts.set(Fact::LprYears, years(case.factors.lpr_since));
+        self.set(Fact::Age, years(Some(case.respondent.birth_date)));
+        self.set(Fact::YearsPresent, months_present.map(|m| m / 12));
+        self.set(Fact::MonthsPresent, months_present);
+        self.set(Fact::LprYears, years(case.factors.lpr_since));
         let last = case.convictions.iter().map(|c| c.convicted_on).max();
-        facts.set(Fact::YearsSinceLastConviction, years(last));
-        facts.set(
+        self.set(Fact::YearsSinceLastConviction, years(last));
+        self.set(
             Fact::EntryDate,
             case.entry_date.map(|d| day_number(d.naive())),
         );
-        facts.flag(Fact::EntryDateRecorded, case.entry_date.is_some());
-        facts.flag(
+        self.flag(Fact::EntryDateRecorded, case.entry_date.is_some());
+        self.flag(
             Fact::LawfulPermanentResident,
             case.factors.lpr_since.is_some(),
         );
-        facts.set(
+        self.set(
             Fact::LastConvictionDate,
             last.map(|d| day_number(d.naive())),
         );
+    }
 
-        for c in &case.convictions {
-            facts.add(Fact::Convictions);
-            facts.add(Fact::of_category(c.category));
+    /// The conviction counts, by level and category.
+    fn record(&mut self, convictions: &[Conviction]) {
+        for c in convictions {
+            self.add(Fact::Convictions);
+            self.add(Fact::of_category(c.category));
             match c.level {
                 OffenseLevel::AggravatedFelony => {
-                    facts.add(Fact::AggravatedFelonyConvictions);
-                    facts.add(Fact::FelonyConvictions);
+                    self.add(Fact::AggravatedFelonyConvictions);
+                    self.add(Fact::FelonyConvictions);
                 }
-                OffenseLevel::Felony => facts.add(Fact::FelonyConvictions),
+                OffenseLevel::Felony => self.add(Fact::FelonyConvictions),
                 OffenseLevel::Misdemeanor => {
-                    facts.add(Fact::MisdemeanorConvictions);
+                    self.add(Fact::MisdemeanorConvictions);
                     match c.category {
-                        OffenseCategory::Traffic => facts.add(Fact::MisdemeanorsTraffic),
-                        OffenseCategory::Immigration => facts.add(Fact::MisdemeanorsImmigration),
+                        OffenseCategory::Traffic => self.add(Fact::MisdemeanorsTraffic),
+                        OffenseCategory::Immigration => self.add(Fact::MisdemeanorsImmigration),
                         _ => {}
                     }
                     if !is_significant(c.category) {
-                        facts.add(Fact::NonviolentMisdemeanors);
+                        self.add(Fact::NonviolentMisdemeanors);
                     }
                 }
             }
         }
+    }
 
+    /// The enforcement flags and a final order.
+    fn flags(&mut self, case: &Case) {
         let flags = &case.flags;
-        facts.flag(Fact::NationalSecurity, flags.national_security);
-        facts.flag(Fact::Gang, flags.gang);
-        facts.flag(Fact::OutstandingWarrant, flags.outstanding_warrant);
-        facts.flag(Fact::PriorRemoval, flags.prior_removal);
-        facts.flag(Fact::ImmigrationFraud, flags.immigration_fraud);
-        facts.flag(Fact::Fugitive, flags.fugitive);
-        facts.flag(Fact::FinalOrder, case.final_order);
+        self.flag(Fact::NationalSecurity, flags.national_security);
+        self.flag(Fact::Gang, flags.gang);
+        self.flag(Fact::OutstandingWarrant, flags.outstanding_warrant);
+        self.flag(Fact::PriorRemoval, flags.prior_removal);
+        self.flag(Fact::ImmigrationFraud, flags.immigration_fraud);
+        self.flag(Fact::Fugitive, flags.fugitive);
+        self.flag(Fact::FinalOrder, case.final_order);
+    }
 
-        let f = &case.factors;
-        facts.flag(Fact::ArrivedUnder16, f.arrived_under_16);
-        facts.flag(Fact::InSchoolOrGraduate, f.in_school_or_graduate);
-        facts.flag(Fact::MilitaryService, f.military_service);
-        facts.flag(Fact::MilitaryFamily, f.military_family);
-        facts.flag(Fact::CrimeVictimOrWitness, f.crime_victim_or_witness);
-        facts.flag(Fact::SeriousHealthCondition, f.serious_health_condition);
-        facts.flag(Fact::PrimaryCaretaker, f.primary_caretaker);
-        facts.flag(Fact::PregnantOrNursing, f.pregnant_or_nursing);
-        facts.set(
+    /// The favourable factors and a pending petition.
+    fn factors(&mut self, f: &Factors) {
+        self.flag(Fact::ArrivedUnder16, f.arrived_under_16);
+        self.flag(Fact::InSchoolOrGraduate, f.in_school_or_graduate);
+        self.flag(Fact::MilitaryService, f.military_service);
+        self.flag(Fact::MilitaryFamily, f.military_family);
+        self.flag(Fact::CrimeVictimOrWitness, f.crime_victim_or_witness);
+        self.flag(Fact::SeriousHealthCondition, f.serious_health_condition);
+        self.flag(Fact::PrimaryCaretaker, f.primary_caretaker);
+        self.flag(Fact::PregnantOrNursing, f.pregnant_or_nursing);
+        self.set(
             Fact::UscOrLprRelatives,
             Some(i32::from(f.usc_or_lpr_relatives)),
         );
-        facts.flag(
+        self.flag(
             Fact::CooperatingWithLawEnforcement,
             f.cooperating_with_law_enforcement,
         );
-        facts.flag(Fact::CommunityTies, f.community_ties);
+        self.flag(Fact::CommunityTies, f.community_ties);
         let petition = f.pending_petition.as_ref();
         let status = petition.map(|p| p.status);
-        facts.flag(
+        self.flag(
             Fact::PetitionPending,
             status == Some(PetitionStatus::Pending),
         );
-        facts.flag(
+        self.flag(
             Fact::PetitionApproved,
             status == Some(PetitionStatus::Approved),
         );
-        facts.flag(
+        self.flag(
             Fact::ReliefImmediatelyAvailable,
             petition.is_some_and(|p| p.relief_immediately_available),
         );
-        facts
     }
 
     /// The value of `fact`: 0 or 1 for yes/no facts, `None` when unknown.

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::NaiveDate;
 use toml::Spanned;
 
-use super::format::{RawDocument, RawRuleSet, RawSuspension};
+use super::format::{RawDocument, RawEffective, RawOffer, RawRuleSet, RawSuspension};
 use super::ruleset::{Effective, OfferSettings, RuleSet, Scope, Suspension};
 use super::{RulesError, content_hash, document};
 use crate::domain::{Date, Decision, RuleKind};
@@ -170,26 +170,7 @@ impl Loader<'_> {
         self.ensure(sources_ok, "sources", &raw.sources, msg);
 
         let effective = raw.effective.get_ref();
-        let from = self.date(&effective.from, "effective.from");
-        let from = match from {
-            Ok(Some(from)) => Some(from),
-            Ok(None) => {
-                let err = self.err("effective.from", &effective.from, "is required");
-                self.errors.push(err);
-                None
-            }
-            Err(e) => {
-                self.errors.push(e);
-                None
-            }
-        };
-        let mut to = None;
-        if let Some(span) = &effective.to {
-            to = self.keep(self.date(span, "effective.to")).flatten();
-            let ok = to.is_none_or(|to| from.is_none_or(|from| to >= from));
-            self.ensure(ok, "effective.to", span, "is before effective.from");
-        }
-
+        let (from, to) = self.effective_range(effective);
         let suspended = self.suspensions(&effective.suspended, from, to);
 
         let scope = &raw.scope;
@@ -200,49 +181,9 @@ impl Loader<'_> {
         self.ensure(!custody.get_ref().is_empty(), "scope.custody", custody, msg);
 
         self.threshold_line = Some(super::line_of(self.text, raw.threshold.span().start));
-        let threshold = i32::try_from(*raw.threshold.get_ref());
-        let threshold = match threshold {
-            Ok(t) => t,
-            Err(_) => {
-                let err = self.err("threshold", &raw.threshold, "is too large");
-                self.errors.push(err);
-                0
-            }
-        };
-
-        let otherwise = match &raw.otherwise {
-            None => Decision::NotAmenable,
-            Some(span) => match span.get_ref().as_str() {
-                "not_amenable" => Decision::NotAmenable,
-                "discretionary_review" => Decision::DiscretionaryReview,
-                _ => {
-                    let msg = "must be not_amenable or discretionary_review";
-                    let err = self.err("otherwise", span, msg);
-                    self.errors.push(err);
-                    Decision::NotAmenable
-                }
-            },
-        };
-
-        let offer = &raw.offer;
-        let (deadline, reminder) = (&offer.deadline_days, &offer.reminder_days);
-        let (deadline_days, reminder_days) = (*deadline.get_ref(), *reminder.get_ref());
-        let msg = "must be at least 1";
-        self.ensure(deadline_days >= 1, "offer.deadline_days", deadline, msg);
-        let msg = "must be less than offer.deadline_days";
-        self.ensure(
-            reminder_days < deadline_days,
-            "offer.reminder_days",
-            reminder,
-            msg,
-        );
-        let offer = OfferSettings {
-            deadline_days,
-            reminder_days,
-            requires_attorney_approval: offer.requires_attorney_approval,
-            requires_background_check: offer.requires_background_check,
-            closure_mechanism: offer.closure_mechanism,
-        };
+        let threshold = self.threshold(&raw.threshold);
+        let otherwise = self.otherwise(raw.otherwise.as_ref());
+        let offer = self.offer(&raw.offer);
         let (name, version, title, from) = (name.ok()?, version.ok()?, title.ok()?, from?);
         if self.errors.len() > before {
             return None;
@@ -276,6 +217,84 @@ impl Loader<'_> {
             examples: Vec::new(),
             content_hash: content_hash(self.text),
         })
+    }
+
+    /// `effective.from` (required) and `effective.to` (not before it).
+    fn effective_range(
+        &mut self,
+        effective: &RawEffective,
+    ) -> (Option<NaiveDate>, Option<NaiveDate>) {
+        let from = self.date(&effective.from, "effective.from");
+        let from = match from {
+            Ok(Some(from)) => Some(from),
+            Ok(None) => {
+                let err = self.err("effective.from", &effective.from, "is required");
+                self.errors.push(err);
+                None
+            }
+            Err(e) => {
+                self.errors.push(e);
+                None
+            }
+        };
+        let mut to = None;
+        if let Some(span) = &effective.to {
+            to = self.keep(self.date(span, "effective.to")).flatten();
+            let ok = to.is_none_or(|to| from.is_none_or(|from| to >= from));
+            self.ensure(ok, "effective.to", span, "is before effective.from");
+        }
+        (from, to)
+    }
+
+    /// The threshold, which must fit the points' type (0 after an error).
+    fn threshold(&mut self, raw: &Spanned<i64>) -> i32 {
+        match i32::try_from(*raw.get_ref()) {
+            Ok(t) => t,
+            Err(_) => {
+                let err = self.err("threshold", raw, "is too large");
+                self.errors.push(err);
+                0
+            }
+        }
+    }
+
+    /// The decision for a case in scope that does not qualify (not amenable when not given).
+    fn otherwise(&mut self, raw: Option<&Spanned<String>>) -> Decision {
+        let Some(span) = raw else {
+            return Decision::NotAmenable;
+        };
+        match span.get_ref().as_str() {
+            "not_amenable" => Decision::NotAmenable,
+            "discretionary_review" => Decision::DiscretionaryReview,
+            _ => {
+                let msg = "must be not_amenable or discretionary_review";
+                let err = self.err("otherwise", span, msg);
+                self.errors.push(err);
+                Decision::NotAmenable
+            }
+        }
+    }
+
+    /// `[offer]`: a deadline of a day or more, and a reminder before it.
+    fn offer(&mut self, offer: &RawOffer) -> OfferSettings {
+        let (deadline, reminder) = (&offer.deadline_days, &offer.reminder_days);
+        let (deadline_days, reminder_days) = (*deadline.get_ref(), *reminder.get_ref());
+        let msg = "must be at least 1";
+        self.ensure(deadline_days >= 1, "offer.deadline_days", deadline, msg);
+        let msg = "must be less than offer.deadline_days";
+        self.ensure(
+            reminder_days < deadline_days,
+            "offer.reminder_days",
+            reminder,
+            msg,
+        );
+        OfferSettings {
+            deadline_days,
+            reminder_days,
+            requires_attorney_approval: offer.requires_attorney_approval,
+            requires_background_check: offer.requires_background_check,
+            closure_mechanism: offer.closure_mechanism,
+        }
     }
 
     /// The suspensions of `[effective]`: each a real stretch inside `from`..`to`, in order.

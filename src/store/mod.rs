@@ -2,10 +2,12 @@
 
 pub mod archive;
 pub mod audit;
+pub mod bench;
 pub mod case_copy;
 pub mod cases;
 pub mod counts;
 pub mod dead_letters;
+pub mod enqueue_feed;
 pub mod identity;
 pub mod notice_results;
 pub mod offer_queries;

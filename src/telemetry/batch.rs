@@ -107,4 +107,25 @@ impl WorkerMetrics {
     pub fn split(&self, messages: u64) {
         self.messages_split.inc_by(messages);
     }
+
+    /// A batch waits `seconds` for its throttled run's rate.
+    pub fn throttle_waited(&self, seconds: f64) {
+        self.throttle_wait_seconds.observe(seconds);
+    }
+
+    /// A consumer connected to the broker; it counts as gone when the guard is dropped.
+    pub fn consumer_connected(&self) -> ConsumerConnected<'_> {
+        self.consumers_connected.inc();
+        ConsumerConnected(self)
+    }
+}
+
+/// Counts a connected consumer while it lives (see [`WorkerMetrics::consumer_connected`]).
+#[must_use = "the consumer counts as gone when this is dropped"]
+pub struct ConsumerConnected<'a>(&'a WorkerMetrics);
+
+impl Drop for ConsumerConnected<'_> {
+    fn drop(&mut self) {
+        self.0.consumers_connected.dec();
+    }
 }

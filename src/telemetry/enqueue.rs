@@ -3,12 +3,35 @@
 //! Enqueue is a short command, so it prints its rate when done; with `--metrics-listen` it also
 //! serves these on `/metrics` while it publishes (a long enqueue of 300,000 cases can be watched).
 
+use std::time::Duration;
+
 use prometheus::{Histogram, IntCounter, IntCounterVec, IntGauge, Registry};
 
 use super::metrics::{SECONDS, counter, counter_vec, gauge, histogram};
 
-/// Confirm results, the label values of `docket_enqueue_confirms_total`.
-pub const CONFIRM_RESULTS: [&str; 3] = ["ack", "refused", "error"];
+/// How the broker answered a published message: the label of `docket_enqueue_confirms_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfirmResult {
+    /// Acknowledged.
+    Ack,
+    /// Refused: a nack, or returned unroutable.
+    Refused,
+    /// No answer: the channel failed.
+    Error,
+}
+
+impl ConfirmResult {
+    /// Every result, in label order.
+    pub const ALL: [ConfirmResult; 3] = [Self::Ack, Self::Refused, Self::Error];
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Ack => "ack",
+            Self::Refused => "refused",
+            Self::Error => "error",
+        }
+    }
+}
 
 /// The enqueue command's metrics.
 #[derive(Clone)]
@@ -67,10 +90,33 @@ impl EnqueueMetrics {
             ),
             registry: r,
         };
-        for result in CONFIRM_RESULTS {
-            m.confirms.with_label_values(&[result]);
+        for result in ConfirmResult::ALL {
+            m.confirms.with_label_values(&[result.label()]);
         }
         m
+    }
+
+    /// A message was published; it awaits its confirm.
+    pub fn published(&self) {
+        self.messages_published.inc();
+        self.confirms_in_flight.inc();
+    }
+
+    /// A message's confirm came back `waited` after it was published (or its channel failed); an
+    /// acknowledged one also counts its latency and the time of the last confirm.
+    pub fn confirmed(&self, result: ConfirmResult, waited: Duration) {
+        self.confirms_in_flight.dec();
+        self.confirms.with_label_values(&[result.label()]).inc();
+        if result == ConfirmResult::Ack {
+            self.confirm_seconds.observe(waited.as_secs_f64());
+            self.last_confirm_timestamp_seconds
+                .set(chrono::Utc::now().timestamp());
+        }
+    }
+
+    /// The cases of acknowledged messages, handed on to be recorded as published.
+    pub fn cases_confirmed(&self, cases: u64) {
+        self.cases_published.inc_by(cases);
     }
 
     /// The registry, for `/metrics`.

@@ -85,123 +85,129 @@ pub(crate) const SECONDS: [f64; 19] = [
     300.0, 600.0, 900.0, 1800.0,
 ];
 
+/// A series' name and help text.
+type Series = (&'static str, &'static str);
+
+// The worker's series (the labelled ones name their label in `WorkerMetrics::new`).
+const JOBS_RECEIVED: Series = (
+    "docket_jobs_received_total",
+    "Jobs received, refused ones included.",
+);
+const JOBS_COMPLETED: Series = (
+    "docket_jobs_completed_total",
+    "Outcomes recorded, by decision.",
+);
+const JOBS_DUPLICATE: Series = (
+    "docket_jobs_duplicate_total",
+    "Jobs that already had an outcome (redeliveries and duplicate publishes).",
+);
+const JOBS_DEAD_LETTERED: Series = (
+    "docket_jobs_dead_lettered_total",
+    "Messages or jobs sent to the dead-letter queue, by reason.",
+);
+const BATCHES_FAILED: Series = (
+    "docket_batches_failed_total",
+    "Batches returned to the queue after a failure, by stage.",
+);
+const JOBS_FAILED: Series = (
+    "docket_jobs_failed_total",
+    "Jobs returned to the queue because their batch failed, by reason.",
+);
+const JOB_SECONDS: Series = (
+    "docket_job_seconds",
+    "Seconds from a job's delivery to its acknowledgement.",
+);
+const BATCH_COMMIT_SECONDS: Series = (
+    "docket_batch_commit_seconds",
+    "Seconds to write and commit a batch's outcomes.",
+);
+const BATCH_SECONDS: Series = (
+    "docket_batch_seconds",
+    "Seconds from a batch's first delivery to its acknowledgement.",
+);
+const JOBS_IN_FLIGHT: Series = (
+    "docket_jobs_in_flight",
+    "Jobs received and not yet acknowledged.",
+);
+const CONSUMERS_CONNECTED: Series = (
+    "docket_consumers_connected",
+    "Consumers currently connected to the broker.",
+);
+const LAST_BATCH_TIMESTAMP_SECONDS: Series = (
+    "docket_last_batch_timestamp_seconds",
+    "Unix time of the last committed batch.",
+);
+const JOBS_CANCELLED: Series = (
+    "docket_jobs_cancelled_total",
+    "Jobs of cancelled runs acknowledged without an outcome.",
+);
+const MESSAGES_PARKED: Series = (
+    "docket_messages_parked_total",
+    "Messages of paused runs moved to their parking queue.",
+);
+const MESSAGES_SPLIT: Series = (
+    "docket_messages_split_total",
+    "Large messages of throttled runs published again as smaller ones.",
+);
+const MESSAGES_RELEASED: Series = (
+    "docket_messages_released_total",
+    "Parked messages moved back to the work queue when their run resumed.",
+);
+const THROTTLE_WAIT_SECONDS: Series = (
+    "docket_throttle_wait_seconds",
+    "Seconds a batch waited for its throttled run's rate.",
+);
+
 impl WorkerMetrics {
     /// Creates the collectors in a new registry.
     pub fn new() -> Self {
         let r = Registry::new();
+        let count = |(name, help): Series| counter(&r, name, help);
+        let count_by = |(name, help): Series, label| counter_vec(&r, name, help, label);
+        let level = |(name, help): Series| gauge(&r, name, help);
+        let latency = |(name, help): Series| histogram(&r, name, help, SECONDS.to_vec());
         let m = Self {
-            jobs_received: counter(
-                &r,
-                "docket_jobs_received_total",
-                "Jobs received, refused ones included.",
-            ),
-            jobs_completed: counter_vec(
-                &r,
-                "docket_jobs_completed_total",
-                "Outcomes recorded, by decision.",
-                "decision",
-            ),
-            jobs_duplicate: counter(
-                &r,
-                "docket_jobs_duplicate_total",
-                "Jobs that already had an outcome (redeliveries and duplicate publishes).",
-            ),
-            jobs_dead_lettered: counter_vec(
-                &r,
-                "docket_jobs_dead_lettered_total",
-                "Messages or jobs sent to the dead-letter queue, by reason.",
-                "reason",
-            ),
-            batches_failed: counter_vec(
-                &r,
-                "docket_batches_failed_total",
-                "Batches returned to the queue after a failure, by stage.",
-                "stage",
-            ),
-            jobs_failed: counter_vec(
-                &r,
-                "docket_jobs_failed_total",
-                "Jobs returned to the queue because their batch failed, by reason.",
-                "reason",
-            ),
-            job_seconds: histogram(
-                &r,
-                "docket_job_seconds",
-                "Seconds from a job's delivery to its acknowledgement.",
-                SECONDS.to_vec(),
-            ),
+            jobs_received: count(JOBS_RECEIVED),
+            jobs_completed: count_by(JOBS_COMPLETED, "decision"),
+            jobs_duplicate: count(JOBS_DUPLICATE),
+            jobs_dead_lettered: count_by(JOBS_DEAD_LETTERED, "reason"),
+            batches_failed: count_by(BATCHES_FAILED, "stage"),
+            jobs_failed: count_by(JOBS_FAILED, "reason"),
+            job_seconds: latency(JOB_SECONDS),
             batch_jobs: histogram(
                 &r,
                 "docket_batch_jobs",
                 "Jobs per batch.",
                 vec![1.0, 10.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2000.0],
             ),
-            batch_commit_seconds: histogram(
-                &r,
-                "docket_batch_commit_seconds",
-                "Seconds to write and commit a batch's outcomes.",
-                SECONDS.to_vec(),
-            ),
-            batch_seconds: histogram(
-                &r,
-                "docket_batch_seconds",
-                "Seconds from a batch's first delivery to its acknowledgement.",
-                SECONDS.to_vec(),
-            ),
-            jobs_in_flight: gauge(
-                &r,
-                "docket_jobs_in_flight",
-                "Jobs received and not yet acknowledged.",
-            ),
-            consumers_connected: gauge(
-                &r,
-                "docket_consumers_connected",
-                "Consumers currently connected to the broker.",
-            ),
-            last_batch_timestamp_seconds: gauge(
-                &r,
-                "docket_last_batch_timestamp_seconds",
-                "Unix time of the last committed batch.",
-            ),
-            jobs_cancelled: counter(
-                &r,
-                "docket_jobs_cancelled_total",
-                "Jobs of cancelled runs acknowledged without an outcome.",
-            ),
-            messages_parked: counter(
-                &r,
-                "docket_messages_parked_total",
-                "Messages of paused runs moved to their parking queue.",
-            ),
-            messages_split: counter(
-                &r,
-                "docket_messages_split_total",
-                "Large messages of throttled runs published again as smaller ones.",
-            ),
-            messages_released: counter(
-                &r,
-                "docket_messages_released_total",
-                "Parked messages moved back to the work queue when their run resumed.",
-            ),
-            throttle_wait_seconds: histogram(
-                &r,
-                "docket_throttle_wait_seconds",
-                "Seconds a batch waited for its throttled run's rate.",
-                SECONDS.to_vec(),
-            ),
+            batch_commit_seconds: latency(BATCH_COMMIT_SECONDS),
+            batch_seconds: latency(BATCH_SECONDS),
+            jobs_in_flight: level(JOBS_IN_FLIGHT),
+            consumers_connected: level(CONSUMERS_CONNECTED),
+            last_batch_timestamp_seconds: level(LAST_BATCH_TIMESTAMP_SECONDS),
+            jobs_cancelled: count(JOBS_CANCELLED),
+            messages_parked: count(MESSAGES_PARKED),
+            messages_split: count(MESSAGES_SPLIT),
+            messages_released: count(MESSAGES_RELEASED),
+            throttle_wait_seconds: latency(THROTTLE_WAIT_SECONDS),
             registry: r,
         };
+        m.show_empty_series();
+        m
+    }
+
+    /// Creates the labelled series that have not happened yet, so a scrape shows them at 0.
+    fn show_empty_series(&self) {
         for d in Decision::ALL {
-            m.jobs_completed.with_label_values(&[d.as_str()]);
+            self.jobs_completed.with_label_values(&[d.as_str()]);
         }
         for reason in ["decode", "validation", "unknown_run"] {
-            m.jobs_dead_lettered.with_label_values(&[reason]);
+            self.jobs_dead_lettered.with_label_values(&[reason]);
         }
         for stage in ["database", "broker"] {
-            m.batches_failed.with_label_values(&[stage]);
-            m.jobs_failed.with_label_values(&[stage]);
+            self.batches_failed.with_label_values(&[stage]);
+            self.jobs_failed.with_label_values(&[stage]);
         }
-        m
     }
 
     /// Outcomes recorded, all decisions together.

@@ -57,9 +57,7 @@ pub async fn consume(
     let feed = Feed::open(&channel, &amqp.queue, &tag, 1).await?;
     tracing::info!(consumer = %tag, queue = %amqp.queue, "Consuming.");
     *connected = true;
-    let m = &shared.metrics;
-    m.consumers_connected.inc();
-    let _connected = scopeguard(|| m.consumers_connected.dec());
+    let _connected = shared.metrics.consumer_connected();
     let mut c = Consumer {
         shared,
         channel,
@@ -259,17 +257,4 @@ impl Consumer<'_> {
             .await?;
         Ok(())
     }
-}
-
-/// Runs `f` when dropped: keeps the connected-consumers gauge right on every exit path.
-fn scopeguard<F: FnOnce()>(f: F) -> impl Drop {
-    struct Guard<F: FnOnce()>(Option<F>);
-    impl<F: FnOnce()> Drop for Guard<F> {
-        fn drop(&mut self) {
-            if let Some(f) = self.0.take() {
-                f();
-            }
-        }
-    }
-    Guard(Some(f))
 }

@@ -126,7 +126,7 @@ impl Charged {
         if wait <= 0.0 {
             return Ok(());
         }
-        metrics.throttle_wait_seconds.observe(wait);
+        metrics.throttle_waited(wait);
         tokio::select! {
             biased;
             _ = token.cancelled() => {}

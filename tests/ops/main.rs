@@ -15,6 +15,7 @@ mod live;
 mod monitoring;
 mod promql;
 mod provision;
+mod scrape;
 #[path = "../common/scratch.rs"]
 mod scratch;
 mod settings;

@@ -8,12 +8,11 @@
 //!
 //! [`EnqueueSettings::in_flight_messages`]: crate::config::EnqueueSettings::in_flight_messages
 
-use std::collections::VecDeque;
+mod send;
+
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use lapin::PublisherConfirm;
-use lapin::types::FieldTable;
 use serde_json::value::RawValue;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
@@ -21,12 +20,13 @@ use uuid::Uuid;
 
 use crate::config::Settings;
 use crate::domain::{BATCH_SCHEMA, SINGLE_SCHEMA};
-use crate::queue::publish::{Publisher, confirmed};
+use crate::queue::publish::Publisher;
 use crate::queue::{self, QueueError, topology};
 use crate::retry::Backoff;
-use crate::store::publishes::{self, Confirmed, EnqueueLock, Member};
+use crate::store::publishes::{self, EnqueueLock, Member};
 use crate::store::{self, StoreError};
 use crate::telemetry::enqueue::EnqueueMetrics;
+use send::{InFlight, Session, Settled, StateGate, read_pages, record_confirms};
 
 /// Enqueue errors.
 #[derive(Debug, thiserror::Error)]
@@ -120,10 +120,8 @@ pub async fn enqueue_with(
     // starts again from there on whichever node answers (a message sent but not confirmed may go
     // twice; the worker records a case once).
     let result = loop {
-        let attempt = publish(
-            settings, pool, run.id, run_name, progress, token, metrics, &mut gate,
-        )
-        .await;
+        let target = (run.id, run_name);
+        let attempt = publish(settings, pool, target, progress, token, metrics, &mut gate).await;
         let (done, err) = match attempt {
             Ok(done) => (done, None),
             Err((done, e)) => (done, Some(e)),
@@ -161,12 +159,11 @@ pub async fn enqueue_with(
 
 /// Publishes from the run's watermark on, holding the run's enqueue lock. On an error, returns
 /// what was confirmed and recorded before it too.
-#[allow(clippy::too_many_arguments)]
+#[tracing::instrument(skip_all, fields(run = run_name))]
 async fn publish(
     settings: &Settings,
     pool: &PgPool,
-    run_id: i64,
-    run_name: &str,
+    (run_id, run_name): (i64, &str),
     progress: bool,
     token: &CancellationToken,
     metrics: &EnqueueMetrics,
@@ -176,28 +173,12 @@ async fn publish(
     let mark = publishes::watermark(pool, run_id)
         .await
         .map_err(|e| nothing(e.into()))?;
-    let conn = queue::connect(&settings.amqp, "enqueue")
-        .await
-        .map_err(|e| nothing(e.into()))?;
-    let opened = async {
-        let p = Publisher::open(&conn, &settings.amqp.exchange, &settings.amqp.routing_key).await?;
-        topology::declare_or_check(&conn, &settings.amqp).await?;
-        Ok::<_, QueueError>(p)
-    };
-    let publisher = match opened.await {
-        Ok(p) => p,
-        Err(e) => {
-            conn.close(200, "failed".into()).await.ok();
-            return Err(nothing(e.into()));
-        }
-    };
-
+    let (conn, publisher) = open(settings).await.map_err(nothing)?;
     let bar = progress_bar(
         progress,
         mark.total_cases as u64,
         mark.published_cases as u64,
     );
-    let per_message = settings.enqueue.cases_per_message;
     let mut summary = EnqueueSummary {
         already: mark.published_cases as u64,
         ..EnqueueSummary::default()
@@ -206,7 +187,6 @@ async fn publish(
     // database round trip never holds up publishing.
     let (confirmed_tx, confirmed_rx) = tokio::sync::mpsc::unbounded_channel();
     let recorder = tokio::spawn(record_confirms(pool.clone(), run_id, confirmed_rx));
-    let mut in_flight: InFlight = VecDeque::new();
     let mut settled = Settled {
         recorder: confirmed_tx,
         summary: &mut summary,
@@ -222,48 +202,17 @@ async fn publish(
         mark.published_through,
         pages_tx,
     ));
-    let outcome: Result<(), EnqueueError> = async {
-        'pages: while let Some(page) = pages.recv().await {
-            let page = page?;
-            if token.is_cancelled() {
-                break;
-            }
-            for chunk in page.chunks(per_message) {
-                let body = message_body(run_name, chunk);
-                let message_id =
-                    (chunk.len() == 1).then(|| job_id(run_name, &chunk[0].case_id).to_string());
-                let confirm = publisher
-                    .send(&body, message_id, FieldTable::default())
-                    .await?;
-                in_flight.push_back(Pending {
-                    confirm,
-                    sent: Instant::now(),
-                    first: chunk[0].seq,
-                    last: chunk[chunk.len() - 1].seq,
-                    cases: chunk.len(),
-                });
-                settled.summary.messages += 1;
-                metrics.messages_published.inc();
-                metrics.confirms_in_flight.inc();
-                while in_flight.len() >= settings.enqueue.in_flight_messages() {
-                    settled.settle(&mut in_flight).await?;
-                }
-                if token.is_cancelled() {
-                    break 'pages;
-                }
-                if let Some(state) = gate.check(pool).await? {
-                    tracing::info!(run = run_name, state, "Run not active: publishing stopped.");
-                    settled.summary.stopped_by = Some(state);
-                    break 'pages;
-                }
-            }
-        }
-        while !in_flight.is_empty() {
-            settled.settle(&mut in_flight).await?;
-        }
-        Ok(())
-    }
-    .await;
+    let mut session = Session {
+        pool,
+        run_name,
+        token,
+        gate,
+        publisher: &publisher,
+        per_message: settings.enqueue.cases_per_message,
+        window: settings.enqueue.in_flight_messages(),
+        in_flight: InFlight::new(),
+    };
+    let outcome = session.send_pages(&mut pages, &mut settled).await;
     drop(pages);
     reader.abort();
     drop(settled);
@@ -284,144 +233,21 @@ async fn publish(
     }
 }
 
-/// Records confirmed messages as they come, coalescing whatever has queued up meanwhile into one
-/// statement. Ends when the sender is dropped and everything sent is recorded.
-async fn record_confirms(
-    pool: PgPool,
-    run_id: i64,
-    mut confirmed: tokio::sync::mpsc::UnboundedReceiver<Confirmed>,
-) -> Result<(), StoreError> {
-    let mut batch = Vec::new();
-    while let Some(c) = confirmed.recv().await {
-        batch.push(c);
-        while let Ok(c) = confirmed.try_recv() {
-            batch.push(c);
-        }
-        publishes::record(&pool, run_id, &batch).await?;
-        batch.clear();
-    }
-    Ok(())
-}
-
-/// Sends the run's members after sequence number `after`, a page at a time in order, until none
-/// are left or the receiver is gone.
-async fn read_pages(
-    pool: PgPool,
-    run_id: i64,
-    mut after: i64,
-    out: tokio::sync::mpsc::Sender<Result<Vec<Member>, StoreError>>,
-) {
-    const PAGE: i64 = 5000;
-    let mut conn = match publishes::reader(&pool).await {
-        Ok(conn) => conn,
-        Err(e) => {
-            out.send(Err(e)).await.ok();
-            return;
-        }
+/// Connects and opens a confirming publisher on the jobs exchange, declaring or checking the
+/// topology; closes the connection again when that fails.
+async fn open(settings: &Settings) -> Result<(lapin::Connection, Publisher), EnqueueError> {
+    let conn = queue::connect(&settings.amqp, "enqueue").await?;
+    let opened = async {
+        let p = Publisher::open(&conn, &settings.amqp.exchange, &settings.amqp.routing_key).await?;
+        topology::declare_or_check(&conn, &settings.amqp).await?;
+        Ok::<_, QueueError>(p)
     };
-    let last = match publishes::last_seq(&pool, run_id).await {
-        Ok(last) => last,
+    match opened.await {
+        Ok(p) => Ok((conn, p)),
         Err(e) => {
-            out.send(Err(e)).await.ok();
-            return;
+            conn.close(200, "failed".into()).await.ok();
+            Err(e.into())
         }
-    };
-    while after < last {
-        let page = publishes::page(&mut conn, run_id, after, PAGE).await;
-        let failed = page.is_err();
-        if out.send(page).await.is_err() || failed {
-            break;
-        }
-        after += PAGE;
-    }
-    sqlx::Connection::close(conn).await.ok();
-}
-
-/// The run's state, read at most once a second while publishing: paused or cancelled stops it.
-struct StateGate {
-    run_id: i64,
-    at: Option<Instant>,
-}
-
-impl StateGate {
-    fn new(run_id: i64) -> Self {
-        Self { run_id, at: None }
-    }
-
-    /// `Some(state)` when the run is paused or cancelled (checked when a second has passed).
-    async fn check(&mut self, pool: &PgPool) -> Result<Option<&'static str>, StoreError> {
-        if self
-            .at
-            .is_some_and(|t| t.elapsed() < Duration::from_secs(1))
-        {
-            return Ok(None);
-        }
-        self.at = Some(Instant::now());
-        let state: String = sqlx::query_scalar("SELECT state FROM runs WHERE id = $1")
-            .bind(self.run_id)
-            .fetch_one(pool)
-            .await?;
-        Ok(match state.as_str() {
-            "paused" => Some("paused"),
-            "cancelled" => Some("cancelled"),
-            _ => None,
-        })
-    }
-}
-
-/// A published message awaiting its confirm.
-struct Pending {
-    confirm: PublisherConfirm,
-    sent: Instant,
-    first: i64,
-    last: i64,
-    cases: usize,
-}
-
-/// Messages awaiting their confirm, oldest first.
-type InFlight = VecDeque<Pending>;
-
-/// Where settled confirms go.
-struct Settled<'a> {
-    recorder: tokio::sync::mpsc::UnboundedSender<Confirmed>,
-    summary: &'a mut EnqueueSummary,
-    bar: &'a ProgressBar,
-    metrics: &'a EnqueueMetrics,
-}
-
-impl Settled<'_> {
-    /// Waits for the oldest confirm and hands its cases to the recorder.
-    async fn settle(&mut self, in_flight: &mut InFlight) -> Result<(), EnqueueError> {
-        let p = in_flight.pop_front().expect("caller checked");
-        let m = self.metrics;
-        let result = confirmed(p.confirm).await;
-        m.confirms_in_flight.dec();
-        let label = match &result {
-            Ok(()) => "ack",
-            Err(QueueError::NotConfirmed(_)) => "refused",
-            Err(_) => "error",
-        };
-        m.confirms.with_label_values(&[label]).inc();
-        result?;
-        m.confirm_seconds.observe(p.sent.elapsed().as_secs_f64());
-        m.last_confirm_timestamp_seconds
-            .set(chrono::Utc::now().timestamp());
-        let cases = p.cases;
-        let sent = self.recorder.send(Confirmed {
-            first: p.first,
-            last: p.last,
-            cases: cases as i32,
-        });
-        if sent.is_err() {
-            // The recorder stopped on an error: stop publishing; the caller reports that error.
-            return Err(
-                StoreError::Refused("publish progress is not being recorded".into()).into(),
-            );
-        }
-        m.cases_published.inc_by(cases as u64);
-        self.summary.published += cases as u64;
-        self.bar.inc(cases as u64);
-        Ok(())
     }
 }
 

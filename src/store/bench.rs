@@ -1,0 +1,112 @@
+//! The statements of `docket bench` and `docket notify bench`: scratch runs and databases, and
+//! the figures read back from them (outcome counts, commit latency, database size).
+//!
+//! They run only against a bench's own scratch database, never a production one.
+
+use chrono::NaiveDate;
+use sqlx::{PgExecutor, PgPool};
+
+use super::outcomes::RulesRef;
+use super::{StoreError, valid_database_name};
+
+/// The current database's size in bytes.
+pub async fn database_size(pool: &PgPool) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT pg_database_size(current_database())")
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
+/// Outcomes recorded for run `run_id`.
+pub async fn outcome_count(pool: &PgPool, run_id: i64) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT count(*) FROM outcomes WHERE run_id = $1")
+            .bind(run_id)
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
+/// Publish-confirm to commit latency of run `run_id` (p50 and p99, ms) and the seconds from its
+/// first to its last commit.
+pub async fn commit_latency(pool: &PgPool, run_id: i64) -> Result<(f64, f64, f64), StoreError> {
+    Ok(sqlx::query_as(
+        r#"
+        SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY lat),
+               percentile_cont(0.99) WITHIN GROUP (ORDER BY lat),
+               EXTRACT(EPOCH FROM max(o.decided_at) - min(o.decided_at))::float8
+        FROM (SELECT o.decided_at,
+                     GREATEST(EXTRACT(EPOCH FROM o.decided_at - p.confirmed_at) * 1000, 0)::float8 AS lat
+              FROM outcomes o
+              JOIN run_cases rc USING (run_id, case_id)
+              CROSS JOIN LATERAL (
+                  SELECT confirmed_at FROM run_publishes p
+                  WHERE p.run_id = rc.run_id AND p.last_seq >= rc.seq
+                  ORDER BY p.last_seq LIMIT 1) p
+              WHERE o.run_id = $1) o
+        "#,
+    )
+    .bind(run_id)
+    .fetch_one(pool)
+    .await?)
+}
+
+/// Creates the store ceiling's scratch run (no members, no partition) under `rules` and `as_of`;
+/// returns its id.
+pub async fn create_ceiling_run(
+    pool: &PgPool,
+    rules: &RulesRef,
+    as_of: NaiveDate,
+) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO runs (name, rules_name, rules_version, rules_hash, rules_text, as_of, created_by) \
+         VALUES ('bench-store-ceiling', $1, $2, $3, '', $4, 'bench') RETURNING id",
+    )
+    .bind(&rules.name)
+    .bind(&rules.version)
+    .bind(&rules.hash)
+    .bind(as_of)
+    .fetch_one(pool)
+    .await?)
+}
+
+/// The case ids of run `run_id`'s members with sequence numbers in `(after, after + count]`, in
+/// order.
+pub async fn member_ids(
+    pool: &PgPool,
+    run_id: i64,
+    after: i64,
+    count: i64,
+) -> Result<Vec<String>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT case_id FROM run_cases WHERE run_id = $1 AND seq > $2 AND seq <= $2 + $3 ORDER BY seq",
+    )
+    .bind(run_id)
+    .bind(after)
+    .bind(count)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Lets the notify bench fill the outbox without offers behind its rows: drops the outbox's
+/// foreign key to the offer transitions.
+pub async fn drop_outbox_transition_key(pool: &PgPool) -> Result<(), StoreError> {
+    sqlx::query("ALTER TABLE notifications DROP CONSTRAINT notifications_transition_id_fkey")
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Drops the scratch database `name` (ending its sessions), through `admin`, a connection to
+/// another database of the server. Names docket would not create are refused.
+pub async fn drop_database(admin: impl PgExecutor<'_>, name: &str) -> Result<(), StoreError> {
+    if !valid_database_name(name) {
+        return Err(StoreError::BadDatabaseName);
+    }
+    // DROP DATABASE takes no bound parameter: the name is checked above, then quoted.
+    sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .execute(admin)
+        .await?;
+    Ok(())
+}
