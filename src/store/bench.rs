@@ -12,7 +12,7 @@ use super::{StoreError, valid_database_name};
 /// The current database's size in bytes.
 pub async fn database_size(pool: &PgPool) -> Result<i64, StoreError> {
     Ok(
-        sqlx::query_scalar("SELECT pg_database_size(current_database())")
+        sqlx::query_scalar!(r#"SELECT pg_database_size(current_database()) AS "size!""#)
             .fetch_one(pool)
             .await?,
     )
@@ -21,9 +21,11 @@ pub async fn database_size(pool: &PgPool) -> Result<i64, StoreError> {
 /// Outcomes recorded for run `run_id`.
 pub async fn outcome_count(pool: &PgPool, run_id: i64) -> Result<i64, StoreError> {
     Ok(
-        sqlx::query_scalar("SELECT count(*) FROM outcomes WHERE run_id = $1")
-            .bind(run_id)
-            .fetch_one(pool)
+        sqlx::query_scalar!(
+            r#"SELECT count(*) AS "n!" FROM outcomes WHERE run_id = $1"#,
+            run_id
+        )
+        .fetch_one(pool)
             .await?,
     )
 }
@@ -31,11 +33,11 @@ pub async fn outcome_count(pool: &PgPool, run_id: i64) -> Result<i64, StoreError
 /// Publish-confirm to commit latency of run `run_id` (p50 and p99, ms) and the seconds from its
 /// first to its last commit.
 pub async fn commit_latency(pool: &PgPool, run_id: i64) -> Result<(f64, f64, f64), StoreError> {
-    Ok(sqlx::query_as(
+    let r = sqlx::query!(
         r#"
-        SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY lat),
-               percentile_cont(0.99) WITHIN GROUP (ORDER BY lat),
-               EXTRACT(EPOCH FROM max(o.decided_at) - min(o.decided_at))::float8
+        SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY lat) AS "p50!",
+               percentile_cont(0.99) WITHIN GROUP (ORDER BY lat) AS "p99!",
+               EXTRACT(EPOCH FROM max(o.decided_at) - min(o.decided_at))::float8 AS "span!"
         FROM (SELECT o.decided_at,
                      GREATEST(EXTRACT(EPOCH FROM o.decided_at - p.confirmed_at) * 1000, 0)::float8 AS lat
               FROM outcomes o
@@ -46,10 +48,11 @@ pub async fn commit_latency(pool: &PgPool, run_id: i64) -> Result<(f64, f64, f64
                   ORDER BY p.last_seq LIMIT 1) p
               WHERE o.run_id = $1) o
         "#,
+        run_id
     )
-    .bind(run_id)
     .fetch_one(pool)
-    .await?)
+    .await?;
+    Ok((r.p50, r.p99, r.span))
 }
 
 /// Creates the store ceiling's scratch run (no members, no partition) under `rules` and `as_of`;
@@ -59,14 +62,14 @@ pub async fn create_ceiling_run(
     rules: &RulesRef,
     as_of: NaiveDate,
 ) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar!(
         "INSERT INTO runs (name, rules_name, rules_version, rules_hash, rules_text, as_of, created_by) \
          VALUES ('bench-store-ceiling', $1, $2, $3, '', $4, 'bench') RETURNING id",
+        rules.name,
+        rules.version,
+        rules.hash,
+        as_of
     )
-    .bind(&rules.name)
-    .bind(&rules.version)
-    .bind(&rules.hash)
-    .bind(as_of)
     .fetch_one(pool)
     .await?)
 }
@@ -79,12 +82,12 @@ pub async fn member_ids(
     after: i64,
     count: i64,
 ) -> Result<Vec<String>, StoreError> {
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar!(
         "SELECT case_id FROM run_cases WHERE run_id = $1 AND seq > $2 AND seq <= $2 + $3 ORDER BY seq",
+        run_id,
+        after,
+        count
     )
-    .bind(run_id)
-    .bind(after)
-    .bind(count)
     .fetch_all(pool)
     .await?)
 }
@@ -92,7 +95,7 @@ pub async fn member_ids(
 /// Lets the notify bench fill the outbox without offers behind its rows: drops the outbox's
 /// foreign key to the offer transitions.
 pub async fn drop_outbox_transition_key(pool: &PgPool) -> Result<(), StoreError> {
-    sqlx::query("ALTER TABLE notifications DROP CONSTRAINT notifications_transition_id_fkey")
+    sqlx::query!("ALTER TABLE notifications DROP CONSTRAINT notifications_transition_id_fkey")
         .execute(pool)
         .await?;
     Ok(())
@@ -104,7 +107,7 @@ pub async fn drop_database(admin: impl PgExecutor<'_>, name: &str) -> Result<(),
     if !valid_database_name(name) {
         return Err(StoreError::BadDatabaseName);
     }
-    // DROP DATABASE takes no bound parameter: the name is checked above, then quoted.
+    // Runtime: DROP DATABASE takes no bound parameter; the name is checked above, then quoted.
     sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
         .execute(admin)
         .await?;
