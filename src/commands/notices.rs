@@ -1,4 +1,5 @@
-//! `docket notices …`: the held notices, a day's print batches, and the relay's benchmark.
+//! `docket notices …`: the held notices, a day's print batches, the templates' check and
+//! preview, and the relay's benchmark.
 
 use anyhow::Context;
 
@@ -30,6 +31,25 @@ pub async fn notices(settings: &Settings, command: NoticesCommand) -> anyhow::Re
             println!("{} held", rows.len());
         }
         NoticesCommand::Batch { date } => batch(settings, date).await?,
+        NoticesCommand::Check { dir } => {
+            super::notice_templates::check_templates(settings, dir.as_deref())?
+        }
+        NoticesCommand::Preview {
+            kind,
+            lang,
+            case,
+            run,
+            out,
+        } => {
+            let args = super::notice_templates::PreviewArgs {
+                kind: crate::notify::retry::kind(&kind).context("unknown notice kind")?,
+                lang,
+                case,
+                run,
+                out,
+            };
+            super::notice_templates::preview(settings, args).await?
+        }
         NoticesCommand::Bench {
             notices,
             relays,

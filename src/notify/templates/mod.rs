@@ -6,24 +6,42 @@
 //! always reads English. The payload has no field for the confidential asylum or VAWA/T/U flags, and
 //! no template text names them (a test checks every kind in every language).
 
+pub mod check;
 mod common;
 mod counsel;
 mod en;
+mod engine;
 mod es;
+pub mod markup;
+mod shipped;
 mod text;
+mod vars;
 
 #[cfg(test)]
 pub(crate) mod tests;
+#[cfg(test)]
+mod tests_check;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::{Channel, NoticePayload, Recipient};
 
+pub use check::{Problem, Report};
+pub use engine::{TemplateError, Templates, read_dir};
 pub use text::email_body;
+pub use vars::{OFFICE_FIELDS, VARIABLES};
+
+/// The shipped templates as (name, source) pairs, as a directory would give them.
+pub fn shipped_files() -> Vec<(String, String)> {
+    shipped::SHIPPED
+        .iter()
+        .map(|(n, s)| (n.to_string(), s.to_string()))
+        .collect()
+}
 
 /// The office that signs notices and receives answers: the Office of the Chief Counsel of the
 /// case's court, from the office directory (`config/offices.toml`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Office {
     /// Name of the office, e.g. "Office of the Chief Counsel".

@@ -287,3 +287,104 @@ fn other_closure_mechanisms_are_named_as_such() {
     assert!(n.subject.contains("desestimación sin perjuicio"));
     assert!(flat(&all_text(&n)).contains("pedir al juez de inmigración la desestimación"));
 }
+
+/// The notices the golden file holds: every kind, to a respondent in English, Spanish and
+/// Chinese (letters) and in Spanish (email), and to counsel, with every value and with none.
+fn golden_cases() -> Vec<(String, NoticePayload, crate::domain::Channel)> {
+    use crate::domain::{Channel, Recipient};
+    let mut out = Vec::new();
+    for kind in KINDS {
+        for lang in ["en", "es", "zh"] {
+            for p in planned(kind, lang) {
+                let keep = matches!(
+                    (p.recipient, p.channel, lang),
+                    (Recipient::Respondent, Channel::Letter, _)
+                        | (Recipient::Respondent, Channel::Email, "es")
+                        | (Recipient::Counsel, _, "en")
+                );
+                if !keep {
+                    continue;
+                }
+                for full in [true, false] {
+                    let mut payload = p.payload.clone();
+                    if !full {
+                        payload.next_hearing = None;
+                        payload.deadline = None;
+                        payload.deadline_days = None;
+                        payload.counsel_name = None;
+                        payload.closure_mechanism = "termination".into();
+                    }
+                    let label = format!(
+                        "{} {} {} {} {}",
+                        kind.as_str(),
+                        p.recipient.as_str(),
+                        p.channel.as_str(),
+                        lang,
+                        if full { "full" } else { "sparse" }
+                    );
+                    out.push((label, payload, p.channel));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn golden_text() -> String {
+    golden_cases()
+        .into_iter()
+        .map(|(label, p, channel)| {
+            let n = Templates::shipped()
+                .render(&p, channel, &office())
+                .unwrap_or_else(|e| panic!("{label}: {e}"));
+            format!("===== {label}\n{}\n", super::check::all_text(&n))
+        })
+        .collect()
+}
+
+#[test]
+fn the_templates_render_the_notices_the_rust_code_did() {
+    use crate::domain::Channel;
+    let mechanisms = [
+        "admin_closure",
+        "dismissal_without_prejudice",
+        "termination",
+    ];
+    let mut compared = 0;
+    for kind in KINDS {
+        for lang in ["en", "es", "zh", "so", "vi", "ar", "pt"] {
+            for p in planned(kind, lang) {
+                for variant in 0..4 {
+                    let mut payload = p.payload.clone();
+                    payload.closure_mechanism = mechanisms[variant % 3].into();
+                    if variant >= 2 {
+                        payload.next_hearing = None;
+                        payload.deadline = None;
+                        payload.deadline_days = None;
+                        payload.counsel_name = None;
+                    }
+                    for channel in [Channel::Letter, Channel::Email] {
+                        let old = render(&payload, channel, &office());
+                        let new = Templates::shipped()
+                            .render(&payload, channel, &office())
+                            .unwrap();
+                        assert_eq!(new, old, "{kind:?} {lang} {:?} {variant}", p.recipient);
+                        assert_eq!(email_body(&new), email_body(&old));
+                        compared += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(compared > 300, "{compared}");
+    if std::env::var_os("DOCKET_WRITE_GOLDEN").is_some() {
+        std::fs::write(
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/notices.golden.txt"
+            ),
+            golden_text(),
+        )
+        .unwrap();
+    }
+}
