@@ -97,18 +97,16 @@ async fn batch(settings: &Settings, date: chrono::NaiveDate) -> anyhow::Result<(
     let n = &settings.notify;
     let offices = crate::notify::offices::Offices::load(n.offices_file.as_deref())?;
     let fonts = crate::notify::pdf::FontSet::load(&n.fonts_dir)?;
+    let templates = crate::notify::templates::Templates::load(n.templates_dir.as_deref())?;
     let access = crate::files::Access::from_settings(&settings.files)?;
     let dir = batch::day_dir(&n.print_dir, date);
     let records = tokio::task::spawn_blocking(move || {
-        batch::write_day(
-            &fonts,
-            &offices,
-            access,
-            &dir,
-            date,
-            letters,
-            batch::BATCH_LETTERS,
-        )
+        let kit = batch::LetterKit {
+            fonts: &fonts,
+            offices: &offices,
+            templates: &templates,
+        };
+        batch::write_day(kit, access, &dir, date, letters, batch::BATCH_LETTERS)
     })
     .await
     .context("batch writer stopped")??;

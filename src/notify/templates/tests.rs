@@ -38,6 +38,13 @@ pub(crate) fn office() -> Office {
     }
 }
 
+/// A payload rendered by the shipped templates.
+fn render(payload: &NoticePayload, channel: crate::domain::Channel, office: &Office) -> Notice {
+    Templates::shipped()
+        .render(payload, channel, office)
+        .unwrap()
+}
+
 fn planned(kind: NoticeKind, language: &str) -> Vec<PlannedNotice> {
     let mut case: Case = decode_json(EXAMPLE.as_bytes()).unwrap();
     let mut json = serde_json::to_value(&case).unwrap();
@@ -87,7 +94,7 @@ fn render_all(language: &str) -> Vec<(PlannedNotice, Notice)> {
 fn no_notice_names_a_confidential_status() {
     let langs = ["en", "es"]
         .into_iter()
-        .chain(super::common::interpreter_languages());
+        .chain(super::check::INTERPRETER_LANGUAGES);
     for lang in langs {
         for (p, n) in render_all(lang) {
             let text = all_text(&n).to_lowercase();
@@ -210,7 +217,7 @@ fn other_languages_get_english_with_a_bilingual_interpreter_notice() {
 
 #[test]
 fn ten_languages_have_an_interpreter_notice_with_the_phone_and_nothing_confidential() {
-    let langs: Vec<&str> = super::common::interpreter_languages().collect();
+    let langs: Vec<&str> = super::check::INTERPRETER_LANGUAGES.to_vec();
     assert_eq!(langs.len(), 10, "{langs:?}");
     let fonts = fonts();
     for lang in langs {
@@ -342,49 +349,15 @@ fn golden_text() -> String {
         .collect()
 }
 
+/// The rendered text of every golden case, as `tests/fixtures/notices.golden.txt` has it: written
+/// when a test had proved that the template files render every notice exactly as the Rust
+/// templates before them did, so a change of wording or of the markup's reading shows here.
 #[test]
-fn the_templates_render_the_notices_the_rust_code_did() {
-    use crate::domain::Channel;
-    let mechanisms = [
-        "admin_closure",
-        "dismissal_without_prejudice",
-        "termination",
-    ];
-    let mut compared = 0;
-    for kind in KINDS {
-        for lang in ["en", "es", "zh", "so", "vi", "ar", "pt"] {
-            for p in planned(kind, lang) {
-                for variant in 0..4 {
-                    let mut payload = p.payload.clone();
-                    payload.closure_mechanism = mechanisms[variant % 3].into();
-                    if variant >= 2 {
-                        payload.next_hearing = None;
-                        payload.deadline = None;
-                        payload.deadline_days = None;
-                        payload.counsel_name = None;
-                    }
-                    for channel in [Channel::Letter, Channel::Email] {
-                        let old = render(&payload, channel, &office());
-                        let new = Templates::shipped()
-                            .render(&payload, channel, &office())
-                            .unwrap();
-                        assert_eq!(new, old, "{kind:?} {lang} {:?} {variant}", p.recipient);
-                        assert_eq!(email_body(&new), email_body(&old));
-                        compared += 1;
-                    }
-                }
-            }
-        }
+fn the_templates_render_the_same_notices_as_before() {
+    let golden = include_str!("../../../tests/fixtures/notices.golden.txt");
+    let now = golden_text();
+    for (old, new) in golden.split("===== ").zip(now.split("===== ")) {
+        assert_eq!(new, old);
     }
-    assert!(compared > 300, "{compared}");
-    if std::env::var_os("DOCKET_WRITE_GOLDEN").is_some() {
-        std::fs::write(
-            concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/fixtures/notices.golden.txt"
-            ),
-            golden_text(),
-        )
-        .unwrap();
-    }
+    assert_eq!(now.len(), golden.len());
 }
