@@ -87,7 +87,12 @@ pub async fn preview(settings: &Settings, a: PreviewArgs) -> anyhow::Result<()> 
             p.language = a.lang.clone();
         }
     }
-    std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
+    // Files with personal data when the case is real: created like letters (owner only, or the
+    // group of files.pickup_group).
+    let access = crate::files::Access::from_settings(&settings.files)?;
+    access
+        .create_dir(&a.out)
+        .with_context(|| format!("creating {}", a.out.display()))?;
     let stem = format!("{}-{}", a.kind.as_str(), a.lang);
     for p in &payloads {
         let office = crate::notify::office_for(&offices, p)?;
@@ -99,6 +104,7 @@ pub async fn preview(settings: &Settings, a: PreviewArgs) -> anyhow::Result<()> 
             crate::notify::templates::email_body(&email)
         );
         write(
+            access,
             &a.out.join(format!("{stem}-{who}-email.txt")),
             text.as_bytes(),
         )?;
@@ -111,14 +117,20 @@ pub async fn preview(settings: &Settings, a: PreviewArgs) -> anyhow::Result<()> 
             let notice = templates.render(p, Channel::Letter, office)?;
             let letter =
                 crate::notify::letter::render(&fonts, &notice, &p.addressee_name, address, office)?;
-            write(&a.out.join(format!("{stem}-{who}-letter.pdf")), &letter.pdf)?;
+            write(
+                access,
+                &a.out.join(format!("{stem}-{who}-letter.pdf")),
+                &letter.pdf,
+            )?;
         }
     }
     Ok(())
 }
 
-fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))?;
+fn write(access: crate::files::Access, path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    access
+        .write(path, bytes)
+        .with_context(|| format!("writing {}", path.display()))?;
     println!("{}", path.display());
     Ok(())
 }

@@ -54,7 +54,7 @@ const FORBIDDEN: &[(&str, bool)] = &[
 ];
 
 /// A problem of one file, at a line when known.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Problem {
     /// Template name (`en/offer.j2`).
     pub file: String,
@@ -147,7 +147,8 @@ pub fn check(t: &Templates) -> Report {
         }
     }
     samples(t, &mut r.problems);
-    r.problems.dedup();
+    let mut seen = std::collections::HashSet::new();
+    r.problems.retain(|p| seen.insert(p.clone()));
     r
 }
 

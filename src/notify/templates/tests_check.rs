@@ -202,3 +202,31 @@ fn a_directory_replaces_the_shipped_wording() {
     let e = Templates::load(Some(dir.path())).unwrap_err().to_string();
     assert!(e.contains("counsel/offer.j2: missing template"), "{e}");
 }
+
+#[test]
+fn a_line_break_in_a_value_cannot_start_a_section_heading_or_item() {
+    let mut p = super::check::sample_payload(
+        crate::domain::NoticeKind::Declined,
+        crate::domain::Recipient::Respondent,
+        "en",
+    );
+    p.addressee_name = "Maria\n[body]\n## Lopez".into();
+    p.counsel_name = Some("Ana\n- Ortiz".into());
+    let office = super::check::sample_office();
+    let n = Templates::shipped()
+        .render(&p, crate::domain::Channel::Letter, &office)
+        .unwrap();
+    assert_eq!(n.salutation, "Dear Maria [body] ## Lopez:");
+    let plain = Templates::shipped()
+        .render(
+            &super::check::sample_payload(
+                crate::domain::NoticeKind::Declined,
+                crate::domain::Recipient::Respondent,
+                "en",
+            ),
+            crate::domain::Channel::Letter,
+            &office,
+        )
+        .unwrap();
+    assert_eq!(n.blocks, plain.blocks);
+}
