@@ -70,6 +70,9 @@ pub struct PreviewArgs {
 /// `docket notices preview KIND --lang L [--case ID --run R] [--out DIR]`: the respondent's
 /// letter (PDF) and email, and counsel's email, as files to look at. Prints the paths only.
 pub async fn preview(settings: &Settings, a: PreviewArgs) -> anyhow::Result<()> {
+    if !(2..=3).contains(&a.lang.len()) || !a.lang.bytes().all(|b| b.is_ascii_lowercase()) {
+        bail!("--lang: an ISO 639 code of 2 or 3 lower-case letters (es, zh, ...)");
+    }
     let n = &settings.notify;
     let templates = Templates::load(n.templates_dir.as_deref())?;
     let offices = Offices::load(n.offices_file.as_deref())?;

@@ -92,6 +92,10 @@ async fn preview_writes_a_letter_and_emails_from_the_sample_and_from_a_case_of_a
         missing.to_string().contains("no case NO-SUCH-CASE"),
         "{missing}"
     );
+    let bad = docket::commands::notices(&env.settings, preview("offer", "../x", None, out.path()))
+        .await
+        .unwrap_err();
+    assert!(bad.to_string().starts_with("--lang"), "{bad}");
 }
 
 #[tokio::test]
