@@ -358,6 +358,33 @@ pub enum NoticesCommand {
         #[arg(long)]
         date: NaiveDate,
     },
+    /// Check the notice templates (`--dir`, else notify.templates_dir, else the shipped ones)
+    /// and the office directory: names every missing template, section or unknown variable per
+    /// kind and language, and every mention of asylum, VAWA, T or U visas; fails on any.
+    Check {
+        /// A directory of templates laid out as the repository's templates/notices.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Write one notice to look at: the respondent's letter (PDF) and email and counsel's email
+    /// (text), from a sample case or a real case under a run's policy.
+    Preview {
+        /// Notice kind.
+        #[arg(value_parser = crate::notify::retry::KINDS)]
+        kind: String,
+        /// The respondent's language (ISO 639-1, e.g. es, zh).
+        #[arg(long)]
+        lang: String,
+        /// A case of the run instead of the sample case.
+        #[arg(long, requires = "run")]
+        case: Option<String>,
+        /// The run whose policy (closure mechanism, deadline) applies.
+        #[arg(long, requires = "case")]
+        run: Option<String>,
+        /// Where to write the files.
+        #[arg(long, default_value = "out/preview")]
+        out: PathBuf,
+    },
     /// Relay a generated outbox in a fresh database and time it (letters with embedded fonts,
     /// emails into a pickup directory).
     Bench {

@@ -8,6 +8,7 @@ mod dlq;
 mod identity;
 mod lifecycle;
 mod look;
+mod notice_templates;
 mod notices;
 mod notify;
 mod pipeline;

@@ -1,4 +1,5 @@
-//! `docket notices …`: the held notices, a day's print batches, and the relay's benchmark.
+//! `docket notices …`: the held notices, a day's print batches, the templates' check and
+//! preview, and the relay's benchmark.
 
 use anyhow::Context;
 
@@ -30,6 +31,25 @@ pub async fn notices(settings: &Settings, command: NoticesCommand) -> anyhow::Re
             println!("{} held", rows.len());
         }
         NoticesCommand::Batch { date } => batch(settings, date).await?,
+        NoticesCommand::Check { dir } => {
+            super::notice_templates::check_templates(settings, dir.as_deref())?
+        }
+        NoticesCommand::Preview {
+            kind,
+            lang,
+            case,
+            run,
+            out,
+        } => {
+            let args = super::notice_templates::PreviewArgs {
+                kind: crate::notify::retry::kind(&kind).context("unknown notice kind")?,
+                lang,
+                case,
+                run,
+                out,
+            };
+            super::notice_templates::preview(settings, args).await?
+        }
         NoticesCommand::Bench {
             notices,
             relays,
@@ -77,18 +97,16 @@ async fn batch(settings: &Settings, date: chrono::NaiveDate) -> anyhow::Result<(
     let n = &settings.notify;
     let offices = crate::notify::offices::Offices::load(n.offices_file.as_deref())?;
     let fonts = crate::notify::pdf::FontSet::load(&n.fonts_dir)?;
+    let templates = crate::notify::templates::Templates::load(n.templates_dir.as_deref())?;
     let access = crate::files::Access::from_settings(&settings.files)?;
     let dir = batch::day_dir(&n.print_dir, date);
     let records = tokio::task::spawn_blocking(move || {
-        batch::write_day(
-            &fonts,
-            &offices,
-            access,
-            &dir,
-            date,
-            letters,
-            batch::BATCH_LETTERS,
-        )
+        let kit = batch::LetterKit {
+            fonts: &fonts,
+            offices: &offices,
+            templates: &templates,
+        };
+        batch::write_day(kit, access, &dir, date, letters, batch::BATCH_LETTERS)
     })
     .await
     .context("batch writer stopped")??;

@@ -18,7 +18,7 @@ use super::letter;
 use super::offices::Offices;
 use super::pdf::{self, DocInfo, FontSet, Page, PdfError};
 use super::print::file_name;
-use super::templates;
+use super::templates::Templates;
 use crate::domain::{Channel, NoticePayload};
 use crate::files::Access;
 
@@ -107,7 +107,12 @@ pub struct SentLetter {
 }
 
 /// Lays out one letter's pages, as its own PDF has them.
-fn pages_of(fonts: &FontSet, offices: &Offices, l: &SentLetter) -> Result<Vec<Page>, BatchError> {
+fn pages_of(
+    fonts: &FontSet,
+    offices: &Offices,
+    templates: &Templates,
+    l: &SentLetter,
+) -> Result<Vec<Page>, BatchError> {
     let bad = |reason: String| BatchError::Letter {
         key: l.key.clone(),
         reason,
@@ -118,7 +123,9 @@ fn pages_of(fonts: &FontSet, offices: &Offices, l: &SentLetter) -> Result<Vec<Pa
         .as_ref()
         .ok_or_else(|| bad("no postal address in payload".into()))?;
     let office = super::office_for(offices, &l.payload).map_err(|e| bad(e.to_string()))?;
-    let notice = templates::render(&l.payload, Channel::Letter, office);
+    let notice = templates
+        .render(&l.payload, Channel::Letter, office)
+        .map_err(|e| bad(e.to_string()))?;
     letter::layout(fonts, &notice, &l.payload.addressee_name, address, office)
         .map_err(|e| bad(e.to_string()))
 }
@@ -146,12 +153,22 @@ fn write_atomically(
     })
 }
 
+/// What letters are written with: the fonts, the office directory and the notice templates.
+#[derive(Clone, Copy)]
+pub struct LetterKit<'a> {
+    /// The letters' fonts.
+    pub fonts: &'a FontSet,
+    /// Court → office.
+    pub offices: &'a Offices,
+    /// The wording.
+    pub templates: &'a Templates,
+}
+
 /// Writes the batches of the letters issued on `date` into `dir` (the day's folder), at most
 /// `per_batch` letters each ([`BATCH_LETTERS`] for the command), and returns the manifest's
 /// records. Letters are sorted by key, so the batches do not depend on the order they were sent in.
 pub fn write_day(
-    fonts: &FontSet,
-    offices: &Offices,
+    kit: LetterKit<'_>,
     access: Access,
     dir: &Path,
     date: chrono::NaiveDate,
@@ -168,7 +185,7 @@ pub fn write_day(
         let mut listed = Vec::with_capacity(chunk.len());
         for l in chunk {
             let first_page = pages.len() + 1;
-            pages.extend(pages_of(fonts, offices, l)?);
+            pages.extend(pages_of(kit.fonts, kit.offices, kit.templates, l)?);
             listed.push(BatchRecord::Letter {
                 key: l.key.clone(),
                 file: file_name(&l.key),
@@ -183,7 +200,7 @@ pub fn write_day(
             lang: "en",
             date,
         };
-        let bytes = pdf::write(fonts, &pages, &info).map_err(|source| BatchError::Pdf {
+        let bytes = pdf::write(kit.fonts, &pages, &info).map_err(|source| BatchError::Pdf {
             file: file.clone(),
             source,
         })?;

@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 use super::SendError;
 use super::offices::Offices;
 use super::settings::{SmtpSecurity, SmtpSettings};
-use super::templates;
+use super::templates::{self, Templates};
 use crate::domain::{Channel, NoticePayload};
 use std::sync::Arc;
 
@@ -42,6 +42,7 @@ pub struct EmailChannel {
     from: Mailbox,
     domain: String,
     offices: Arc<Offices>,
+    templates: Arc<Templates>,
 }
 
 impl EmailChannel {
@@ -83,7 +84,14 @@ impl EmailChannel {
             from,
             domain: s.message_id_domain.clone(),
             offices,
+            templates: Templates::shipped(),
         })
+    }
+
+    /// The channel, writing with `templates` instead of the shipped ones.
+    pub fn with_templates(mut self, templates: Arc<Templates>) -> Self {
+        self.templates = templates;
+        self
     }
 
     /// Renders and sends one notice.
@@ -95,7 +103,10 @@ impl EmailChannel {
             .parse()
             .map_err(|_| SendError::Permanent("invalid email address".into()))?;
         let office = super::office_for(&self.offices, payload)?;
-        let notice = templates::render(payload, Channel::Email, office);
+        let notice = self
+            .templates
+            .render(payload, Channel::Email, office)
+            .map_err(|e| SendError::Permanent(e.to_string()))?;
         // Sent through the relay's address, in the name of the court's office, whose mailbox
         // receives the answers.
         let from = Mailbox::new(Some(office.name.clone()), self.from.email.clone());

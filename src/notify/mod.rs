@@ -64,7 +64,8 @@ pub struct Channels {
 }
 
 impl Channels {
-    /// Builds both channels from settings.
+    /// Builds both channels from settings: loads the office directory, the notice templates
+    /// (compiled and checked) and the fonts.
     pub fn from_settings(s: &NotifySettings) -> Result<Self, SendError> {
         Self::with_access(s, crate::files::Access::default())
     }
@@ -78,15 +79,21 @@ impl Channels {
             offices::Offices::load(s.offices_file.as_deref())
                 .map_err(|e| SendError::Permanent(e.to_string()))?,
         );
+        // Compiled and checked once, here, before anything is sent: a broken template stops
+        // the relay at start with its file and line, instead of failing notices one by one.
+        let templates = templates::Templates::load(s.templates_dir.as_deref())
+            .map_err(|e| SendError::Permanent(e.to_string()))?;
         Ok(Self {
-            email: email::EmailChannel::with_access(&s.smtp, offices.clone(), access)?,
+            email: email::EmailChannel::with_access(&s.smtp, offices.clone(), access)?
+                .with_templates(templates.clone()),
             letters: print::PrintChannel::with_access(
                 s.print_dir.clone(),
                 offices,
                 pdf::FontSet::load(&s.fonts_dir)
                     .map_err(|e| SendError::Permanent(e.to_string()))?,
                 access,
-            ),
+            )
+            .with_templates(templates),
         })
     }
 

@@ -25,7 +25,7 @@ use super::SendError;
 use super::letter;
 use super::offices::Offices;
 use super::pdf::{FontSet, PdfError};
-use super::templates;
+use super::templates::Templates;
 use crate::domain::{Channel, NoticePayload};
 use crate::files::Access;
 
@@ -39,6 +39,7 @@ pub struct PrintChannel {
     root: PathBuf,
     offices: Arc<Offices>,
     fonts: Arc<FontSet>,
+    templates: Arc<Templates>,
     manifests: Arc<Mutex<Manifests>>,
 }
 
@@ -121,8 +122,15 @@ impl PrintChannel {
             root,
             offices,
             fonts,
+            templates: Templates::shipped(),
             manifests: Arc::new(Mutex::new(Manifests::default())),
         }
+    }
+
+    /// The channel, writing with `templates` instead of the shipped ones.
+    pub fn with_templates(mut self, templates: Arc<Templates>) -> Self {
+        self.templates = templates;
+        self
     }
 
     /// The folder of one issue date.
@@ -138,7 +146,10 @@ impl PrintChannel {
             .as_ref()
             .ok_or_else(|| SendError::Permanent("no postal address in payload".into()))?;
         let office = super::office_for(&self.offices, payload)?;
-        let notice = templates::render(payload, Channel::Letter, office);
+        let notice = self
+            .templates
+            .render(payload, Channel::Letter, office)
+            .map_err(|e| SendError::Permanent(e.to_string()))?;
         let lang = notice.lang.code();
         // Shaping, subsetting and compressing take milliseconds of CPU: on the blocking pool, so
         // a batch's letters are rendered on every core instead of one after another on this task.

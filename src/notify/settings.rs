@@ -38,6 +38,10 @@ pub struct NotifySettings {
     /// under `/usr/share/fonts`).
     #[serde(default = "default_fonts_dir")]
     pub fonts_dir: PathBuf,
+    /// Notice templates that replace the shipped ones as a whole (a directory laid out as the
+    /// repository's `templates/notices`); unset: the ones compiled in.
+    #[serde(default)]
+    pub templates_dir: Option<PathBuf>,
 }
 
 /// The fonts directory of Debian and Ubuntu.

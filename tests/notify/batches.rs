@@ -83,7 +83,14 @@ async fn a_days_letters_are_batched_with_page_ranges_checksums_and_a_closing_rec
 
     let dir = batch::day_dir(&env.notify().print_dir, date);
     let access = docket::files::Access::default();
-    let records = batch::write_day(&fonts(), &offices(), access, &dir, date, letters, 2).unwrap();
+    let (fonts, offices) = (fonts(), offices());
+    let templates = docket::notify::templates::Templates::shipped();
+    let kit = batch::LetterKit {
+        fonts: &fonts,
+        offices: &offices,
+        templates: &templates,
+    };
+    let records = batch::write_day(kit, access, &dir, date, letters, 2).unwrap();
     assert_eq!(
         batch::read_batches(&dir).unwrap(),
         records,
@@ -145,16 +152,7 @@ async fn a_days_letters_are_batched_with_page_ranges_checksums_and_a_closing_rec
     assert_eq!(letters_listed, sorted, "letters in key order");
 
     // Written again: the same bytes (a vendor can compare the sums).
-    let again = batch::write_day(
-        &fonts(),
-        &offices(),
-        access,
-        &dir,
-        date,
-        sent(&env, date).await,
-        2,
-    )
-    .unwrap();
+    let again = batch::write_day(kit, access, &dir, date, sent(&env, date).await, 2).unwrap();
     assert_eq!(again, records);
 
     // The command: the same letters, at most 500 a batch, so one file.

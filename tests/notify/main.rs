@@ -10,3 +10,4 @@ mod retry;
 mod scratch;
 mod scripts;
 mod smtp_sink;
+mod templates;

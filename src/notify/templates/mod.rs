@@ -1,29 +1,46 @@
 //! Notice templates: a [`NoticePayload`] becomes a [`Notice`] (subject, caption, body blocks),
 //! which the email channel prints as plain text and the letter channel lays out as a PDF.
 //!
-//! Pure functions, no I/O. The respondent reads English or Spanish; any other language gets the
-//! English text with a short bilingual notice that interpreter help is available. Counsel of record
-//! always reads English. The payload has no field for the confidential asylum or VAWA/T/U flags, and
-//! no template text names them (a test checks every kind in every language).
+//! The wording is data: minijinja templates under `templates/notices/` (compiled in, or a
+//! directory that replaces them, `notify.templates_dir`), compiled once and checked when loaded
+//! ([`Templates`]). The respondent reads English or Spanish; any other language gets the English
+//! text with a short interpreter notice in English, Spanish and, for the ten most common other
+//! languages, their own. Counsel of record always reads English. The payload has no field for the
+//! confidential asylum or VAWA/T/U flags, and the check refuses a template that names them.
 
+pub mod check;
 mod common;
-mod counsel;
-mod en;
-mod es;
+mod engine;
+pub mod markup;
+mod shipped;
 mod text;
+mod vars;
 
 #[cfg(test)]
 pub(crate) mod tests;
+#[cfg(test)]
+mod tests_check;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use crate::domain::{Channel, NoticePayload, Recipient};
+use crate::domain::{NoticePayload, Recipient};
 
+pub use check::{Problem, Report};
+pub use engine::{TemplateError, Templates, read_dir};
 pub use text::email_body;
+pub use vars::{OFFICE_FIELDS, VARIABLES};
+
+/// The shipped templates as (name, source) pairs, as a directory would give them.
+pub fn shipped_files() -> Vec<(String, String)> {
+    shipped::SHIPPED
+        .iter()
+        .map(|(n, s)| (n.to_string(), s.to_string()))
+        .collect()
+}
 
 /// The office that signs notices and receives answers: the Office of the Chief Counsel of the
 /// case's court, from the office directory (`config/offices.toml`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Office {
     /// Name of the office, e.g. "Office of the Chief Counsel".
@@ -126,24 +143,4 @@ pub struct Notice {
     pub interpreter_notice: Vec<String>,
     /// Reply slip (offer and reminder letters).
     pub response_form: Option<ResponseForm>,
-}
-
-/// Renders a payload for a channel. The A-number is printed in full in letters and in counsel's
-/// email; a respondent's email shows it masked (email travels less safely than a sealed letter).
-pub fn render(payload: &NoticePayload, channel: Channel, office: &Office) -> Notice {
-    let lang = Lang::of(payload);
-    let full_a_number = channel == Channel::Letter || payload.recipient == Recipient::Counsel;
-    let ctx = common::Ctx::new(payload, lang, office, full_a_number);
-    let mut notice = match (payload.recipient, lang) {
-        (Recipient::Counsel, _) => counsel::render(&ctx),
-        (Recipient::Respondent, Lang::Es) => es::render(&ctx),
-        (Recipient::Respondent, _) => en::render(&ctx),
-    };
-    if lang == Lang::EnFallback {
-        notice.interpreter_notice = common::interpreter_notice(office, &payload.language);
-    }
-    if channel == Channel::Email {
-        notice.response_form = None;
-    }
-    notice
 }

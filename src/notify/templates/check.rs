@@ -1,0 +1,301 @@
+//! Checks a set of notice templates: every template each kind and language needs, the sections
+//! each must write, variables no notice provides, and mentions of a confidential status (8 CFR
+//! 1208.6 for asylum, 8 U.S.C. 1367 for VAWA, T and U visas: no notice may name them), in the
+//! files and in sample notices rendered from them.
+
+use chrono::NaiveDate;
+
+use super::engine::{Templates, folder};
+use super::vars::{OFFICE_FIELDS, VARIABLES};
+use super::{Lang, Notice, Office, email_body};
+use crate::domain::{Channel, NoticeKind, NoticePayload, Recipient};
+
+/// Every kind of notice.
+pub const KINDS: [NoticeKind; 7] = [
+    NoticeKind::Offer,
+    NoticeKind::Reminder,
+    NoticeKind::Accepted,
+    NoticeKind::Declined,
+    NoticeKind::Expired,
+    NoticeKind::Closed,
+    NoticeKind::Recalendared,
+];
+
+/// The ten most common languages of the immigration courts after Spanish and English, whose
+/// speakers get the English letter with an interpreter notice in their own language.
+pub const INTERPRETER_LANGUAGES: [&str; 10] =
+    ["zh", "ar", "pa", "ht", "ru", "pt", "fr", "vi", "bn", "ti"];
+
+/// Words no notice may contain, lower case, and whether the word must end there (so "t visa"
+/// does not match "at visa", but "asylum" matches "asylum-seeker").
+const FORBIDDEN: &[(&str, bool)] = &[
+    ("asylum", false),
+    ("asilo", false),
+    ("asile", false),
+    ("vawa", false),
+    ("violence against women", false),
+    ("t visa", true),
+    ("u visa", true),
+    ("t-visa", true),
+    ("u-visa", true),
+    ("visa t", true),
+    ("visa u", true),
+    ("visa-t", true),
+    ("visa-u", true),
+    ("visto t", true),
+    ("visto u", true),
+    ("t nonimmigrant", true),
+    ("u nonimmigrant", true),
+    ("庇护", false),
+    ("庇護", false),
+    ("لجوء", false),
+    ("убежищ", false),
+    ("tị nạn", false),
+];
+
+/// A problem of one file, at a line when known.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Problem {
+    /// Template name (`en/offer.j2`).
+    pub file: String,
+    /// Line, from 1.
+    pub line: Option<usize>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl Problem {
+    /// A problem of `file`.
+    pub fn new(file: &str, line: Option<usize>, message: impl Into<String>) -> Self {
+        Self {
+            file: file.into(),
+            line,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{} line {l}: {}", self.file, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+/// What the check found.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Problems: the set must not be used.
+    pub problems: Vec<Problem>,
+    /// Notes: drafts marked as needing a certified translation.
+    pub notes: Vec<Problem>,
+}
+
+/// The templates a complete set has.
+pub fn required() -> Vec<String> {
+    let mut out = Vec::new();
+    for dir in ["en", "es", "counsel"] {
+        out.push(format!("{dir}/_frame.j2"));
+        out.extend(KINDS.iter().map(|k| format!("{dir}/{}.j2", k.as_str())));
+    }
+    for lang in ["en", "es"].iter().chain(&INTERPRETER_LANGUAGES) {
+        out.push(format!("interpreter/{lang}.j2"));
+    }
+    out
+}
+
+/// Checks a compiled set.
+pub fn check(t: &Templates) -> Report {
+    let mut r = Report::default();
+    for name in required() {
+        if !t.has(&name) {
+            r.problems
+                .push(Problem::new(&name, None, "missing template"));
+        }
+    }
+    for (name, source) in t.sources() {
+        for var in t.undeclared(name) {
+            let (root, field) = var.split_once('.').unwrap_or((&var, ""));
+            let known = VARIABLES.contains(&root)
+                && (root != "office" || field.is_empty() || OFFICE_FIELDS.contains(&field));
+            if !known {
+                let line = find_line(source, root);
+                r.problems.push(Problem::new(
+                    name,
+                    line,
+                    format!("unknown variable `{var}`"),
+                ));
+            }
+        }
+        for (i, line) in source.lines().enumerate() {
+            if let Some(word) = forbidden(line) {
+                r.problems.push(Problem::new(
+                    name,
+                    Some(i + 1),
+                    format!("mentions \"{word}\": no notice may name asylum, VAWA, T or U visas"),
+                ));
+            }
+            if line.contains("NEEDS CERTIFIED TRANSLATION") {
+                r.notes.push(Problem::new(
+                    name,
+                    Some(i + 1),
+                    "needs a certified translation before use",
+                ));
+            }
+        }
+    }
+    samples(t, &mut r.problems);
+    let mut seen = std::collections::HashSet::new();
+    r.problems.retain(|p| seen.insert(p.clone()));
+    r
+}
+
+/// Renders every kind for every folder and language, with all optional values set and with
+/// none, and checks what comes out.
+fn samples(t: &Templates, problems: &mut Vec<Problem>) {
+    let office = sample_office();
+    let languages = ["en", "es", "so"].iter().chain(&INTERPRETER_LANGUAGES);
+    for kind in KINDS {
+        for (recipient, language) in languages
+            .clone()
+            .map(|l| (Recipient::Respondent, *l))
+            .chain([(Recipient::Counsel, "en")])
+        {
+            for full in [true, false] {
+                let mut p = sample_payload(kind, recipient, language);
+                if !full {
+                    p.next_hearing = None;
+                    p.deadline = None;
+                    p.deadline_days = None;
+                    p.counsel_name = None;
+                }
+                let dir = folder(recipient, Lang::of(&p));
+                let name = format!("{dir}/{}.j2", kind.as_str());
+                if !t.has(&name) || !t.has(&format!("{dir}/_frame.j2")) {
+                    continue;
+                }
+                for channel in [Channel::Letter, Channel::Email] {
+                    match t.render(&p, channel, &office) {
+                        Err(super::TemplateError::Render(problem)) => problems.push(problem),
+                        Err(e) => problems.push(Problem::new(&name, None, e.to_string())),
+                        Ok(n) => check_notice(&name, &n, problems),
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn check_notice(name: &str, n: &Notice, problems: &mut Vec<Problem>) {
+    for (what, empty) in [
+        ("[subject]", n.subject.is_empty()),
+        ("[title]", n.title.is_empty()),
+        ("[body]", n.blocks.is_empty()),
+        ("[salutation]", n.salutation.is_empty()),
+    ] {
+        if empty {
+            problems.push(Problem::new(name, None, format!("{what} is empty")));
+        }
+    }
+    if let Some(word) = forbidden(&all_text(n)) {
+        problems.push(Problem::new(
+            name,
+            None,
+            format!("the rendered notice mentions \"{word}\""),
+        ));
+    }
+}
+
+/// Everything a notice prints, as text.
+pub fn all_text(n: &Notice) -> String {
+    let mut s = format!("{}\n{}\n", n.subject, email_body(n));
+    s.push_str(&n.interpreter_notice.join("\n"));
+    if let Some(f) = &n.response_form {
+        s.push_str(&format!(
+            "\n{}\n{}\n{}\n{}",
+            f.title,
+            f.choices.join("\n"),
+            f.fields.join("\n"),
+            f.return_to
+        ));
+    }
+    s
+}
+
+/// The first forbidden word in `text`, if any.
+pub fn forbidden(text: &str) -> Option<&'static str> {
+    let lower = text.to_lowercase();
+    let alnum_at = |i: Option<char>| i.is_some_and(char::is_alphanumeric);
+    FORBIDDEN.iter().find_map(|(word, whole)| {
+        lower.match_indices(word).find_map(|(at, _)| {
+            let before = lower[..at].chars().next_back();
+            let after = lower[at + word.len()..].chars().next();
+            let starts =
+                !word.starts_with(|c: char| c.is_ascii_alphanumeric()) || !alnum_at(before);
+            let ends = !*whole || !alnum_at(after);
+            (starts && ends).then_some(*word)
+        })
+    })
+}
+
+/// The first line (from 1) where `ident` appears as a word.
+fn find_line(source: &str, ident: &str) -> Option<usize> {
+    source
+        .lines()
+        .position(|l| {
+            l.match_indices(ident).any(|(at, _)| {
+                let before = l[..at].chars().next_back();
+                let after = l[at + ident.len()..].chars().next();
+                let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+                !word(before) && !word(after)
+            })
+        })
+        .map(|i| i + 1)
+}
+
+/// The office of the sample notices.
+pub fn sample_office() -> Office {
+    Office {
+        name: "Office of the Chief Counsel - Denver".into(),
+        agency: "U.S. Immigration and Customs Enforcement".into(),
+        address: vec![
+            "12445 E. Caley Avenue".into(),
+            "Centennial, CO 80111".into(),
+        ],
+        email: "occ-denver@example.invalid".into(),
+        phone: "(303) 555-0100".into(),
+        hours: Some("Monday to Friday, 8 a.m. to 4 p.m.".into()),
+    }
+}
+
+/// A sample notice (a made-up respondent and counsel), for checks and previews.
+pub fn sample_payload(kind: NoticeKind, recipient: Recipient, language: &str) -> NoticePayload {
+    let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+    let counsel = recipient == Recipient::Counsel;
+    serde_json::from_value(serde_json::json!({
+        "kind": kind,
+        "recipient": recipient,
+        "language": if counsel { "en" } else { language },
+        "addressee_name": if counsel { "Ana Ortiz" } else { "Maria Lopez" },
+        "address": {
+            "line1": "100 Sample Street, Apt 2",
+            "city": "Denver",
+            "state": "CO",
+            "postal_code": "80202"
+        },
+        "email": if counsel { "counsel@example.org" } else { "respondent@example.org" },
+        "respondent_name": "Maria Lopez",
+        "a_number": "A012345678",
+        "case_id": "SAMPLE-1",
+        "court": "DEN",
+        "next_hearing": date(2012, 3, 1),
+        "counsel_name": "Ana Ortiz",
+        "deadline": date(2012, 2, 15),
+        "deadline_days": 30,
+        "closure_mechanism": "admin_closure",
+        "issued_on": date(2012, 1, 16),
+    }))
+    .expect("the sample payload decodes")
+}

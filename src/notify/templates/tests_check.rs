@@ -1,0 +1,232 @@
+//! Tests of loading and checking a template set: what a broken set is refused for, with file and
+//! line.
+
+use super::{Problem, TemplateError, Templates, shipped_files};
+
+/// The shipped set with `name` replaced by `source` (or removed when `None`).
+fn with(name: &str, source: Option<&str>) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = shipped_files()
+        .into_iter()
+        .filter(|(n, _)| n != name)
+        .collect();
+    if let Some(s) = source {
+        files.push((name.to_string(), s.to_string()));
+    }
+    files
+}
+
+fn shipped(name: &str) -> String {
+    shipped_files()
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, s)| s)
+        .unwrap()
+}
+
+fn problems(files: Vec<(String, String)>) -> Vec<Problem> {
+    match Templates::from_files("test", files) {
+        Err(TemplateError::Invalid { problems, .. }) => problems,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_shipped_set_passes_the_check() {
+    let t = Templates::shipped();
+    let report = super::check::check(&t);
+    assert_eq!(report.problems, Vec::<Problem>::new());
+    // The ten interpreter drafts are listed as needing a certified translation.
+    assert_eq!(report.notes.len(), 10, "{:?}", report.notes);
+    assert!(
+        report
+            .notes
+            .iter()
+            .all(|n| n.file.starts_with("interpreter/"))
+    );
+}
+
+#[test]
+fn a_template_that_mentions_a_confidential_status_is_refused() {
+    for (file, sentence) in [
+        ("en/offer.j2", "You may also keep your asylum application."),
+        ("es/closed.j2", "Esto no afecta su solicitud de asilo."),
+        (
+            "counsel/declined.j2",
+            "Any VAWA self-petition is unaffected.",
+        ),
+        ("en/accepted.j2", "A pending U visa petition is unaffected."),
+        ("interpreter/zh.j2", "您的庇护申请不受影响。"),
+    ] {
+        let source = shipped(file).replace("\n[body]\n", &format!("\n[body]\n{sentence}\n\n"));
+        let source = if file.starts_with("interpreter/") {
+            format!("{}{sentence}\n", shipped(file))
+        } else {
+            source
+        };
+        let p = problems(with(file, Some(&source)));
+        assert!(
+            p.iter().any(|p| p.file == file
+                && p.line.is_some()
+                && p.message
+                    .contains("no notice may name asylum, VAWA, T or U visas")),
+            "{file}: {p:?}"
+        );
+    }
+    // A value built from pieces is caught in the rendered sample.
+    let source = shipped("en/declined.j2").replace(
+        "\n[body]\n",
+        "\n[body]\n{{ \"asy\" ~ \"lum\" }} is not affected.\n\n",
+    );
+    let p = problems(with("en/declined.j2", Some(&source)));
+    assert!(
+        p.iter()
+            .any(|p| p.message.contains("rendered notice mentions")),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn words_that_only_look_like_a_forbidden_one_pass() {
+    use super::check::forbidden;
+    assert_eq!(forbidden("a student visa, at visa time"), None);
+    assert_eq!(forbidden("Visa Usually"), None);
+    assert_eq!(forbidden("an asylum-seeker"), Some("asylum"));
+    assert_eq!(forbidden("a T visa."), Some("t visa"));
+    assert_eq!(forbidden("la visa U"), Some("visa u"));
+}
+
+#[test]
+fn a_missing_template_or_section_and_an_unknown_variable_are_named() {
+    let p = problems(with("es/expired.j2", None));
+    assert!(
+        p.contains(&Problem::new("es/expired.j2", None, "missing template")),
+        "{p:?}"
+    );
+
+    let source = shipped("en/closed.j2").replace("[title]", "[titel]");
+    let p = problems(with("en/closed.j2", Some(&source)));
+    assert!(
+        p.iter()
+            .any(|p| p.file == "en/closed.j2" && p.message == "unknown section [titel]"),
+        "{p:?}"
+    );
+
+    let source = shipped("counsel/closed.j2").replace("[title]\n", "");
+    let source = source.replacen("Motion for {{ m }} granted\n", "", 1);
+    let p = problems(with("counsel/closed.j2", Some(&source)));
+    assert!(
+        p.iter().any(|p| p.message == "missing section [title]"),
+        "{p:?}"
+    );
+
+    let source = shipped("en/offer.j2").replace("{{ m }} of your case", "{{ mechansim }}");
+    let p = problems(with("en/offer.j2", Some(&source)));
+    let unknown = p
+        .iter()
+        .find(|p| p.message == "unknown variable `mechansim`")
+        .unwrap_or_else(|| panic!("{p:?}"));
+    assert_eq!(unknown.file, "en/offer.j2");
+    assert!(unknown.line.is_some(), "{unknown:?}");
+
+    let source = shipped("es/offer.j2").replace("{{ office.phone", "{{ office.fax");
+    let source = format!("{source}\n{{{{ office.fax }}}}\n");
+    let p = problems(with("es/offer.j2", Some(&source)));
+    assert!(
+        p.iter()
+            .any(|p| p.message == "unknown variable `office.fax`"),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn a_syntax_error_is_named_with_its_file_and_line() {
+    let source =
+        shipped("es/reminder.j2").replace("{{ parts.not_status() }}", "{{ parts.not_status( }}");
+    let line = source
+        .lines()
+        .position(|l| l.contains("not_status( }}"))
+        .unwrap()
+        + 1;
+    let p = problems(with("es/reminder.j2", Some(&source)));
+    let err = p
+        .iter()
+        .find(|p| p.file == "es/reminder.j2" && p.message.starts_with("syntax error"))
+        .unwrap_or_else(|| panic!("{p:?}"));
+    assert_eq!(err.line, Some(line));
+    let e = Templates::from_files("somewhere", with("es/reminder.j2", Some(&source)))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(&format!("es/reminder.j2 line {line}: syntax error")),
+        "{e}"
+    );
+}
+
+#[test]
+fn printing_a_value_that_may_be_missing_without_a_fallback_is_refused() {
+    let source = shipped("en/offer.j2")
+        .replace("{{ deadline or \"the deadline below\" }}", "{{ deadline }}");
+    let p = problems(with("en/offer.j2", Some(&source)));
+    assert!(
+        p.iter()
+            .any(|p| p.file == "en/offer.j2" && p.message.contains("may be missing")),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn a_directory_replaces_the_shipped_wording() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, source) in shipped_files() {
+        let path = dir.path().join(&name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let source = if name == "en/_frame.j2" {
+            source.replace("Sincerely,", "Respectfully,")
+        } else {
+            source
+        };
+        std::fs::write(path, source).unwrap();
+    }
+    let t = Templates::load(Some(dir.path())).unwrap();
+    let p = super::check::sample_payload(
+        crate::domain::NoticeKind::Offer,
+        crate::domain::Recipient::Respondent,
+        "en",
+    );
+    let office = super::check::sample_office();
+    let n = t
+        .render(&p, crate::domain::Channel::Letter, &office)
+        .unwrap();
+    assert_eq!(n.closing, "Respectfully,");
+    std::fs::remove_file(dir.path().join("counsel/offer.j2")).unwrap();
+    let e = Templates::load(Some(dir.path())).unwrap_err().to_string();
+    assert!(e.contains("counsel/offer.j2: missing template"), "{e}");
+}
+
+#[test]
+fn a_line_break_in_a_value_cannot_start_a_section_heading_or_item() {
+    let mut p = super::check::sample_payload(
+        crate::domain::NoticeKind::Declined,
+        crate::domain::Recipient::Respondent,
+        "en",
+    );
+    p.addressee_name = "Maria\n[body]\n## Lopez".into();
+    p.counsel_name = Some("Ana\n- Ortiz".into());
+    let office = super::check::sample_office();
+    let n = Templates::shipped()
+        .render(&p, crate::domain::Channel::Letter, &office)
+        .unwrap();
+    assert_eq!(n.salutation, "Dear Maria [body] ## Lopez:");
+    let plain = Templates::shipped()
+        .render(
+            &super::check::sample_payload(
+                crate::domain::NoticeKind::Declined,
+                crate::domain::Recipient::Respondent,
+                "en",
+            ),
+            crate::domain::Channel::Letter,
+            &office,
+        )
+        .unwrap();
+    assert_eq!(n.blocks, plain.blocks);
+}
