@@ -16,7 +16,7 @@ use crate::identity::Permission;
 use crate::offers::{self, Command};
 use crate::rules::RuleSet;
 use crate::store::runs::{self, Run};
-use crate::store::worklist::{self, Filter, Queue, Row, Sort};
+use crate::store::worklist::{self, Cursor, Filter, Queue, Row, Sort, Start};
 
 /// Cases per page.
 pub const PAGE_SIZE: u32 = 50;
@@ -43,6 +43,12 @@ pub struct Params {
     sort: String,
     #[serde(default)]
     page: String,
+    /// The page starts after this row (a cursor of the sort order; see [`Cursor`]).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    after: String,
+    /// The page ends before this row (the previous page).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    before: String,
     /// After a bulk action: how many were applied (shown once, not carried in links).
     #[serde(default, skip_serializing)]
     applied: String,
@@ -108,10 +114,37 @@ impl Params {
         Ok(number::<u64>("page", &self.page)?.unwrap_or(1).max(1))
     }
 
-    /// The query string of these filters on another page.
+    /// Where page `page` of `pages` starts: after or before a row when a link says so (a range
+    /// scan of the order's index however deep the page), else by its number.
+    fn start(&self, sort: Sort, page: u64, pages: u64) -> Result<Start, ConsoleError> {
+        let cursor = |v: &str| {
+            Cursor::parse(v.trim(), sort).ok_or_else(|| {
+                ConsoleError::BadRequest("after/before: not a place in this order".into())
+            })
+        };
+        Ok(match (self.after.trim(), self.before.trim()) {
+            ("", "") => Start::Offset((page.min(pages) - 1) * u64::from(PAGE_SIZE)),
+            (a, "") => Start::After(cursor(a)?),
+            (_, b) => Start::Before(cursor(b)?),
+        })
+    }
+
+    /// The query string of these filters on another page (from its first row, by number).
     fn link(&self, page: u64) -> String {
+        self.link_at(page, None)
+    }
+
+    /// The query string of page `page`, starting after or ending before a row.
+    fn link_at(&self, page: u64, at: Option<(&str, String)>) -> String {
         let mut p = self.clone();
         p.page = page.to_string();
+        p.after.clear();
+        p.before.clear();
+        match at {
+            Some(("after", c)) => p.after = c,
+            Some((_, c)) => p.before = c,
+            None => {}
+        }
         serde_html_form::to_string(&p).unwrap_or_default()
     }
 }
@@ -169,19 +202,22 @@ pub async fn page(
     require(&session, Permission::Read)?;
     let (r, policy) = offers::run_policy(&state.pool, &run).await?;
     let filter = params.filter(&r)?;
-    let page = params.page()?;
+    let sort = params.sort()?;
     let total = worklist::count(&state.pool, r.id, &filter).await?;
     let pages = (total as u64).div_ceil(u64::from(PAGE_SIZE)).max(1);
-    let offset = (page.min(pages) - 1) * u64::from(PAGE_SIZE);
-    let rows = worklist::page(
-        &state.pool,
-        r.id,
-        &filter,
-        params.sort()?,
-        PAGE_SIZE,
-        offset,
-    )
-    .await?;
+    let page = params.page()?.min(pages);
+    let start = params.start(sort, page, pages)?;
+    let rows = worklist::page(&state.pool, r.id, &filter, sort, PAGE_SIZE, &start).await?;
+    let prev = (page > 1).then(|| match rows.first() {
+        Some(first) if page > 2 => {
+            params.link_at(page - 1, Some(("before", Cursor::of(first, sort).text())))
+        }
+        _ => params.link(page - 1),
+    });
+    let next = rows
+        .last()
+        .filter(|_| page < pages)
+        .map(|last| params.link_at(page + 1, Some(("after", Cursor::of(last, sort).text()))));
     let message = number::<u64>("applied", &params.applied)?.map(|a| {
         let refused = number::<u64>("refused", &params.refused).ok().flatten();
         format!(
@@ -199,10 +235,10 @@ pub async fn page(
         sorts: Sort::ALL.iter().map(|(_, n, l)| (*n, *l)).collect(),
         rows,
         total,
-        page: page.min(pages),
+        page,
         pages,
-        prev: (page > 1).then(|| params.link(page - 1)),
-        next: (page < pages).then(|| params.link(page + 1)),
+        prev,
+        next,
         actions: queue_actions(filter.queue, policy.requirements)
             .into_iter()
             .map(Action::as_str)
@@ -236,6 +272,8 @@ impl BulkForm {
         Params {
             sort: String::new(),
             page: String::new(),
+            after: String::new(),
+            before: String::new(),
             ..self.filters.clone()
         }
     }
