@@ -9,6 +9,7 @@ mod audit;
 mod case;
 mod dead_letters;
 mod error;
+mod memo;
 mod pages;
 mod policies;
 mod runs;
@@ -70,6 +71,8 @@ pub struct ConsoleState {
     pub print_dir: Option<std::path::PathBuf>,
     /// The broker settings the Dead letters page reads and replays with.
     pub queue: Option<Arc<crate::config::Settings>>,
+    /// Whole-run aggregates kept while their run is unchanged.
+    pub memo: Arc<memo::Memo>,
 }
 
 impl ConsoleState {
@@ -82,6 +85,7 @@ impl ConsoleState {
             secure_cookies: !listen.ip().is_loopback(),
             print_dir: None,
             queue: None,
+            memo: Arc::default(),
         }
     }
 
