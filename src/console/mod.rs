@@ -17,6 +17,7 @@ mod session;
 mod signin;
 mod what_if;
 mod worklist;
+mod worklist_bulk;
 
 use std::sync::Arc;
 
@@ -115,9 +116,12 @@ pub fn router(state: ConsoleState) -> Router {
         .route("/console/runs/{run}/worklist", get(worklist::page))
         .route(
             "/console/runs/{run}/worklist/confirm",
-            post(worklist::confirm),
+            post(worklist_bulk::confirm),
         )
-        .route("/console/runs/{run}/worklist/apply", post(worklist::apply))
+        .route(
+            "/console/runs/{run}/worklist/apply",
+            post(worklist_bulk::apply),
+        )
         .route("/console/runs/{run}/cases/{case_id}", get(case::page))
         .route(
             "/console/runs/{run}/cases/{case_id}/action",
