@@ -7,12 +7,11 @@ use axum::extract::{Path, Query, State};
 use axum::response::Html;
 use serde::{Deserialize, Serialize};
 
-use super::pages::{Nav, render, require};
+use super::pages::{Nav, render, require, run_rules};
 use super::{ConsoleError, ConsoleState, Session};
 use crate::domain::RuleKind;
 use crate::domain::{Action, OfferState, allowed};
 use crate::identity::Permission;
-use crate::offers;
 use crate::rules::RuleSet;
 use crate::store::runs::Run;
 use crate::store::worklist::{self, Cursor, Filter, Queue, Row, Sort, Start};
@@ -204,15 +203,12 @@ struct WorklistPage {
 }
 
 /// Qualifying categories of the run's rule set: (id, plain words).
-fn categories(run: &Run) -> Vec<(String, String)> {
-    RuleSet::from_toml(&run.rules_text)
-        .map(|r| {
-            r.rules(RuleKind::Qualifying)
-                .iter()
-                .map(|q| (q.id().to_string(), q.reason().to_string()))
-                .collect()
-        })
-        .unwrap_or_default()
+fn categories(rules: &RuleSet) -> Vec<(String, String)> {
+    rules
+        .rules(RuleKind::Qualifying)
+        .iter()
+        .map(|q| (q.id().to_string(), q.reason().to_string()))
+        .collect()
 }
 
 /// `GET /console/runs/{run}/worklist`.
@@ -223,7 +219,7 @@ pub async fn page(
     Query(params): Query<Params>,
 ) -> Result<Html<String>, ConsoleError> {
     require(&session, Permission::Read)?;
-    let (r, policy) = offers::run_policy(&state.pool, &run).await?;
+    let (r, rules, policy) = run_rules(&state, &run).await?;
     let filter = params.filter(&r)?;
     let sort = params.sort()?;
     let total = worklist::count(&state.pool, r.id, &filter).await?;
@@ -254,7 +250,7 @@ pub async fn page(
         queue: filter.queue,
         queues: Queue::ALL.iter().map(|q| (q.as_str(), q.title())).collect(),
         courts: worklist::courts(&state.pool).await?,
-        categories: categories(&r),
+        categories: categories(&rules),
         sorts: Sort::ALL.iter().map(|(_, n, l)| (*n, *l)).collect(),
         rows,
         total,

@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::response::{Html, Redirect};
 use serde::Deserialize;
 
-use super::pages::{Nav, render, require};
+use super::pages::{Nav, render, require, run_rules};
 use super::session::Form;
 use super::worklist::{Params, queue_actions, text};
 use super::{ConsoleError, ConsoleState};
@@ -63,7 +63,7 @@ async fn resolve(
     f: &BulkForm,
 ) -> Result<(Action, Vec<String>), ConsoleError> {
     let filter = f.params().filter(r)?;
-    let (_, policy) = offers::run_policy(&state.pool, &r.name).await?;
+    let (_, _, policy) = run_rules(state, &r.name).await?;
     let action = f
         .action
         .parse::<Action>()
