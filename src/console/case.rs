@@ -9,13 +9,12 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::pages::{Nav, render, require};
+use super::pages::{Nav, render, require, run_rules};
 use super::session::Form;
 use super::{ConsoleError, ConsoleState, Session};
 use crate::domain::{Action, Case, CaseType, FiredRule, OfferState, allowed};
 use crate::identity::Permission;
 use crate::offers::{self, Command};
-use crate::rules::RuleSet;
 use crate::store::offer_queries::{self, OfferHistory};
 use crate::store::run_views::{self, NoticeRow};
 use crate::store::{cases, outcomes};
@@ -125,7 +124,7 @@ pub async fn page(
     Path((run, case_id)): Path<(String, String)>,
 ) -> Result<Html<String>, ConsoleError> {
     require(&session, Permission::Read)?;
-    let (r, policy) = offers::run_policy(&state.pool, &run).await?;
+    let (r, rules, policy) = run_rules(&state, &run).await?;
     let outcome = outcomes::find(&state.pool, r.id, &case_id)
         .await?
         .ok_or_else(|| ConsoleError::NotFound("this case has no outcome in this run".into()))?;
@@ -141,9 +140,7 @@ pub async fn page(
         }
         _ => (None, None),
     };
-    let threshold = RuleSet::from_toml(&r.rules_text)
-        .map(|rules| rules.threshold())
-        .unwrap_or_default();
+    let threshold = rules.threshold();
     let fired: Vec<FiredRule> = serde_json::from_value(outcome.fired.clone()).unwrap_or_default();
     let offer = offer_queries::history(&state.pool, r.id, &case_id).await?;
     let actions = match (&offer, attorney) {

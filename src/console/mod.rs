@@ -9,6 +9,7 @@ mod audit;
 mod case;
 mod dead_letters;
 mod error;
+mod memo;
 mod pages;
 mod policies;
 mod runs;
@@ -16,6 +17,7 @@ mod session;
 mod signin;
 mod what_if;
 mod worklist;
+mod worklist_bulk;
 
 use std::sync::Arc;
 
@@ -70,6 +72,8 @@ pub struct ConsoleState {
     pub print_dir: Option<std::path::PathBuf>,
     /// The broker settings the Dead letters page reads and replays with.
     pub queue: Option<Arc<crate::config::Settings>>,
+    /// Whole-run aggregates kept while their run is unchanged.
+    pub memo: Arc<memo::Memo>,
 }
 
 impl ConsoleState {
@@ -82,6 +86,7 @@ impl ConsoleState {
             secure_cookies: !listen.ip().is_loopback(),
             print_dir: None,
             queue: None,
+            memo: Arc::default(),
         }
     }
 
@@ -111,9 +116,12 @@ pub fn router(state: ConsoleState) -> Router {
         .route("/console/runs/{run}/worklist", get(worklist::page))
         .route(
             "/console/runs/{run}/worklist/confirm",
-            post(worklist::confirm),
+            post(worklist_bulk::confirm),
         )
-        .route("/console/runs/{run}/worklist/apply", post(worklist::apply))
+        .route(
+            "/console/runs/{run}/worklist/apply",
+            post(worklist_bulk::apply),
+        )
         .route("/console/runs/{run}/cases/{case_id}", get(case::page))
         .route(
             "/console/runs/{run}/cases/{case_id}/action",

@@ -4,8 +4,15 @@
 use askama::Template;
 use axum::response::Html;
 
-use super::{ConsoleError, Session};
+use std::sync::Arc;
+
+use super::memo::Stamp;
+use super::{ConsoleError, ConsoleState, Session};
 use crate::identity::Permission;
+use crate::offers::OfferError;
+use crate::rules::RuleSet;
+use crate::store::offers::OfferPolicy;
+use crate::store::runs::Run;
 
 /// The navigation bar's facts.
 #[derive(Debug, Clone)]
@@ -63,4 +70,22 @@ pub async fn stylesheet() -> ([(&'static str, &'static str); 2], &'static str) {
         ],
         include_str!("../../templates/console/style.css"),
     )
+}
+
+/// Run `run`, its rule set and its offer policy. The rule set is parsed once per content hash
+/// and kept (a page used to parse the stored text once or twice per request).
+pub async fn run_rules(
+    state: &ConsoleState,
+    run: &str,
+) -> Result<(Run, Arc<RuleSet>, OfferPolicy), ConsoleError> {
+    let r = crate::store::runs::get(&state.pool, run).await?;
+    let key = format!("rules/{}", r.rules_hash);
+    let parse =
+        async { RuleSet::from_toml(&r.rules_text).map_err(|e| OfferError::Rules(e.to_string())) };
+    let rules = state
+        .memo
+        .get_or_compute(&key, Stamp::new(0, 0), parse)
+        .await?;
+    let policy = crate::offers::policy(&rules);
+    Ok((r, rules, policy))
 }

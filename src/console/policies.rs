@@ -187,7 +187,13 @@ pub async fn report_page(
                 )
             })?,
     };
-    let rep = report::load(&state.pool, &run, by).await?;
+    let r = crate::store::runs::get(&state.pool, &run).await?;
+    let stamp = crate::store::run_views::stamp(&state.pool, r.id).await?;
+    let key = format!("report/{}/{}", r.id, by.as_str());
+    let rep = state
+        .memo
+        .get_or_compute(&key, stamp, report::load(&state.pool, &run, by))
+        .await?;
     let bars: Vec<plot::Bar> = rep
         .rows
         .iter()

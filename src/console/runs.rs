@@ -159,9 +159,17 @@ pub async fn one(
     require(&session, Permission::Read)?;
     let r = runs::get(&state.pool, &run).await?;
     let p = progress::for_run(&state.pool, &run).await?;
-    let courts = run_views::by_court(&state.pool, r.id)
+    let stamp = run_views::stamp(&state.pool, r.id).await?;
+    let courts = state
+        .memo
+        .get_or_compute(
+            &format!("courts/{}", r.id),
+            stamp,
+            run_views::by_court(&state.pool, r.id),
+        )
         .await?
-        .into_iter()
+        .iter()
+        .cloned()
         .map(|c| {
             let rate = format!("{:.1}", pct(c.offered, c.reviewed));
             (c, rate)

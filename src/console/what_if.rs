@@ -48,6 +48,35 @@ struct Page {
     rows: Vec<MatrixRow>,
     cases: u64,
     changed: u64,
+    /// The evaluation is still running in the background (the page refreshes itself).
+    computing: bool,
+}
+
+/// What the page shows of one evaluation, kept while the run is unchanged.
+struct Evaluated {
+    source: String,
+    note: String,
+    cases: u64,
+    changed: u64,
+    rows: Vec<MatrixRow>,
+}
+
+/// Evaluates `rules` (named `name`) over every case of `run`, on the blocking pool.
+async fn evaluate(
+    pool: sqlx::PgPool,
+    rules: RuleSet,
+    name: String,
+    run: String,
+) -> Result<Evaluated, crate::store::StoreError> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (sim, ctx, source) = what_if::against_run(&pool, &rules, &run, None, threads).await?;
+    Ok(Evaluated {
+        note: simulate::outside_effective_dates(&rules, ctx.as_of).unwrap_or_default(),
+        source: format!("{name} over {source}, as of {}", ctx.as_of),
+        cases: sim.cases,
+        changed: sim.changed(),
+        rows: matrix(sim.transitions.unwrap_or_default()),
+    })
 }
 
 /// `GET /console/runs/{run}/what-if?rules=NAME`.
@@ -69,6 +98,7 @@ pub async fn page(
         rows: Vec::new(),
         cases: 0,
         changed: 0,
+        computing: false,
         run,
     };
     if p.rules.is_empty() {
@@ -81,14 +111,25 @@ pub async fn page(
         .ok_or_else(|| ConsoleError::BadRequest("rules: not a rule set any run uses".into()))?;
     let rules = RuleSet::from_toml(text)
         .map_err(|_| ConsoleError::BadRequest("rules: its stored text no longer loads".into()))?;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let (sim, ctx, source) =
-        what_if::against_run(&state.pool, &rules, &page.run, None, threads).await?;
-    page.note = simulate::outside_effective_dates(&rules, ctx.as_of).unwrap_or_default();
-    page.source = format!("{} over {source}, as of {}", p.rules, ctx.as_of);
-    page.cases = sim.cases;
-    page.changed = sim.changed();
-    page.rows = matrix(sim.transitions.unwrap_or_default());
+    let r = crate::store::runs::get(&state.pool, &page.run).await?;
+    let stamp = crate::store::run_views::stamp(&state.pool, r.id).await?;
+    let key = format!(
+        "what-if/{}/{}/{}",
+        r.id,
+        p.rules,
+        crate::rules::content_hash(text)
+    );
+    let job = evaluate(state.pool.clone(), rules, p.rules.clone(), page.run.clone());
+    match state.memo.in_background(&key, stamp, job) {
+        Some(done) => {
+            page.note = done.note.clone();
+            page.source = done.source.clone();
+            page.cases = done.cases;
+            page.changed = done.changed;
+            page.rows = done.rows.clone();
+        }
+        None => page.computing = true,
+    }
     render(&page)
 }
 

@@ -1,22 +1,20 @@
 //! The Worklist: a run's recommendations awaiting approval and the other queues of the lifecycle,
-//! filtered, sorted and paged; select some cases, or all that match, then confirm with the count
-//! (a dry run) and a reason before anything changes.
+//! filtered, sorted and paged (from the last row of the page before); bulk actions on the
+//! selection are in `worklist_bulk`.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::{Html, Redirect};
+use axum::response::Html;
 use serde::{Deserialize, Serialize};
 
-use super::pages::{Nav, render, require};
-use super::session::Form;
+use super::pages::{Nav, render, require, run_rules};
 use super::{ConsoleError, ConsoleState, Session};
 use crate::domain::RuleKind;
 use crate::domain::{Action, OfferState, allowed};
 use crate::identity::Permission;
-use crate::offers::{self, Command};
 use crate::rules::RuleSet;
-use crate::store::runs::{self, Run};
-use crate::store::worklist::{self, Filter, Queue, Row, Sort};
+use crate::store::runs::Run;
+use crate::store::worklist::{self, Cursor, Filter, Queue, Row, Sort, Start};
 
 /// Cases per page.
 pub const PAGE_SIZE: u32 = 50;
@@ -43,6 +41,12 @@ pub struct Params {
     sort: String,
     #[serde(default)]
     page: String,
+    /// The page starts after this row (a cursor of the sort order; see [`Cursor`]).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    after: String,
+    /// The page ends before this row (the previous page).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    before: String,
     /// After a bulk action: how many were applied (shown once, not carried in links).
     #[serde(default, skip_serializing)]
     applied: String,
@@ -61,7 +65,7 @@ fn number<T: std::str::FromStr>(field: &str, v: &str) -> Result<Option<T>, Conso
     }
 }
 
-fn text(field: &str, v: &str) -> Result<Option<String>, ConsoleError> {
+pub(super) fn text(field: &str, v: &str) -> Result<Option<String>, ConsoleError> {
     let v = v.trim();
     if v.is_empty() {
         return Ok(None);
@@ -108,16 +112,67 @@ impl Params {
         Ok(number::<u64>("page", &self.page)?.unwrap_or(1).max(1))
     }
 
-    /// The query string of these filters on another page.
-    fn link(&self, page: u64) -> String {
+    /// Where page `page` of `pages` starts: after or before a row when a link says so (a range
+    /// scan of the order's index however deep the page), else by its number.
+    fn start(&self, sort: Sort, page: u64, pages: u64) -> Result<Start, ConsoleError> {
+        let cursor = |v: &str| {
+            Cursor::parse(v.trim(), sort).ok_or_else(|| {
+                ConsoleError::BadRequest("after/before: not a place in this order".into())
+            })
+        };
+        Ok(match (self.after.trim(), self.before.trim()) {
+            ("", "") => Start::Offset((page.min(pages) - 1) * u64::from(PAGE_SIZE)),
+            (a, "") => Start::After(cursor(a)?),
+            (_, b) => Start::Before(cursor(b)?),
+        })
+    }
+
+    /// The filters alone: no order, page or place in the order (what a bulk action takes).
+    pub(super) fn filters_only(&self) -> Params {
+        Params {
+            sort: String::new(),
+            page: String::new(),
+            after: String::new(),
+            before: String::new(),
+            ..self.clone()
+        }
+    }
+
+    /// The filters as hidden form fields: (name, value).
+    pub(super) fn hidden(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("queue", self.queue.clone()),
+            ("court", self.court.clone()),
+            ("min_score", self.min_score.clone()),
+            ("max_score", self.max_score.clone()),
+            ("category", self.category.clone()),
+            ("min_years", self.min_years.clone()),
+            ("max_years", self.max_years.clone()),
+        ]
+    }
+
+    /// The query string of these filters on another page (from its first row, by number).
+    pub(super) fn link(&self, page: u64) -> String {
+        self.link_at(page, None)
+    }
+
+    /// The query string of page `page`, starting after or ending before a row.
+    fn link_at(&self, page: u64, at: Option<(&str, String)>) -> String {
         let mut p = self.clone();
         p.page = page.to_string();
+        p.after.clear();
+        p.before.clear();
+        match at {
+            Some(("after", c)) => p.after = c,
+            Some((_, c)) => p.before = c,
+            None => {}
+        }
         serde_html_form::to_string(&p).unwrap_or_default()
     }
 }
 
 /// The human actions on a queue's cases under the run's requirements.
-fn queue_actions(q: Queue, req: crate::domain::Requirements) -> Vec<Action> {
+pub(super) fn queue_actions(q: Queue, req: crate::domain::Requirements) -> Vec<Action> {
     let from: OfferState = q.state().parse().unwrap_or(OfferState::OfferRecommended);
     allowed(from, req)
         .into_iter()
@@ -148,15 +203,12 @@ struct WorklistPage {
 }
 
 /// Qualifying categories of the run's rule set: (id, plain words).
-fn categories(run: &Run) -> Vec<(String, String)> {
-    RuleSet::from_toml(&run.rules_text)
-        .map(|r| {
-            r.rules(RuleKind::Qualifying)
-                .iter()
-                .map(|q| (q.id().to_string(), q.reason().to_string()))
-                .collect()
-        })
-        .unwrap_or_default()
+fn categories(rules: &RuleSet) -> Vec<(String, String)> {
+    rules
+        .rules(RuleKind::Qualifying)
+        .iter()
+        .map(|q| (q.id().to_string(), q.reason().to_string()))
+        .collect()
 }
 
 /// `GET /console/runs/{run}/worklist`.
@@ -167,21 +219,24 @@ pub async fn page(
     Query(params): Query<Params>,
 ) -> Result<Html<String>, ConsoleError> {
     require(&session, Permission::Read)?;
-    let (r, policy) = offers::run_policy(&state.pool, &run).await?;
+    let (r, rules, policy) = run_rules(&state, &run).await?;
     let filter = params.filter(&r)?;
-    let page = params.page()?;
+    let sort = params.sort()?;
     let total = worklist::count(&state.pool, r.id, &filter).await?;
     let pages = (total as u64).div_ceil(u64::from(PAGE_SIZE)).max(1);
-    let offset = (page.min(pages) - 1) * u64::from(PAGE_SIZE);
-    let rows = worklist::page(
-        &state.pool,
-        r.id,
-        &filter,
-        params.sort()?,
-        PAGE_SIZE,
-        offset,
-    )
-    .await?;
+    let page = params.page()?.min(pages);
+    let start = params.start(sort, page, pages)?;
+    let rows = worklist::page(&state.pool, r.id, &filter, sort, PAGE_SIZE, &start).await?;
+    let prev = (page > 1).then(|| match rows.first() {
+        Some(first) if page > 2 => {
+            params.link_at(page - 1, Some(("before", Cursor::of(first, sort).text())))
+        }
+        _ => params.link(page - 1),
+    });
+    let next = rows
+        .last()
+        .filter(|_| page < pages)
+        .map(|last| params.link_at(page + 1, Some(("after", Cursor::of(last, sort).text()))));
     let message = number::<u64>("applied", &params.applied)?.map(|a| {
         let refused = number::<u64>("refused", &params.refused).ok().flatten();
         format!(
@@ -195,14 +250,14 @@ pub async fn page(
         queue: filter.queue,
         queues: Queue::ALL.iter().map(|q| (q.as_str(), q.title())).collect(),
         courts: worklist::courts(&state.pool).await?,
-        categories: categories(&r),
+        categories: categories(&rules),
         sorts: Sort::ALL.iter().map(|(_, n, l)| (*n, *l)).collect(),
         rows,
         total,
-        page: page.min(pages),
+        page,
         pages,
-        prev: (page > 1).then(|| params.link(page - 1)),
-        next: (page < pages).then(|| params.link(page + 1)),
+        prev,
+        next,
         actions: queue_actions(filter.queue, policy.requirements)
             .into_iter()
             .map(Action::as_str)
@@ -211,188 +266,4 @@ pub async fn page(
         message,
         params,
     })
-}
-
-/// A bulk action chosen on the worklist (the filters travel along as hidden fields).
-#[derive(Debug, Deserialize)]
-pub struct BulkForm {
-    /// The worklist's filters (sort and page are ignored).
-    #[serde(flatten)]
-    filters: Params,
-    #[serde(default)]
-    action: String,
-    /// Checked case ids: one (a plain field) or several.
-    #[serde(default, deserialize_with = "one_or_many")]
-    case: Vec<String>,
-    #[serde(default)]
-    all: String,
-    #[serde(default)]
-    reason: String,
-}
-
-impl BulkForm {
-    /// The filters alone, as the worklist's links carry them.
-    fn params(&self) -> Params {
-        Params {
-            sort: String::new(),
-            page: String::new(),
-            ..self.filters.clone()
-        }
-    }
-}
-
-/// A form field given once (a string) or repeated (a sequence): through `flatten` a single value
-/// arrives as a plain string.
-fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany {
-        One(String),
-        Many(Vec<String>),
-    }
-    Ok(match OneOrMany::deserialize(d)? {
-        OneOrMany::One(s) => vec![s],
-        OneOrMany::Many(v) => v,
-    })
-}
-
-/// The cases a bulk form names (checked ids, or every case the filters match) and its action.
-async fn resolve(
-    state: &ConsoleState,
-    r: &Run,
-    f: &BulkForm,
-) -> Result<(Action, Vec<String>), ConsoleError> {
-    let filter = f.params().filter(r)?;
-    let (_, policy) = offers::run_policy(&state.pool, &r.name).await?;
-    let action = f
-        .action
-        .parse::<Action>()
-        .ok()
-        .filter(|a| queue_actions(filter.queue, policy.requirements).contains(a))
-        .ok_or_else(|| ConsoleError::BadRequest("action: not an action on this queue".into()))?;
-    let ids = if f.all == "1" {
-        worklist::ids(&state.pool, r.id, &filter).await?
-    } else {
-        for id in &f.case {
-            text("case", &id.replace('-', "_"))?;
-        }
-        f.case.clone()
-    };
-    if ids.is_empty() {
-        return Err(ConsoleError::BadRequest(
-            "case: select at least one case, or all that match".into(),
-        ));
-    }
-    Ok((action, ids))
-}
-
-#[derive(Template)]
-#[template(path = "console/confirm.html")]
-struct ConfirmPage {
-    nav: Nav,
-    run: String,
-    action: &'static str,
-    count: usize,
-    all: bool,
-    cases: Vec<String>,
-    hidden: Vec<(&'static str, String)>,
-    back: String,
-}
-
-/// `POST /console/runs/{run}/worklist/confirm`: the dry run, with the count, and the reason asked.
-pub async fn confirm(
-    State(state): State<ConsoleState>,
-    Path(run): Path<String>,
-    Form(session, f): Form<BulkForm>,
-) -> Result<Html<String>, ConsoleError> {
-    require(&session, Permission::Decide)?;
-    let r = runs::get(&state.pool, &run).await?;
-    let (action, ids) = resolve(&state, &r, &f).await?;
-    let report = offers::execute(
-        &state.pool,
-        &command(&run, action, ids.clone(), "", "", true),
-    )
-    .await?;
-    let p = &f.params();
-    let hidden = vec![
-        ("queue", p.queue.clone()),
-        ("court", p.court.clone()),
-        ("min_score", p.min_score.clone()),
-        ("max_score", p.max_score.clone()),
-        ("category", p.category.clone()),
-        ("min_years", p.min_years.clone()),
-        ("max_years", p.max_years.clone()),
-    ];
-    render(&ConfirmPage {
-        nav: Nav::new(&session, Some(&run)),
-        run: run.clone(),
-        action: action.as_str(),
-        count: report.selected,
-        all: f.all == "1",
-        cases: if f.all == "1" { Vec::new() } else { ids },
-        hidden,
-        back: p.link(1),
-    })
-}
-
-fn command<'a>(
-    run: &'a str,
-    action: Action,
-    case_ids: Vec<String>,
-    actor: &'a str,
-    reason: &'a str,
-    dry_run: bool,
-) -> Command<'a> {
-    Command {
-        run,
-        action,
-        case_ids,
-        selection: None,
-        actor,
-        reason,
-        today: chrono::Utc::now().date_naive(),
-        dry_run,
-        force: false,
-    }
-}
-
-/// `POST /console/runs/{run}/worklist/apply`: applies the confirmed action as the signed-in
-/// attorney, with the reason, and goes back to the worklist with what happened.
-pub async fn apply(
-    State(state): State<ConsoleState>,
-    Path(run): Path<String>,
-    Form(session, f): Form<BulkForm>,
-) -> Result<Redirect, ConsoleError> {
-    require(&session, Permission::Decide)?;
-    let reason = f.reason.trim();
-    if reason.is_empty() {
-        return Err(ConsoleError::BadRequest("reason: say why".into()));
-    }
-    let r = runs::get(&state.pool, &run).await?;
-    let (action, ids) = resolve(&state, &r, &f).await?;
-    let cmd = command(&run, action, ids, &session.who.name, reason, false);
-    let report = offers::execute(&state.pool, &cmd).await?;
-    let back = f.params().link(1);
-    Ok(Redirect::to(&format!(
-        "/console/runs/{run}/worklist?{back}&applied={}&refused={}",
-        report.outcome.applied.len(),
-        report.outcome.refused.len()
-    )))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::BulkForm;
-
-    #[test]
-    fn a_bulk_form_takes_the_filters_and_one_or_several_cases() {
-        let one: BulkForm =
-            serde_html_form::from_str("court=den&min_score=3&action=approve&case=A-1").unwrap();
-        assert_eq!((one.params().court.as_str(), one.case.len()), ("den", 1));
-        assert_eq!(one.params().min_score, "3");
-        let two: BulkForm = serde_html_form::from_str("case=A-1&case=B-2&all=").unwrap();
-        assert_eq!(two.case, ["A-1", "B-2"]);
-        let none: BulkForm = serde_html_form::from_str("all=1&sort=score").unwrap();
-        assert!(none.case.is_empty() && none.params().sort.is_empty());
-    }
 }

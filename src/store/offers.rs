@@ -211,7 +211,9 @@ async fn offer_deadlines(
 }
 
 /// Records new recommendations (state `offer_recommended`, first transition by `actor`), inside the
-/// caller's transaction; a case that already has an offer in the run is left alone.
+/// caller's transaction; a case that already has an offer in the run is left alone. The offer
+/// copies what the worklist filters on (court, score, qualifying rules, filing date) from its
+/// outcome and case, which the caller has written first.
 pub async fn recommend(
     conn: &mut PgConnection,
     run_id: i64,
@@ -223,8 +225,14 @@ pub async fn recommend(
     }
     let created = sqlx::query_scalar!(
         r#"
-        INSERT INTO offers (run_id, case_id, state)
-        SELECT $1, id, 'offer_recommended' FROM UNNEST($2::text[]) AS t(id)
+        INSERT INTO offers (run_id, case_id, state, court, score, categories, filed_on)
+        SELECT $1, t.id, 'offer_recommended', c.court, oc.score,
+               coalesce(ARRAY(SELECT r->>'id' FROM jsonb_array_elements(oc.fired) r
+                              WHERE r->>'kind' = 'qualifying'), '{}'),
+               (c.record->>'filed_on')::date
+        FROM UNNEST($2::text[]) AS t(id)
+        LEFT JOIN outcomes oc ON oc.run_id = $1 AND oc.case_id = t.id
+        LEFT JOIN cases c ON c.case_id = t.id
         ON CONFLICT (run_id, case_id) DO NOTHING
         RETURNING case_id
         "#,

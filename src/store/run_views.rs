@@ -130,3 +130,35 @@ pub async fn letter(
     .await?;
     Ok(row.and_then(|r| Some((r.idempotency_key, r.issued_on?.parse().ok()?))))
 }
+
+/// What a run's aggregates (courts, report, what-if) depend on: how many outcomes it has, and the
+/// newest offer transition of any run. Equal stamps, equal aggregates; both are read from small
+/// indexes, never from the run's rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    outcomes: i64,
+    transition: i64,
+}
+
+impl Stamp {
+    /// A stamp of `outcomes` outcomes and newest transition `transition`.
+    pub fn new(outcomes: i64, transition: i64) -> Self {
+        Self {
+            outcomes,
+            transition,
+        }
+    }
+}
+
+/// The stamp of run `run_id` now.
+pub async fn stamp(pool: &PgPool, run_id: i64) -> Result<Stamp, StoreError> {
+    let (outcomes, transition): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT coalesce(sum(n), 0)::bigint FROM run_counts
+                 WHERE run_id = $1 AND kind = 'decision'),
+                (SELECT coalesce(max(id), 0) FROM transitions)",
+    )
+    .bind(run_id)
+    .fetch_one(pool)
+    .await?;
+    Ok(Stamp::new(outcomes, transition))
+}

@@ -3,7 +3,7 @@
 //! (a page never loads the whole run), and the ids of everything a filter matches for bulk actions.
 
 use chrono::{Days, NaiveDate};
-use sqlx::PgPool;
+use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use super::StoreError;
 
@@ -97,14 +97,110 @@ impl Sort {
             .map(|(x, _, _)| *x)
     }
 
-    fn sql(self) -> &'static str {
+    /// The sort key before the case id (matching an index of the migration), and whether the
+    /// order is ascending. Equal scores, highest first, come in descending case-id order, so the
+    /// one index serves both directions.
+    fn key(self) -> (Option<&'static str>, bool) {
         match self {
-            Sort::CaseId => "o.case_id",
-            Sort::ScoreDesc => "oc.score DESC, o.case_id",
-            Sort::ScoreAsc => "oc.score, o.case_id",
-            Sort::Oldest => "c.record->>'filed_on', o.case_id",
-            Sort::Deadline => "o.deadline NULLS LAST, o.case_id",
+            Sort::CaseId => (None, true),
+            Sort::ScoreDesc => (Some("o.score"), false),
+            Sort::ScoreAsc => (Some("o.score"), true),
+            Sort::Oldest => (Some("o.filed_on"), true),
+            Sort::Deadline => (Some("coalesce(o.deadline, 'infinity'::date)"), true),
         }
+    }
+}
+
+/// Where a page starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Start {
+    /// The first `limit` rows after skipping this many (page numbers typed into a URL).
+    Offset(u64),
+    /// The rows after this one, in the order.
+    After(Cursor),
+    /// The rows before this one, in the order (the previous page).
+    Before(Cursor),
+}
+
+/// A row's place in an order: its sort key and case id. Written in links as `KEY~CASE_ID` (or
+/// the case id alone in case-id order); a case id never holds a `~`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    key: Key,
+    case_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Key {
+    None,
+    Score(i32),
+    Date(Option<NaiveDate>),
+}
+
+impl Cursor {
+    /// The place of `row` in `sort` order.
+    pub fn of(row: &Row, sort: Sort) -> Cursor {
+        let key = match sort {
+            Sort::CaseId => Key::None,
+            Sort::ScoreDesc | Sort::ScoreAsc => Key::Score(row.score),
+            Sort::Oldest => Key::Date(row.filed_on),
+            Sort::Deadline => Key::Date(row.deadline),
+        };
+        Cursor {
+            key,
+            case_id: row.case_id.clone(),
+        }
+    }
+
+    /// The cursor written as `s` for `sort`, if it is one.
+    pub fn parse(s: &str, sort: Sort) -> Option<Cursor> {
+        let (key, case_id) = match (sort, s.split_once('~')) {
+            (Sort::CaseId, None) => (Key::None, s),
+            (Sort::ScoreDesc | Sort::ScoreAsc, Some((k, id))) => (Key::Score(k.parse().ok()?), id),
+            (Sort::Oldest | Sort::Deadline, Some(("", id))) => (Key::Date(None), id),
+            (Sort::Oldest | Sort::Deadline, Some((k, id))) => {
+                (Key::Date(Some(k.parse().ok()?)), id)
+            }
+            _ => return None,
+        };
+        let ok = (1..=40).contains(&case_id.len())
+            && case_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        ok.then(|| Cursor {
+            key,
+            case_id: case_id.to_string(),
+        })
+    }
+
+    /// The cursor as written in links.
+    pub fn text(&self) -> String {
+        match &self.key {
+            Key::None => self.case_id.clone(),
+            Key::Score(s) => format!("{s}~{}", self.case_id),
+            Key::Date(d) => format!(
+                "{}~{}",
+                d.map(|d| d.to_string()).unwrap_or_default(),
+                self.case_id
+            ),
+        }
+    }
+
+    fn push_key(&self, q: &mut QueryBuilder<'_, Postgres>) {
+        match &self.key {
+            Key::None => {}
+            Key::Score(s) => {
+                q.push_bind(*s).push(", ");
+            }
+            // A missing deadline sorts as the end of time, like the index.
+            Key::Date(None) => {
+                q.push("'infinity'::date, ");
+            }
+            Key::Date(Some(d)) => {
+                q.push_bind(*d).push(", ");
+            }
+        }
+        q.push_bind(self.case_id.clone());
     }
 }
 
@@ -150,106 +246,106 @@ pub struct Row {
     pub deadline: Option<NaiveDate>,
 }
 
-/// The joins and conditions of a filter. The outcomes are joined only when a score or category
-/// filter (or a score order) needs them, so a plain queue counts from two narrow indexes.
-fn from_where(with_outcomes: bool) -> String {
-    let outcomes = if with_outcomes {
-        "JOIN outcomes oc ON oc.run_id = o.run_id AND oc.case_id = o.case_id"
-    } else {
-        ""
-    };
-    let score = if with_outcomes {
-        r#"AND ($4::int IS NULL OR oc.score >= $4)
-      AND ($5::int IS NULL OR oc.score <= $5)
-      AND ($6::text IS NULL OR oc.fired @> jsonb_build_array(jsonb_build_object('id', $6::text, 'kind', 'qualifying')))"#
-    } else {
-        "AND $4::int IS NULL AND $5::int IS NULL AND $6::text IS NULL"
-    };
-    format!(
-        r#"
-    FROM offers o
-    {outcomes}
-    JOIN cases c ON c.case_id = o.case_id
-    WHERE o.run_id = $1 AND o.state = $2
-      AND ($3::text IS NULL OR c.court = $3)
-      {score}
-      AND ($7::date IS NULL OR (c.record->>'filed_on')::date <= $7)
-      AND ($8::date IS NULL OR (c.record->>'filed_on')::date > $8)
-      AND ($9::date IS NULL OR o.deadline <= $9)
-"#
-    )
-}
-
-impl Filter {
-    fn needs_outcomes(&self) -> bool {
-        self.min_score.is_some() || self.max_score.is_some() || self.category.is_some()
-    }
-}
-
 fn years_before(d: NaiveDate, years: Option<u32>) -> Option<NaiveDate> {
     years.and_then(|y| d.checked_sub_months(chrono::Months::new(y.saturating_mul(12))))
 }
 
-macro_rules! bind_filter {
-    ($q:expr, $run_id:expr, $f:expr) => {
-        $q.bind($run_id)
-            .bind($f.queue.state())
-            .bind($f.court.as_deref())
-            .bind($f.min_score)
-            .bind($f.max_score)
-            .bind($f.category.as_deref())
-            .bind(years_before($f.as_of, $f.min_years))
-            .bind(years_before($f.as_of, $f.max_years))
-            .bind(
-                ($f.queue == Queue::Expiring)
-                    .then(|| $f.today.checked_add_days(Days::new(7)))
-                    .flatten(),
-            )
-    };
+/// `FROM` and `WHERE` of a filter, over the offers alone (they carry court, score, qualifying
+/// rules and filing date). Only the conditions given are written, so each combination is its own
+/// prepared statement with a plan that uses the matching index. An offer without its outcome
+/// (never made by the pipeline) is not listed, as when the worklist joined the outcomes.
+fn push_from_where(q: &mut QueryBuilder<'_, Postgres>, run_id: i64, f: &Filter) {
+    q.push(" FROM offers o WHERE o.run_id = ")
+        .push_bind(run_id)
+        .push(" AND o.state = ")
+        .push_bind(f.queue.state())
+        .push(" AND o.score IS NOT NULL AND o.court IS NOT NULL");
+    if let Some(c) = &f.court {
+        q.push(" AND o.court = ").push_bind(c.clone());
+    }
+    if let Some(s) = f.min_score {
+        q.push(" AND o.score >= ").push_bind(s);
+    }
+    if let Some(s) = f.max_score {
+        q.push(" AND o.score <= ").push_bind(s);
+    }
+    if let Some(c) = &f.category {
+        q.push(" AND o.categories @> ARRAY[")
+            .push_bind(c.clone())
+            .push("::text]");
+    }
+    if let Some(d) = years_before(f.as_of, f.min_years) {
+        q.push(" AND o.filed_on <= ").push_bind(d);
+    }
+    if let Some(d) = years_before(f.as_of, f.max_years) {
+        q.push(" AND o.filed_on > ").push_bind(d);
+    }
+    if f.queue == Queue::Expiring
+        && let Some(d) = f.today.checked_add_days(Days::new(7))
+    {
+        q.push(" AND o.deadline <= ").push_bind(d);
+    }
 }
 
-/// Cases matching `f`.
+/// Cases matching `f` (a count over the queue's offers alone).
 pub async fn count(pool: &PgPool, run_id: i64, f: &Filter) -> Result<i64, StoreError> {
-    let sql = format!("SELECT count(*) {}", from_where(f.needs_outcomes()));
-    Ok(bind_filter!(sqlx::query_scalar(&sql), run_id, f)
-        .fetch_one(pool)
-        .await?)
+    let mut q = QueryBuilder::new("SELECT count(*)");
+    push_from_where(&mut q, run_id, f);
+    Ok(q.build_query_scalar().fetch_one(pool).await?)
 }
 
-/// One page of the cases matching `f`, in `sort` order.
+/// One page of the cases matching `f`, in `sort` order, from `start`: up to `limit` rows, in
+/// order. From a cursor the page is a range scan of the order's index, however deep it is.
 pub async fn page(
     pool: &PgPool,
     run_id: i64,
     f: &Filter,
     sort: Sort,
     limit: u32,
-    offset: u64,
+    start: &Start,
 ) -> Result<Vec<Row>, StoreError> {
-    let sql = format!(
-        r#"SELECT o.case_id, c.court, oc.score,
-                  ARRAY(SELECT r->>'id' FROM jsonb_array_elements(oc.fired) r
-                        WHERE r->>'kind' = 'qualifying') AS categories,
-                  (c.record->>'filed_on')::date AS filed_on, o.state, o.deadline
-           {} ORDER BY {} LIMIT $10 OFFSET $11"#,
-        from_where(true),
-        sort.sql()
+    let (key, ascending) = sort.key();
+    // Before a cursor: read backwards from it, then turn the rows around.
+    let backwards = matches!(start, Start::Before(_));
+    let ascending = ascending != backwards;
+    let mut q = QueryBuilder::new(
+        "SELECT o.case_id, o.court, o.score, o.categories, o.filed_on, o.state, o.deadline",
     );
-    Ok(bind_filter!(sqlx::query_as(&sql), run_id, f)
-        .bind(i64::from(limit))
-        .bind(offset as i64)
-        .fetch_all(pool)
-        .await?)
+    push_from_where(&mut q, run_id, f);
+    if let Start::After(c) | Start::Before(c) = start {
+        q.push(" AND (");
+        if let Some(k) = key {
+            q.push(k).push(", ");
+        }
+        q.push("o.case_id) ")
+            .push(if ascending { "> (" } else { "< (" });
+        c.push_key(&mut q);
+        q.push(")");
+    }
+    let dir = if ascending { "" } else { " DESC" };
+    q.push(" ORDER BY ");
+    if let Some(k) = key {
+        q.push(k).push(dir).push(", ");
+    }
+    q.push("o.case_id").push(dir);
+    q.push(" LIMIT ").push_bind(i64::from(limit));
+    if let Start::Offset(n) = start {
+        q.push(" OFFSET ")
+            .push_bind(i64::try_from(*n).unwrap_or(i64::MAX));
+    }
+    let mut rows: Vec<Row> = q.build_query_as().fetch_all(pool).await?;
+    if backwards {
+        rows.reverse();
+    }
+    Ok(rows)
 }
 
 /// The ids of every case matching `f` (for "all N matching"), in case-id order.
 pub async fn ids(pool: &PgPool, run_id: i64, f: &Filter) -> Result<Vec<String>, StoreError> {
-    let sql = format!(
-        "SELECT o.case_id {} ORDER BY o.case_id",
-        from_where(f.needs_outcomes())
-    );
-    Ok(bind_filter!(sqlx::query_scalar(&sql), run_id, f)
-        .fetch_all(pool)
-        .await?)
+    let mut q = QueryBuilder::new("SELECT o.case_id");
+    push_from_where(&mut q, run_id, f);
+    q.push(" ORDER BY o.case_id");
+    Ok(q.build_query_scalar().fetch_all(pool).await?)
 }
 
 /// Courts of the imported cases (for the court filter): a skip scan of the court index, a few

@@ -13,6 +13,7 @@ mod console;
 mod console_dead_letters;
 mod console_http;
 mod console_policies;
+mod console_worklist;
 mod helpers;
 mod integrity;
 mod offers;
