@@ -63,7 +63,8 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::domain::{Case, Date, OffenseCategory, OffenseLevel, PetitionStatus};
+use super::input::RuleInput;
+use crate::domain::{Date, OffenseCategory, OffenseLevel, PetitionStatus};
 
 /// Whether a fact is a yes/no fact or a number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -188,9 +189,9 @@ pub struct Facts {
 }
 
 impl Facts {
-    /// Derives the facts of `case` as of `as_of`. Reads no nationality, language, counsel or
-    /// confidential field.
-    pub fn derive(case: &Case, as_of: NaiveDate) -> Facts {
+    /// Derives the facts of `case` (a [`Case`](crate::domain::Case) or any other [`RuleInput`])
+    /// as of `as_of`. Reads no nationality, language, counsel or confidential field.
+    pub fn derive(case: &impl RuleInput, as_of: NaiveDate) -> Facts {
         let mut facts = Facts {
             values: [Some(0); COUNT],
         };
@@ -198,31 +199,31 @@ impl Facts {
             d.and_then(|d| full_months(d.naive(), as_of))
                 .map(|m| m / 12)
         };
-        let months_present = case.entry_date.and_then(|d| full_months(d.naive(), as_of));
-        facts.set(Fact::Age, years(Some(case.respondent.birth_date)));
+        let f = case.factors();
+        let months_present = case
+            .entry_date()
+            .and_then(|d| full_months(d.naive(), as_of));
+        facts.set(Fact::Age, years(Some(case.birth_date())));
         facts.set(Fact::YearsPresent, months_present.map(|m| m / 12));
         facts.set(Fact::MonthsPresent, months_present);
-        facts.set(Fact::LprYears, years(case.factors.lpr_since));
-        let last = case.convictions.iter().map(|c| c.convicted_on).max();
+        facts.set(Fact::LprYears, years(f.lpr_since));
+        let last = case.convictions().map(|(_, _, on)| on).max();
         facts.set(Fact::YearsSinceLastConviction, years(last));
         facts.set(
             Fact::EntryDate,
-            case.entry_date.map(|d| day_number(d.naive())),
+            case.entry_date().map(|d| day_number(d.naive())),
         );
-        facts.flag(Fact::EntryDateRecorded, case.entry_date.is_some());
-        facts.flag(
-            Fact::LawfulPermanentResident,
-            case.factors.lpr_since.is_some(),
-        );
+        facts.flag(Fact::EntryDateRecorded, case.entry_date().is_some());
+        facts.flag(Fact::LawfulPermanentResident, f.lpr_since.is_some());
         facts.set(
             Fact::LastConvictionDate,
             last.map(|d| day_number(d.naive())),
         );
 
-        for c in &case.convictions {
+        for (level, category, _) in case.convictions() {
             facts.add(Fact::Convictions);
-            facts.add(Fact::of_category(c.category));
-            match c.level {
+            facts.add(Fact::of_category(category));
+            match level {
                 OffenseLevel::AggravatedFelony => {
                     facts.add(Fact::AggravatedFelonyConvictions);
                     facts.add(Fact::FelonyConvictions);
@@ -230,28 +231,27 @@ impl Facts {
                 OffenseLevel::Felony => facts.add(Fact::FelonyConvictions),
                 OffenseLevel::Misdemeanor => {
                     facts.add(Fact::MisdemeanorConvictions);
-                    match c.category {
+                    match category {
                         OffenseCategory::Traffic => facts.add(Fact::MisdemeanorsTraffic),
                         OffenseCategory::Immigration => facts.add(Fact::MisdemeanorsImmigration),
                         _ => {}
                     }
-                    if !is_significant(c.category) {
+                    if !is_significant(category) {
                         facts.add(Fact::NonviolentMisdemeanors);
                     }
                 }
             }
         }
 
-        let flags = &case.flags;
+        let flags = case.flags();
         facts.flag(Fact::NationalSecurity, flags.national_security);
         facts.flag(Fact::Gang, flags.gang);
         facts.flag(Fact::OutstandingWarrant, flags.outstanding_warrant);
         facts.flag(Fact::PriorRemoval, flags.prior_removal);
         facts.flag(Fact::ImmigrationFraud, flags.immigration_fraud);
         facts.flag(Fact::Fugitive, flags.fugitive);
-        facts.flag(Fact::FinalOrder, case.final_order);
+        facts.flag(Fact::FinalOrder, case.final_order());
 
-        let f = &case.factors;
         facts.flag(Fact::ArrivedUnder16, f.arrived_under_16);
         facts.flag(Fact::InSchoolOrGraduate, f.in_school_or_graduate);
         facts.flag(Fact::MilitaryService, f.military_service);
@@ -269,8 +269,7 @@ impl Facts {
             f.cooperating_with_law_enforcement,
         );
         facts.flag(Fact::CommunityTies, f.community_ties);
-        let petition = f.pending_petition.as_ref();
-        let status = petition.map(|p| p.status);
+        let status = f.petition.map(|(status, _)| status);
         facts.flag(
             Fact::PetitionPending,
             status == Some(PetitionStatus::Pending),
@@ -281,7 +280,7 @@ impl Facts {
         );
         facts.flag(
             Fact::ReliefImmediatelyAvailable,
-            petition.is_some_and(|p| p.relief_immediately_available),
+            f.petition.is_some_and(|(_, available)| available),
         );
         facts
     }
