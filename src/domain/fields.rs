@@ -20,9 +20,14 @@ macro_rules! text_field {
             /// Validates and wraps a value.
             pub fn parse(value: impl Into<String>) -> Result<Self, String> {
                 let value: String = value.into();
-                let check: fn(&str) -> Result<(), String> = $check;
-                check(&value)?;
+                Self::check(&value)?;
                 Ok(Self(value))
+            }
+
+            /// Whether `value` is valid, with the reason when not; keeps nothing.
+            pub fn check(value: &str) -> Result<(), String> {
+                let check: fn(&str) -> Result<(), String> = $check;
+                check(value)
             }
 
             /// The value as a string slice.
@@ -166,14 +171,29 @@ pub struct ANumber(String);
 impl ANumber {
     /// Parses and normalises an A-number.
     pub fn parse(value: &str) -> Result<Self, String> {
+        let mut digits = String::with_capacity(9);
+        Self::scan(value, |c| digits.push(c))?;
+        Ok(Self(format!("A{digits:0>9}")))
+    }
+
+    /// Whether `value` is a valid A-number, with the reason when not; keeps nothing.
+    pub fn check(value: &str) -> Result<(), String> {
+        Self::scan(value, |_| {})
+    }
+
+    /// Checks `value`, handing each of its digits to `digit`.
+    fn scan(value: &str, mut digit: impl FnMut(char)) -> Result<(), String> {
         let rest = value
             .strip_prefix('A')
             .or_else(|| value.strip_prefix('a'))
             .ok_or_else(|| "must start with 'A'".to_string())?;
-        let mut digits = String::with_capacity(9);
+        let mut count = 0;
         for c in rest.chars() {
             match c {
-                '0'..='9' => digits.push(c),
+                '0'..='9' => {
+                    digit(c);
+                    count += 1;
+                }
                 ' ' | '-' => {}
                 _ => {
                     return Err(
@@ -181,14 +201,14 @@ impl ANumber {
                     );
                 }
             }
-            if digits.len() > 9 {
+            if count > 9 {
                 return Err("must have 7 to 9 digits".into());
             }
         }
-        if digits.len() < 7 {
+        if count < 7 {
             return Err("must have 7 to 9 digits".into());
         }
-        Ok(Self(format!("A{digits:0>9}")))
+        Ok(())
     }
 
     /// The normalised form, `A` + 9 digits.

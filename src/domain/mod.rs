@@ -28,7 +28,7 @@ pub use notice::{
     plan_notices,
 };
 pub use outcome::{DeadLetter, FACTS_MISMATCH, NOT_IN_RUN, NewOutcome, RulesRef, facts_hash};
-pub use parse::{FieldError, decode_json};
+pub use parse::{CaseDates, FieldError, check_dates, decode_json};
 
 #[cfg(test)]
 mod tests;

@@ -3,6 +3,7 @@
 use serde::Deserialize;
 
 use super::case::Case;
+use super::fields::Date;
 
 /// Why a case record or message was refused: the field (a JSON path) and the reason.
 ///
@@ -158,36 +159,62 @@ impl Case {
 
     /// Checks rules between fields: no event before birth, no conviction before birth.
     pub fn check_consistency(&self) -> Result<(), FieldError> {
-        let born = self.respondent.birth_date;
-        if let Some(entry) = self.entry_date
-            && entry < born
-        {
-            return Err(FieldError::new("entry_date", "is before the birth date"));
-        }
-        if self.filed_on < born {
-            return Err(FieldError::new("filed_on", "is before the birth date"));
-        }
-        for (i, c) in self.convictions.iter().enumerate() {
-            if c.convicted_on < born {
-                return Err(FieldError::new(
-                    format!("convictions[{i}].convicted_on"),
-                    "is before the birth date",
-                ));
-            }
-        }
-        if let Some(lpr) = self.factors.lpr_since
-            && lpr < born
-        {
-            return Err(FieldError::new(
-                "factors.lpr_since",
-                "is before the birth date",
-            ));
-        }
-        Ok(())
+        check_dates(CaseDates {
+            born: self.respondent.birth_date,
+            entry: self.entry_date,
+            filed_on: self.filed_on,
+            convicted_on: self.convictions.iter().map(|c| c.convicted_on),
+            lpr_since: self.factors.lpr_since,
+        })
     }
 
     /// The case as canonical JSON (normalised A-number, contract field order).
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a Case always serializes")
     }
+}
+
+/// The dates of a case record that must not come before the birth date.
+pub struct CaseDates<I> {
+    /// Date of birth.
+    pub born: Date,
+    /// Date of entry, when known.
+    pub entry: Option<Date>,
+    /// Date the charging document was filed.
+    pub filed_on: Date,
+    /// Each conviction's date, in record order.
+    pub convicted_on: I,
+    /// Date of lawful permanent residence, if ever.
+    pub lpr_since: Option<Date>,
+}
+
+/// The checks of [`Case::check_consistency`] on the dates alone, for decoders that do not build a
+/// [`Case`]: no event before birth, no conviction before birth.
+pub fn check_dates<I: Iterator<Item = Date>>(dates: CaseDates<I>) -> Result<(), FieldError> {
+    let born = dates.born;
+    if let Some(entry) = dates.entry
+        && entry < born
+    {
+        return Err(FieldError::new("entry_date", "is before the birth date"));
+    }
+    if dates.filed_on < born {
+        return Err(FieldError::new("filed_on", "is before the birth date"));
+    }
+    for (i, on) in dates.convicted_on.enumerate() {
+        if on < born {
+            return Err(FieldError::new(
+                format!("convictions[{i}].convicted_on"),
+                "is before the birth date",
+            ));
+        }
+    }
+    if let Some(lpr) = dates.lpr_since
+        && lpr < born
+    {
+        return Err(FieldError::new(
+            "factors.lpr_since",
+            "is before the birth date",
+        ));
+    }
+    Ok(())
 }

@@ -6,6 +6,7 @@
 //! an address or a confidential flag.
 
 pub mod plot;
+mod record;
 pub mod render;
 pub mod report;
 pub mod simulate;

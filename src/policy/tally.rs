@@ -5,8 +5,9 @@
 use std::collections::HashMap;
 
 use super::Dimension;
+use super::record::CaseRecord;
 use super::simulate::SAMPLES;
-use crate::domain::{Case, Decision};
+use crate::domain::Decision;
 use crate::rules::{EvalContext, RuleSet};
 
 /// Recorded index of a case the run has not reviewed.
@@ -38,15 +39,6 @@ pub(super) struct Tally {
     pub(super) groups: [HashMap<String, [u64; 3]>; Dimension::ALL.len()],
 }
 
-/// The same acceptance as [`Case::from_json`] (strict decoding, then the consistency checks),
-/// without tracking the field path of an error: a simulation only counts rejected records, and
-/// path tracking costs about a third of the parse.
-fn parse(record: &[u8]) -> Option<Case> {
-    let case: Case = serde_json::from_slice(record).ok()?;
-    case.check_consistency().ok()?;
-    Some(case)
-}
-
 /// The position of `d` in [`Decision::ALL`].
 pub(super) fn index(d: Decision) -> usize {
     Decision::ALL
@@ -65,11 +57,11 @@ impl Tally {
         recorded: Option<Decision>,
         baseline: Baseline<'_>,
     ) {
-        let Some(case) = parse(record) else {
+        let Some(case) = CaseRecord::decode(record) else {
             self.rejected += 1;
             return;
         };
-        let decision = rules.evaluate(&case, ctx).decision;
+        let (decision, _) = rules.decide(&case, ctx);
         let mine = index(decision);
         self.cases += 1;
         self.decisions[mine] += 1;
@@ -78,14 +70,14 @@ impl Tally {
             Baseline::Nothing => (None, 0),
             Baseline::Recorded => (Some((recorded.map_or(NOT_REVIEWED, index), mine)), 0),
             Baseline::Rules(other, other_ctx) => {
-                let theirs = other.evaluate(&case, other_ctx).decision;
+                let (theirs, _) = other.decide(&case, other_ctx);
                 self.against[index(theirs)] += 1;
                 let offered = u64::from(theirs == Decision::OfferRecommended);
                 (Some((mine, index(theirs))), offered)
             }
         };
         for (slot, dim) in self.groups.iter_mut().zip(Dimension::ALL) {
-            let group = dim.of(&case);
+            let group = case.group(dim);
             let add = [1, offer, other_offer];
             match slot.get_mut(group) {
                 Some(counts) => counts.iter_mut().zip(add).for_each(|(c, a)| *c += a),
@@ -97,7 +89,7 @@ impl Tally {
         if let Some(key) = cell {
             let cell = self.cells.entry(key).or_default();
             cell.0 += 1;
-            keep_smallest(&mut cell.1, case.case_id.as_str());
+            keep_smallest(&mut cell.1, case.case_id());
         }
     }
 

@@ -7,6 +7,7 @@
 use chrono::NaiveDate;
 
 use super::facts::Facts;
+use super::input::RuleInput;
 use super::ruleset::{Rule, RuleSet};
 use crate::domain::{Case, Decision, Evaluation, FiredRule, RuleKind};
 
@@ -105,6 +106,48 @@ impl RuleSet {
         }
     }
 
+    /// The decision and score [`evaluate`](Self::evaluate) gives `case`, without the explanation:
+    /// the same steps with nothing allocated, so that a simulation can decide a whole backlog twice
+    /// over. A test holds the two to the same answers on every shipped rule set.
+    pub fn decide(&self, case: &impl RuleInput, ctx: &EvalContext) -> (Decision, i32) {
+        if self.scope_miss(case, ctx).is_some() {
+            return (Decision::OutOfScope, 0);
+        }
+        let facts = Facts::derive(case, ctx.as_of);
+        let score = self
+            .points
+            .iter()
+            .filter(|r| r.fires(&facts))
+            .fold(0i32, |sum, r| sum.saturating_add(r.points));
+        let any_fires = |rules: &[Rule]| rules.iter().any(|r| r.fires(&facts));
+        let decision = if any_fires(&self.gates) {
+            let has_fired = |id: &str| {
+                [&self.gates, &self.relief, &self.qualifying, &self.points]
+                    .into_iter()
+                    .flatten()
+                    .any(|r| r.id == id && r.fires(&facts))
+            };
+            let firm = self
+                .gates
+                .iter()
+                .any(|g| g.fires(&facts) && yields(g, score, has_fired).is_none());
+            if firm {
+                Decision::EnforcementPriority
+            } else {
+                Decision::DiscretionaryReview
+            }
+        } else if any_fires(&self.relief) {
+            Decision::ReferDismissal
+        } else if !(self.qualifying.is_empty() || any_fires(&self.qualifying)) {
+            self.otherwise
+        } else if score >= self.threshold {
+            Decision::OfferRecommended
+        } else {
+            self.otherwise
+        };
+        (decision, score)
+    }
+
     /// The decision when gates fired (`fired[..gates_end]`): an enforcement priority, unless every
     /// gate that fired is overridable and compelling factors override it.
     fn gate_decision(
@@ -115,17 +158,14 @@ impl RuleSet {
     ) -> (Decision, String) {
         let mut firm = Vec::new();
         let mut because = Vec::new();
+        let has_fired = |id: &str| fired.iter().any(|r| r.id == id);
         for gate in &fired[..gates_end] {
             let rule = self.gates.iter().find(|r| r.id == gate.id);
-            match rule.and_then(|r| r.overridable.as_ref()) {
-                Some(o) if o.score.is_some_and(|s| score >= s) => {
-                    let at = o.score.unwrap_or_default();
+            match rule.and_then(|r| yields(r, score, has_fired)) {
+                Some(Yield::Score(at)) => {
                     because.push(format!("{}: score {score} at or above {at}", gate.id));
                 }
-                Some(o) => match o.factors.iter().find(|f| fired.iter().any(|r| r.id == **f)) {
-                    Some(factor) => because.push(format!("{}: {factor}", gate.id)),
-                    None => firm.push(gate.id.as_str()),
-                },
+                Some(Yield::Factor(factor)) => because.push(format!("{}: {factor}", gate.id)),
                 None => firm.push(gate.id.as_str()),
             }
         }
@@ -174,47 +214,65 @@ impl RuleSet {
     }
 
     /// The first scope check `case` fails, in the order custody, final order, case type, court.
+    fn scope_miss(&self, case: &impl RuleInput, ctx: &EvalContext) -> Option<ScopeMiss> {
+        let scope = &self.scope;
+        Some(if !scope.custody.contains(&case.custody()) {
+            ScopeMiss::Custody
+        } else if scope.exclude_final_order && case.final_order() {
+            ScopeMiss::FinalOrder
+        } else if !scope.case_types.contains(&case.case_type()) {
+            ScopeMiss::CaseType
+        } else if ctx
+            .courts
+            .as_ref()
+            .is_some_and(|courts| !courts.iter().any(|c| c == case.court()))
+        {
+            ScopeMiss::Court
+        } else {
+            return None;
+        })
+    }
+
+    /// The scope check `case` fails, if any, as the recorded entry with its reason.
     fn scope_failure(&self, case: &Case, ctx: &EvalContext) -> Option<FiredRule> {
         let scope = &self.scope;
-        let (id, reason) = if !scope.custody.contains(&case.custody) {
-            let listed = codes(scope.custody.iter().map(|c| c.code()));
-            (
-                "SCOPE_CUSTODY",
-                format!(
-                    "Custody status {} is not reviewed under this rule set (it covers {listed}).",
-                    case.custody.code()
-                ),
-            )
-        } else if scope.exclude_final_order && case.final_order {
-            (
+        let (id, reason) = match self.scope_miss(case, ctx)? {
+            ScopeMiss::Custody => {
+                let listed = codes(scope.custody.iter().map(|c| c.code()));
+                (
+                    "SCOPE_CUSTODY",
+                    format!(
+                        "Custody status {} is not reviewed under this rule set (it covers {listed}).",
+                        case.custody.code()
+                    ),
+                )
+            }
+            ScopeMiss::FinalOrder => (
                 "SCOPE_FINAL_ORDER",
                 "The case has a final order, and this rule set reviews only cases without one."
                     .to_string(),
-            )
-        } else if !scope.case_types.contains(&case.case_type) {
-            let listed = codes(scope.case_types.iter().map(|c| c.code()));
-            (
-                "SCOPE_CASE_TYPE",
-                format!(
-                    "Case type {} is not reviewed under this rule set (it covers {listed}).",
-                    case.case_type.code()
-                ),
-            )
-        } else if let Some(courts) = ctx
-            .courts
-            .as_ref()
-            .filter(|courts| !courts.iter().any(|c| c == case.court.as_str()))
-        {
-            (
-                "SCOPE_COURT",
-                format!(
-                    "Court {} is not among the courts of this run ({}).",
-                    case.court.as_str(),
-                    codes(courts.iter().map(String::as_str))
-                ),
-            )
-        } else {
-            return None;
+            ),
+            ScopeMiss::CaseType => {
+                let listed = codes(scope.case_types.iter().map(|c| c.code()));
+                (
+                    "SCOPE_CASE_TYPE",
+                    format!(
+                        "Case type {} is not reviewed under this rule set (it covers {listed}).",
+                        case.case_type.code()
+                    ),
+                )
+            }
+            ScopeMiss::Court => {
+                let courts = ctx.courts.iter().flatten().map(String::as_str);
+                (
+                    "SCOPE_COURT",
+                    format!(
+                        "Court {} is not among the courts of this run ({}).",
+                        case.court.as_str(),
+                        codes(courts)
+                    ),
+                )
+            }
         };
         Some(FiredRule {
             id: id.to_string(),
@@ -225,13 +283,50 @@ impl RuleSet {
     }
 }
 
+/// The scope check a case fails.
+enum ScopeMiss {
+    Custody,
+    FinalOrder,
+    CaseType,
+    Court,
+}
+
+/// Why a fired gate yields to compelling factors.
+enum Yield<'r> {
+    /// The score reached the gate's override score.
+    Score(i32),
+    /// This rule, one of the gate's override factors, fired.
+    Factor(&'r str),
+}
+
+/// Whether `gate` yields to the compelling factors of a case of `score` in which the rules
+/// `has_fired` tells fired.
+fn yields<'r>(gate: &'r Rule, score: i32, has_fired: impl Fn(&str) -> bool) -> Option<Yield<'r>> {
+    let o = gate.overridable.as_ref()?;
+    match o.score {
+        Some(at) if score >= at => Some(Yield::Score(at)),
+        _ => o
+            .factors
+            .iter()
+            .find(|f| has_fired(f))
+            .map(|f| Yield::Factor(f)),
+    }
+}
+
+impl Rule {
+    /// Whether the rule fires for `facts`.
+    #[inline]
+    fn fires(&self, facts: &Facts) -> bool {
+        self.all.iter().all(|c| c.holds(facts))
+            && (self.any.is_empty() || self.any.iter().any(|c| c.holds(facts)))
+    }
+}
+
 /// Records every rule of `rules` that fires for `facts`; returns whether any did.
 fn fire(rules: &[Rule], facts: &Facts, fired: &mut Vec<FiredRule>) -> bool {
     let mut any_fired = false;
     for rule in rules {
-        let fires = rule.all.iter().all(|c| c.holds(facts))
-            && (rule.any.is_empty() || rule.any.iter().any(|c| c.holds(facts)));
-        if fires {
+        if rule.fires(facts) {
             any_fired = true;
             fired.push(FiredRule {
                 id: rule.id.clone(),

@@ -63,9 +63,8 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::domain::{
-    Case, Conviction, Date, Factors, OffenseCategory, OffenseLevel, PetitionStatus,
-};
+use super::input::{FactorFacts, RuleInput};
+use crate::domain::{Date, OffenseCategory, OffenseLevel, PetitionStatus};
 
 /// Whether a fact is a yes/no fact or a number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -190,41 +189,41 @@ pub struct Facts {
 }
 
 impl Facts {
-    /// Derives the facts of `case` as of `as_of`. Reads no nationality, language, counsel or
-    /// confidential field.
-    pub fn derive(case: &Case, as_of: NaiveDate) -> Facts {
+    /// Derives the facts of `case` (a [`Case`](crate::domain::Case) or any other [`RuleInput`])
+    /// as of `as_of`. Reads no nationality, language, counsel or confidential field.
+    pub fn derive(case: &impl RuleInput, as_of: NaiveDate) -> Facts {
         let mut facts = Facts {
             values: [Some(0); COUNT],
         };
-        facts.timeline(case, as_of);
-        facts.record(&case.convictions);
+        let factors = case.factors();
+        facts.timeline(case, &factors, as_of);
+        facts.record(case);
         facts.flags(case);
-        facts.factors(&case.factors);
+        facts.factors(&factors);
         facts
     }
 
     /// The time facts: age, presence, residence and the latest conviction.
-    fn timeline(&mut self, case: &Case, as_of: NaiveDate) {
+    fn timeline(&mut self, case: &impl RuleInput, f: &FactorFacts, as_of: NaiveDate) {
         let years = |d: Option<Date>| {
             d.and_then(|d| full_months(d.naive(), as_of))
                 .map(|m| m / 12)
         };
-        let months_present = case.entry_date.and_then(|d| full_months(d.naive(), as_of));
-        self.set(Fact::Age, years(Some(case.respondent.birth_date)));
+        let months_present = case
+            .entry_date()
+            .and_then(|d| full_months(d.naive(), as_of));
+        self.set(Fact::Age, years(Some(case.birth_date())));
         self.set(Fact::YearsPresent, months_present.map(|m| m / 12));
         self.set(Fact::MonthsPresent, months_present);
-        self.set(Fact::LprYears, years(case.factors.lpr_since));
-        let last = case.convictions.iter().map(|c| c.convicted_on).max();
+        self.set(Fact::LprYears, years(f.lpr_since));
+        let last = case.convictions().map(|(_, _, on)| on).max();
         self.set(Fact::YearsSinceLastConviction, years(last));
         self.set(
             Fact::EntryDate,
-            case.entry_date.map(|d| day_number(d.naive())),
+            case.entry_date().map(|d| day_number(d.naive())),
         );
-        self.flag(Fact::EntryDateRecorded, case.entry_date.is_some());
-        self.flag(
-            Fact::LawfulPermanentResident,
-            case.factors.lpr_since.is_some(),
-        );
+        self.flag(Fact::EntryDateRecorded, case.entry_date().is_some());
+        self.flag(Fact::LawfulPermanentResident, f.lpr_since.is_some());
         self.set(
             Fact::LastConvictionDate,
             last.map(|d| day_number(d.naive())),
@@ -232,11 +231,11 @@ impl Facts {
     }
 
     /// The conviction counts, by level and category.
-    fn record(&mut self, convictions: &[Conviction]) {
-        for c in convictions {
+    fn record(&mut self, case: &impl RuleInput) {
+        for (level, category, _) in case.convictions() {
             self.add(Fact::Convictions);
-            self.add(Fact::of_category(c.category));
-            match c.level {
+            self.add(Fact::of_category(category));
+            match level {
                 OffenseLevel::AggravatedFelony => {
                     self.add(Fact::AggravatedFelonyConvictions);
                     self.add(Fact::FelonyConvictions);
@@ -244,12 +243,12 @@ impl Facts {
                 OffenseLevel::Felony => self.add(Fact::FelonyConvictions),
                 OffenseLevel::Misdemeanor => {
                     self.add(Fact::MisdemeanorConvictions);
-                    match c.category {
+                    match category {
                         OffenseCategory::Traffic => self.add(Fact::MisdemeanorsTraffic),
                         OffenseCategory::Immigration => self.add(Fact::MisdemeanorsImmigration),
                         _ => {}
                     }
-                    if !is_significant(c.category) {
+                    if !is_significant(category) {
                         self.add(Fact::NonviolentMisdemeanors);
                     }
                 }
@@ -258,19 +257,19 @@ impl Facts {
     }
 
     /// The enforcement flags and a final order.
-    fn flags(&mut self, case: &Case) {
-        let flags = &case.flags;
+    fn flags(&mut self, case: &impl RuleInput) {
+        let flags = case.flags();
         self.flag(Fact::NationalSecurity, flags.national_security);
         self.flag(Fact::Gang, flags.gang);
         self.flag(Fact::OutstandingWarrant, flags.outstanding_warrant);
         self.flag(Fact::PriorRemoval, flags.prior_removal);
         self.flag(Fact::ImmigrationFraud, flags.immigration_fraud);
         self.flag(Fact::Fugitive, flags.fugitive);
-        self.flag(Fact::FinalOrder, case.final_order);
+        self.flag(Fact::FinalOrder, case.final_order());
     }
 
     /// The favourable factors and a pending petition.
-    fn factors(&mut self, f: &Factors) {
+    fn factors(&mut self, f: &FactorFacts) {
         self.flag(Fact::ArrivedUnder16, f.arrived_under_16);
         self.flag(Fact::InSchoolOrGraduate, f.in_school_or_graduate);
         self.flag(Fact::MilitaryService, f.military_service);
@@ -288,8 +287,7 @@ impl Facts {
             f.cooperating_with_law_enforcement,
         );
         self.flag(Fact::CommunityTies, f.community_ties);
-        let petition = f.pending_petition.as_ref();
-        let status = petition.map(|p| p.status);
+        let status = f.petition.map(|(status, _)| status);
         self.flag(
             Fact::PetitionPending,
             status == Some(PetitionStatus::Pending),
@@ -300,7 +298,7 @@ impl Facts {
         );
         self.flag(
             Fact::ReliefImmediatelyAvailable,
-            petition.is_some_and(|p| p.relief_immediately_available),
+            f.petition.is_some_and(|(_, available)| available),
         );
     }
 

@@ -14,11 +14,12 @@
 //! overlaps(&[&RuleSet]) -> Vec<(usize, RulesError)>                   effective dates that overlap
 //! stale_status(&RuleSet, today) -> Option<RulesError>                 `active` after its end date
 //! RuleSet::evaluate(&self, case: &Case, ctx: &EvalContext) -> Evaluation
+//! RuleSet::decide(&self, case: &impl RuleInput, ctx) -> (Decision, i32)   same, no explanation
 //! RuleSet::{name, version, status, title, sources, superseded_by, effective, scope, params,
 //!           threshold, offer, content_hash, rules(RuleKind)}
 //! content_hash(text: &str) -> String                      lowercase hex SHA-256 of the file text
 //! EvalContext { as_of: NaiveDate, courts: Option<Vec<String>> }, EvalContext::new(as_of).with_courts(..)
-//! Facts::derive(case: &Case, as_of: NaiveDate) -> Facts;  Facts::get(Fact) -> Option<i32>
+//! Facts::derive(case: &impl RuleInput, as_of: NaiveDate) -> Facts;  Facts::get(Fact) -> Option<i32>
 //! Fact (ALL, name, from_name, kind, about), FactKind    (also at rules::facts, with the fact table)
 //! Status, Effective (from, to, covers), Scope, OfferSettings, ClosureMechanism, Rule, Condition, Op
 //! RulesError { path, line, message }
@@ -58,6 +59,7 @@ mod eval;
 mod examples;
 pub mod facts;
 mod format;
+mod input;
 mod load;
 mod ruleset;
 
@@ -66,6 +68,7 @@ pub use dates::{overlaps, stale_status};
 pub use eval::EvalContext;
 pub use examples::{Example, ExampleResult};
 pub use facts::{Fact, FactKind, Facts};
+pub use input::{ConvictionFacts, FactorFacts, RuleInput};
 pub use ruleset::{
     ClosureMechanism, Effective, OfferSettings, Override, Rule, RuleSet, Scope, Status, Suspension,
 };

@@ -1,7 +1,7 @@
 //! Table tests of every shipped rule set: its `[[examples]]` pass, and the three files' effective
 //! dates do not overlap.
 
-use crate::rules::{RuleSet, overlaps};
+use crate::rules::{EvalContext, RuleSet, overlaps};
 
 const SHIPPED: [(&str, &str); 3] = [
     (
@@ -128,4 +128,30 @@ fn an_ended_policy_still_called_active_is_a_mistake_naming_its_end_date() {
     assert!(!open.effective().covers(day("2022-06-10")));
     assert!(!open.effective().covers(day("2023-06-22")));
     assert!(open.effective().covers(day("2023-06-23")));
+}
+
+#[test]
+fn decide_gives_what_evaluate_gives_on_every_example_of_every_shipped_rule_set() {
+    let sets: Vec<RuleSet> = SHIPPED.iter().map(|(n, t)| load(n, t)).collect();
+    let mut seen = std::collections::BTreeSet::new();
+    // Each set's examples under every set, so gates, overrides, relief, categories and scores of
+    // one memo meet the rules of the others too.
+    for set in &sets {
+        for example in sets.iter().flat_map(|s| s.examples()) {
+            let ctx = EvalContext::new(example.as_of);
+            let full = set.evaluate(&example.case, &ctx);
+            assert_eq!(
+                set.decide(&example.case, &ctx),
+                (full.decision, full.score),
+                "{} on {}",
+                set.name(),
+                example.name
+            );
+            seen.insert(full.decision);
+        }
+    }
+    assert!(
+        seen.len() >= 5,
+        "the examples reach most decisions: {seen:?}"
+    );
 }
