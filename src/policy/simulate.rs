@@ -113,6 +113,18 @@ pub fn simulate(
     matrix: bool,
     threads: usize,
 ) -> Simulation {
+    finish(tally(rules, ctx, inputs, matrix, threads), matrix, None)
+}
+
+/// The merged tally of `inputs` under `rules` on `threads` threads; tallies of successive parts
+/// of a backlog merge into the tally of the whole.
+pub(super) fn tally(
+    rules: &RuleSet,
+    ctx: &EvalContext,
+    inputs: &[Input<'_>],
+    matrix: bool,
+    threads: usize,
+) -> Tally {
     let chunk = inputs.len().div_ceil(threads.max(1)).max(1);
     let tallies: Vec<Tally> = std::thread::scope(|s| {
         let handles: Vec<_> = inputs
@@ -141,7 +153,7 @@ pub fn simulate(
     for t in tallies {
         total.merge(t);
     }
-    finish(total, matrix, None)
+    total
 }
 
 /// Builds the answer from the merged tally; `against` names the second rule set of a comparison

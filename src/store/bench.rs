@@ -20,14 +20,12 @@ pub async fn database_size(pool: &PgPool) -> Result<i64, StoreError> {
 
 /// Outcomes recorded for run `run_id`.
 pub async fn outcome_count(pool: &PgPool, run_id: i64) -> Result<i64, StoreError> {
-    Ok(
-        sqlx::query_scalar!(
-            r#"SELECT count(*) AS "n!" FROM outcomes WHERE run_id = $1"#,
-            run_id
-        )
-        .fetch_one(pool)
-            .await?,
+    Ok(sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM outcomes WHERE run_id = $1"#,
+        run_id
     )
+    .fetch_one(pool)
+    .await?)
 }
 
 /// Publish-confirm to commit latency of run `run_id` (p50 and p99, ms) and the seconds from its

@@ -7,7 +7,9 @@ use super::StoreError;
 
 /// The state of run `run_id` (`active`, `paused`, `cancelled`, ...).
 pub async fn run_state(pool: &PgPool, run_id: i64) -> Result<String, StoreError> {
-    Ok(sqlx::query_scalar!("SELECT state FROM runs WHERE id = $1", run_id)
-        .fetch_one(pool)
-        .await?)
+    Ok(
+        sqlx::query_scalar!("SELECT state FROM runs WHERE id = $1", run_id)
+            .fetch_one(pool)
+            .await?,
+    )
 }

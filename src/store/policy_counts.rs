@@ -7,26 +7,47 @@ use sqlx::PgPool;
 use super::StoreError;
 use crate::policy::Dimension;
 
-/// Every case record of run `run_id` (contract JSON text) with its recorded decision (None: not
-/// reviewed), in no order: sorting 300,000 rows costs seconds and a simulation does not depend
-/// on order.
+/// Up to `limit` members of run `run_id` after sequence number `after`, in sequence order: the
+/// case record (contract JSON text) and the recorded decision. A page walks the run's sequence
+/// index, so reading a whole run this way holds one page at a time.
 pub async fn records_with_decisions(
     pool: &PgPool,
     run_id: i64,
-) -> Result<Vec<(String, Option<String>)>, StoreError> {
+    after: i64,
+    limit: i64,
+) -> Result<Vec<RecordRow>, StoreError> {
     Ok(sqlx::query!(
-        r#"SELECT c.record::text AS "record!", o.decision AS "decision?"
+        r#"SELECT rc.seq, c.record::text AS "record!", o.decision AS "decision?"
          FROM run_cases rc
          JOIN cases c USING (case_id)
          LEFT JOIN outcomes o ON o.run_id = rc.run_id AND o.case_id = rc.case_id
-         WHERE rc.run_id = $1"#,
-        run_id
+         WHERE rc.run_id = $1 AND rc.seq > $2
+         ORDER BY rc.seq
+         LIMIT $3"#,
+        run_id,
+        after,
+        limit
     )
     .fetch_all(pool)
     .await?
     .into_iter()
-    .map(|r| (r.record, r.decision))
+    .map(|r| RecordRow {
+        seq: r.seq,
+        record: r.record,
+        decision: r.decision,
+    })
     .collect())
+}
+
+/// One member of a run as the what-if reads it.
+#[derive(Debug, Clone)]
+pub struct RecordRow {
+    /// The member's sequence number in the run (the page key).
+    pub seq: i64,
+    /// The imported case record, contract JSON.
+    pub record: String,
+    /// The decision the run recorded, `None` when not reviewed.
+    pub decision: Option<String>,
 }
 
 /// One count line: group, decision (None: not reviewed), offer state (None: no offer), cases.

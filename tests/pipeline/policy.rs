@@ -62,6 +62,14 @@ async fn simulate_over_a_reviewed_run_equals_the_workers_decisions_and_the_repor
         let count = recorded.iter().filter(|(_, x)| x == d.as_str()).count() as u64;
         assert_eq!(same.decisions[&d], count, "{d}");
     }
+    // Read in pages of 97 members (16 pages, the last one short), the answer is the same.
+    let text = std::fs::read_to_string("config/rules/mayorkas-2021.toml").unwrap();
+    let mayorkas = docket::rules::RuleSet::from_toml(&text).unwrap();
+    let (paged, _, _) =
+        docket::policy::what_if::against_run_paged(&env.pool, &mayorkas, "audit", None, 2, 97)
+            .await
+            .unwrap();
+    assert_eq!(paged, other);
     // Mayorkas decides differently, and every cell accounts for the whole run.
     let cells = other.transitions.as_ref().unwrap();
     assert_eq!(cells.iter().map(|c| c.count).sum::<u64>(), n as u64);
