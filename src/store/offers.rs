@@ -213,7 +213,9 @@ async fn offer_deadlines(
 /// Records new recommendations (state `offer_recommended`, first transition by `actor`), inside the
 /// caller's transaction; a case that already has an offer in the run is left alone. The offer
 /// copies what the worklist filters on (court, score, qualifying rules, filing date) from its
-/// outcome and case, which the caller has written first.
+/// outcome and case, which the caller has written first. The outcome is looked up one case at a
+/// time (the LATERAL ... LIMIT 1 keeps the planner from hashing the run's whole partition, which
+/// it did per batch while the partition's statistics still said empty).
 pub async fn recommend(
     conn: &mut PgConnection,
     run_id: i64,
@@ -231,7 +233,8 @@ pub async fn recommend(
                               WHERE r->>'kind' = 'qualifying'), '{}'),
                (c.record->>'filed_on')::date
         FROM UNNEST($2::text[]) AS t(id)
-        LEFT JOIN outcomes oc ON oc.run_id = $1 AND oc.case_id = t.id
+        LEFT JOIN LATERAL (SELECT o.score, o.fired FROM outcomes o
+                           WHERE o.run_id = $1 AND o.case_id = t.id LIMIT 1) oc ON true
         LEFT JOIN cases c ON c.case_id = t.id
         ON CONFLICT (run_id, case_id) DO NOTHING
         RETURNING case_id
