@@ -46,19 +46,19 @@ pub async fn record(
     done: &crate::queue::dlq::ReplaySummary,
 ) -> Result<(), StoreError> {
     let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO dead_letter_replays \
          (actor, kind, run, reason_text, reason, replayed, still_invalid, skipped) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        actor,
+        f.kind.as_deref(),
+        f.run.as_deref(),
+        f.reason.as_deref(),
+        why,
+        n(done.replayed),
+        n(done.still_invalid),
+        n(done.skipped)
     )
-    .bind(actor)
-    .bind(&f.kind)
-    .bind(&f.run)
-    .bind(&f.reason)
-    .bind(why)
-    .bind(n(done.replayed))
-    .bind(n(done.still_invalid))
-    .bind(n(done.skipped))
     .execute(pool)
     .await?;
     Ok(())
@@ -66,11 +66,12 @@ pub async fn record(
 
 /// The most recent replays, newest first.
 pub async fn recent(pool: &PgPool, limit: i64) -> Result<Vec<Replay>, StoreError> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as!(
+        Replay,
         "SELECT at, actor, kind, run, reason_text, reason, replayed, still_invalid \
          FROM dead_letter_replays ORDER BY at DESC, id DESC LIMIT $1",
+        limit
     )
-    .bind(limit)
     .fetch_all(pool)
     .await?)
 }

@@ -152,13 +152,13 @@ impl Stamp {
 
 /// The stamp of run `run_id` now.
 pub async fn stamp(pool: &PgPool, run_id: i64) -> Result<Stamp, StoreError> {
-    let (outcomes, transition): (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT coalesce(sum(n), 0)::bigint FROM run_counts
-                 WHERE run_id = $1 AND kind = 'decision'),
-                (SELECT coalesce(max(id), 0) FROM transitions)",
+    let r = sqlx::query!(
+        r#"SELECT (SELECT coalesce(sum(n), 0)::bigint FROM run_counts
+                   WHERE run_id = $1 AND kind = 'decision') AS "outcomes!",
+                  (SELECT coalesce(max(id), 0) FROM transitions) AS "transition!""#,
+        run_id
     )
-    .bind(run_id)
     .fetch_one(pool)
     .await?;
-    Ok(Stamp::new(outcomes, transition))
+    Ok(Stamp::new(r.outcomes, r.transition))
 }

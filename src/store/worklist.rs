@@ -289,6 +289,7 @@ fn push_from_where(q: &mut QueryBuilder<'_, Postgres>, run_id: i64, f: &Filter) 
 
 /// Cases matching `f` (a count over the queue's offers alone).
 pub async fn count(pool: &PgPool, run_id: i64, f: &Filter) -> Result<i64, StoreError> {
+    // Runtime: only the filters given are written, so each combination gets its own plan.
     let mut q = QueryBuilder::new("SELECT count(*)");
     push_from_where(&mut q, run_id, f);
     Ok(q.build_query_scalar().fetch_one(pool).await?)
@@ -308,6 +309,7 @@ pub async fn page(
     // Before a cursor: read backwards from it, then turn the rows around.
     let backwards = matches!(start, Start::Before(_));
     let ascending = ascending != backwards;
+    // Runtime: the filters given and the order asked for are written into the statement.
     let mut q = QueryBuilder::new(
         "SELECT o.case_id, o.court, o.score, o.categories, o.filed_on, o.state, o.deadline",
     );
@@ -342,6 +344,7 @@ pub async fn page(
 
 /// The ids of every case matching `f` (for "all N matching"), in case-id order.
 pub async fn ids(pool: &PgPool, run_id: i64, f: &Filter) -> Result<Vec<String>, StoreError> {
+    // Runtime: as `count`, only the filters given are written.
     let mut q = QueryBuilder::new("SELECT o.case_id");
     push_from_where(&mut q, run_id, f);
     q.push(" ORDER BY o.case_id");
@@ -351,12 +354,12 @@ pub async fn ids(pool: &PgPool, run_id: i64, f: &Filter) -> Result<Vec<String>, 
 /// Courts of the imported cases (for the court filter): a skip scan of the court index, a few
 /// dozen probes rather than a pass over every case.
 pub async fn courts(pool: &PgPool) -> Result<Vec<String>, StoreError> {
-    Ok(sqlx::query_scalar(
-        "WITH RECURSIVE t AS (
+    Ok(sqlx::query_scalar!(
+        r#"WITH RECURSIVE t AS (
            SELECT min(court) AS c FROM cases
            UNION ALL
            SELECT (SELECT min(court) FROM cases WHERE court > t.c) FROM t WHERE t.c IS NOT NULL)
-         SELECT c FROM t WHERE c IS NOT NULL",
+         SELECT c AS "c!" FROM t WHERE c IS NOT NULL"#
     )
     .fetch_all(pool)
     .await?)
