@@ -4,7 +4,7 @@
 mod backlog;
 mod ceiling;
 mod phases;
-mod procs;
+pub mod procs;
 mod report;
 mod store_ceiling;
 mod teardown;

@@ -17,6 +17,7 @@ use sqlx::PgPool;
 use super::Channels;
 use super::metrics::NotifyMetrics;
 use super::relay::{DrainOutcome, Relay};
+use crate::bench::procs::{cpu_seconds_matching, own_cpu_seconds};
 use crate::config::Settings;
 use crate::domain::{Channel, NoticeContext, NoticeKind, plan_notices};
 use crate::store::{self, outbox};
@@ -51,6 +52,12 @@ pub struct NotifyBenchReport {
     pub per_second: f64,
     /// Bytes of letters written.
     pub letter_bytes: u64,
+    /// CPU seconds (user + system) of this process while the relays ran.
+    pub cpu_seconds: f64,
+    /// CPU seconds of the bench database's PostgreSQL backends while the relays ran.
+    pub postgres_cpu_seconds: f64,
+    /// The load average (1, 5, 15 minutes) when the relays finished.
+    pub load_average: String,
 }
 
 /// The kinds queued, in turn: offers and their reminders, then the answers and closures.
@@ -76,7 +83,7 @@ pub async fn run(base: &Settings, opt: &NotifyBenchOptions) -> Result<NotifyBenc
     let db_name = format!("docket_notify_bench_{id}");
     s.database.url = SecretString::from(format!("{}/{db_name}", &url[..cut]));
     let out = std::env::temp_dir().join(format!("docket-notify-bench-{id}"));
-    let result = measure(&s, opt, &out).await;
+    let result = measure(&s, opt, &out, &db_name).await;
     std::fs::remove_dir_all(&out).ok();
     let dropped = drop_database(&base.database, &db_name).await;
     if let Err(e) = dropped {
@@ -89,6 +96,7 @@ async fn measure(
     s: &Settings,
     opt: &NotifyBenchOptions,
     out: &std::path::Path,
+    db_name: &str,
 ) -> Result<NotifyBenchReport> {
     store::ensure_database(&s.database).await?;
     let pool = store::connect(&s.database).await?;
@@ -103,6 +111,7 @@ async fn measure(
     notify.batch_size = opt.batch;
     let channels = Channels::from_settings(&notify)?;
     let started = Instant::now();
+    let cpu_before = (own_cpu_seconds(), cpu_seconds_matching(db_name));
     let relays: Vec<_> = (0..opt.relays.max(1))
         .map(|_| {
             let relay = Relay::new(
@@ -121,6 +130,8 @@ async fn measure(
         total.failed += o.failed + o.retried + o.held;
     }
     let seconds = started.elapsed().as_secs_f64();
+    let cpu_seconds = own_cpu_seconds() - cpu_before.0;
+    let postgres_cpu_seconds = cpu_seconds_matching(db_name) - cpu_before.1;
     pool.close().await;
     Ok(NotifyBenchReport {
         sent: total.sent,
@@ -130,6 +141,11 @@ async fn measure(
         seconds,
         per_second: total.sent as f64 / seconds.max(1e-9),
         letter_bytes: dir_bytes(&out.join("print")),
+        cpu_seconds,
+        postgres_cpu_seconds,
+        load_average: std::fs::read_to_string("/proc/loadavg")
+            .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+            .unwrap_or_default(),
     })
 }
 
@@ -210,15 +226,23 @@ async fn drop_database(base: &crate::config::DatabaseSettings, name: &str) -> Re
 
 /// One line per figure, for people.
 pub fn render(r: &NotifyBenchReport) -> String {
+    let per_notice = |cpu: f64| 1000.0 * cpu / (r.sent.max(1) as f64);
     format!(
         "relayed {} notices ({} letters, {} emails; {} not sent) in {:.1} s: {:.0} notices/s; \
-         {:.0} MB of letters\n",
+         {:.0} MB of letters\n\
+         CPU while relaying: docket {:.1} s ({:.2} ms a notice), PostgreSQL {:.1} s ({:.2} ms a \
+         notice); load average {}\n",
         r.sent,
         r.letters,
         r.emails,
         r.not_sent,
         r.seconds,
         r.per_second,
-        r.letter_bytes as f64 / 1e6
+        r.letter_bytes as f64 / 1e6,
+        r.cpu_seconds,
+        per_notice(r.cpu_seconds),
+        r.postgres_cpu_seconds,
+        per_notice(r.postgres_cpu_seconds),
+        r.load_average,
     )
 }

@@ -150,7 +150,7 @@ impl PrintChannel {
             .templates
             .render(payload, Channel::Letter, office)
             .map_err(|e| SendError::Permanent(e.to_string()))?;
-        let lang = notice.lang.code();
+        let lang = notice.lang.code().to_string();
         // Shaping, subsetting and compressing take milliseconds of CPU: on the blocking pool, so
         // a batch's letters are rendered on every core instead of one after another on this task.
         let (fonts, office, name, address) = (
@@ -186,7 +186,7 @@ impl PrintChannel {
             key: key.to_string(),
             kind: payload.kind.as_str().into(),
             recipient: payload.recipient.as_str().into(),
-            language: lang.into(),
+            language: lang,
             pages: letter.pages,
         };
         self.record(&dir, &entry).await

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// The two weights a letter uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Style {
     /// Regular weight.
     Regular,
@@ -153,14 +153,20 @@ pub enum FontError {
 }
 
 /// One loaded face: the bytes (kept for the life of the process), the shaper's view of them and
-/// the PDF writer's.
+/// what the PDF's font descriptor says of it.
 pub struct Face {
     /// The shaping face (rustybuzz), borrowing the process-lifetime bytes.
     pub shaper: rustybuzz::Face<'static>,
-    /// The same face for krilla, which embeds and subsets it.
-    pub pdf: krilla::text::Font,
+    /// The font file's bytes (a collection for the CJK faces).
+    pub data: &'static [u8],
+    /// The face's index in `data`.
+    pub index: u32,
     /// Units per em, to scale advances.
     pub units_per_em: f32,
+    /// PostScript name (the embedded font's name after its subset tag).
+    pub postscript_name: String,
+    /// Whether the outlines are CFF (embedded as `FontFile3`) rather than TrueType.
+    pub cff: bool,
 }
 
 impl Face {
@@ -206,13 +212,24 @@ fn load_face(dir: &Path, file: &str, index: u32) -> Result<Face, FontError> {
         index,
     };
     let shaper = rustybuzz::Face::from_slice(bytes, index).ok_or_else(bad)?;
-    let data: Arc<dyn AsRef<[u8]> + Send + Sync> = Arc::new(bytes);
-    let pdf = krilla::text::Font::new(data.into(), index).ok_or_else(bad)?;
     let units_per_em = shaper.units_per_em() as f32;
+    let postscript_name = shaper
+        .names()
+        .into_iter()
+        .find(|n| n.name_id == rustybuzz::ttf_parser::name_id::POST_SCRIPT_NAME)
+        .and_then(|n| n.to_string())
+        .unwrap_or_else(|| "Noto".to_string())
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    let cff = shaper.tables().cff.is_some();
     Ok(Face {
         shaper,
-        pdf,
+        data: bytes,
+        index,
         units_per_em,
+        postscript_name,
+        cff,
     })
 }
 

@@ -1,23 +1,24 @@
-//! The letter's PDF: US Letter pages of text, rules and boxes, written by krilla as PDF/A-2u with
-//! the Noto fonts embedded and subset, so a name prints as written in any script and `pdftotext`
-//! gives it back.
+//! The letter's PDF: US Letter pages of text, rules and boxes, written as PDF/A-2u with
+//! [pdf-writer](https://docs.rs/pdf-writer) and the Noto fonts embedded and subset by
+//! [subsetter](https://docs.rs/subsetter), so a name prints as written in any script and
+//! `pdftotext` gives it back.
 //!
 //! Layout code works in PDF points from the bottom left of the page and records [`Page`]
-//! operations; [`write`] shapes the text (see `shape`) and produces the file. Output is
-//! deterministic: no clock, no random ids (krilla derives the document id from the content, and the
-//! creation date is the notice's issue date), so a retried letter rewrites identical bytes.
+//! operations; [`write`] shapes the text (see `shape`), lays the glyphs into content streams
+//! (`content`), embeds the fonts (`embed`: the Latin glyphs of Noto Sans as a subset made once per
+//! process) and assembles the file (`document`). Output is deterministic: no clock, no random ids
+//! (the file id is a hash of the content, and the creation date is the notice's issue date), so a
+//! retried letter rewrites identical bytes.
 
 mod cache;
+mod content;
+mod document;
+mod embed;
 mod fonts;
 mod shape;
+mod subset;
 
-use chrono::{Datelike, NaiveDate};
-use krilla::Document;
-use krilla::configure::{Configuration, Validator};
-use krilla::geom::{PathBuilder, Point, Rect};
-use krilla::metadata::{DateTime, Metadata};
-use krilla::page::PageSettings;
-use krilla::paint::Stroke;
+use chrono::NaiveDate;
 
 pub use fonts::{FontError, FontSet, Style};
 
@@ -36,7 +37,7 @@ pub enum PdfError {
     /// The same, in a named field of the notice (`addressee_name`, `address.line1`, …).
     #[error("{0}: no font covers character U+{code:04X}", code = u32::from(*.1))]
     UncoveredIn(&'static str, char),
-    /// The PDF library refused the document (PDF/A validation or font embedding).
+    /// A font could not be embedded.
     #[error("PDF could not be written: {0}")]
     Write(&'static str),
 }
@@ -119,100 +120,32 @@ pub fn uncovered(fonts: &FontSet, text: &str) -> Option<char> {
     fonts.uncovered(text)
 }
 
-fn krilla_error(e: krilla::error::KrillaError) -> PdfError {
-    use krilla::error::KrillaError;
-    PdfError::Write(match e {
-        KrillaError::Font(..) => "a font could not be embedded",
-        KrillaError::Validation(_) => "PDF/A validation failed",
-        _ => "the document was refused",
-    })
-}
-
 /// Serialises pages into a PDF/A-2u file with the fonts embedded and subset.
 pub fn write(fonts: &FontSet, pages: &[Page], info: &DocInfo) -> Result<Vec<u8>, PdfError> {
-    let settings = krilla::SerializeSettings {
-        configuration: Configuration::new_with_validator(Validator::A2_U),
-        ..Default::default()
-    };
-    let mut doc = Document::new_with(settings);
-    let date = DateTime::new(u16::try_from(info.date.year()).unwrap_or(2000))
-        .month(info.date.month() as u8)
-        .day(info.date.day() as u8);
-    doc.set_metadata(
-        Metadata::new()
-            .title(info.title.to_string())
-            .language(info.lang.to_string())
-            .producer("docket".to_string())
-            .creation_date(date),
-    );
-    let page_settings =
-        PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT).ok_or(PdfError::Write("page size"))?;
+    let mut shaped = Vec::with_capacity(pages.len());
+    let mut embedding = embed::Embedding::new(fonts);
     for page in pages {
-        let mut p = doc.start_page_with(page_settings.clone());
-        let mut surface = p.surface();
+        let mut lines = Vec::new();
         for op in &page.ops {
-            draw(fonts, &mut surface, op)?;
-        }
-        surface.finish();
-        p.finish();
-    }
-    doc.finish().map_err(krilla_error)
-}
-
-/// Draws one operation; krilla's origin is the top left, so y is flipped.
-fn draw(fonts: &FontSet, surface: &mut krilla::surface::Surface, op: &Op) -> Result<(), PdfError> {
-    let flip = |y: f32| PAGE_HEIGHT - y;
-    match op {
-        Op::Text {
-            x,
-            y,
-            style,
-            size,
-            text,
-        } => {
-            let shaped = cache::shaped(fonts, *style, text).map_err(PdfError::Uncovered)?;
-            let mut at = *x;
-            for run in &shaped.runs {
-                let face = &fonts.faces(*style)[run.face];
-                surface.draw_glyphs(
-                    Point::from_xy(at, flip(*y)),
-                    &run.glyphs,
-                    face.pdf.clone(),
-                    &run.text,
-                    *size,
-                    false,
-                );
-                at += run.width * size;
+            if let Op::Text { style, text, .. } = op {
+                let line = cache::shaped(fonts, *style, text).map_err(PdfError::Uncovered)?;
+                for run in &line.runs {
+                    for g in &run.glyphs {
+                        embedding.add(*style, run.face, g.id)?;
+                    }
+                }
+                lines.push(line);
             }
         }
-        Op::Line { from, to, width } => {
-            let mut pb = PathBuilder::new();
-            pb.move_to(from.0, flip(from.1));
-            pb.line_to(to.0, flip(to.1));
-            stroke(surface, pb, *width);
-        }
-        Op::Rect { x, y, w, h } => {
-            let mut pb = PathBuilder::new();
-            if let Some(r) = Rect::from_xywh(*x, flip(y + h), *w, *h) {
-                pb.push_rect(r);
-            }
-            stroke(surface, pb, 0.8);
-        }
+        shaped.push(lines);
     }
-    Ok(())
-}
-
-fn stroke(surface: &mut krilla::surface::Surface, pb: PathBuilder, width: f32) {
-    if let Some(path) = pb.finish() {
-        surface.set_fill(None);
-        surface.set_stroke(Some(Stroke {
-            width,
-            ..Default::default()
-        }));
-        surface.draw_path(&path);
-        surface.set_stroke(None);
-        surface.set_fill(Some(Default::default()));
-    }
+    embedding.prepare()?;
+    let contents = pages
+        .iter()
+        .zip(&shaped)
+        .map(|(page, lines)| content::page(&mut embedding, &page.ops, lines))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(document::assemble(&embedding, &contents, info))
 }
 
 #[cfg(test)]

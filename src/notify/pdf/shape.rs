@@ -5,11 +5,25 @@
 
 use std::ops::Range;
 
-use krilla::text::{GlyphId, KrillaGlyph};
 use rustybuzz::{Direction, UnicodeBuffer};
 use unicode_bidi::BidiInfo;
 
 use super::fonts::{FontSet, Style, is_invisible};
+
+/// One positioned glyph of a run; lengths in em.
+#[derive(Debug, Clone)]
+pub struct Glyph {
+    /// Glyph id in the face.
+    pub id: u16,
+    /// Advance after the glyph.
+    pub x_advance: f32,
+    /// Horizontal offset from the pen position.
+    pub x_offset: f32,
+    /// Vertical offset from the baseline.
+    pub y_offset: f32,
+    /// Byte range of the run's text the glyph stands for (its cluster).
+    pub text: Range<usize>,
+}
 
 /// A piece of a line in one face and one direction, shaped.
 pub struct Run {
@@ -18,7 +32,7 @@ pub struct Run {
     /// The piece's text (the glyphs' text ranges point into it).
     pub text: String,
     /// Glyphs in visual order, advances in em.
-    pub glyphs: Vec<KrillaGlyph>,
+    pub glyphs: Vec<Glyph>,
     /// Advance of the whole piece, in em.
     pub width: f32,
 }
@@ -144,15 +158,13 @@ fn shape_piece(fonts: &FontSet, style: Style, face: usize, text: &str, rtl: bool
             let start = info.cluster as usize;
             let x_advance = pos.x_advance as f32 / upem;
             width += x_advance;
-            KrillaGlyph::new(
-                GlyphId::new(info.glyph_id),
+            Glyph {
+                id: u16::try_from(info.glyph_id).unwrap_or(0),
                 x_advance,
-                pos.x_offset as f32 / upem,
-                pos.y_offset as f32 / upem,
-                pos.y_advance as f32 / upem,
-                start..end_of(start),
-                None,
-            )
+                x_offset: pos.x_offset as f32 / upem,
+                y_offset: pos.y_offset as f32 / upem,
+                text: start..end_of(start),
+            }
         })
         .collect();
     Run {

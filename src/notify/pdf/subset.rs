@@ -1,0 +1,178 @@
+//! One subset of a face (subsetter: the glyphs a document draws, renumbered from 1), compressed,
+//! and the five PDF objects that embed it: `Type0` font, CID font with its widths, descriptor,
+//! font program and `ToUnicode` map.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+
+use flate2::Compression;
+use flate2::write::ZlibEncoder;
+use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
+use pdf_writer::{Chunk, Filter, Finish, Name, Rect, Ref, Str};
+use rustybuzz::ttf_parser::{GlyphId, RawFace, Tag};
+use sha2::{Digest, Sha256};
+
+use super::PdfError;
+use super::fonts::Face;
+
+/// A subset of a face: its glyphs, widths and compressed program.
+pub struct Subset {
+    /// The compressed font program: the whole TrueType subset, or the bare CFF table.
+    pub program: Vec<u8>,
+    /// (glyph id in the face, glyph id in the subset = CID), sorted.
+    pub cids: Vec<(u16, u16)>,
+    /// Advance of each subset glyph, in thousandths of an em.
+    pub widths: Vec<f32>,
+    /// Subset tag and PostScript name (`ABCDEF+NotoSans-Regular`).
+    pub name: String,
+}
+
+impl Subset {
+    /// Subsets `face` to `glyphs` (ids in the face), compressed at `level`.
+    pub fn new(face: &Face, glyphs: &BTreeSet<u16>, level: u32) -> Result<Subset, PdfError> {
+        let sorted: Vec<u16> = glyphs.iter().copied().collect();
+        let remapper = subsetter::GlyphRemapper::new_from_glyphs_sorted(&sorted);
+        let data = subsetter::subset(face.data, face.index, &remapper)
+            .map_err(|_| PdfError::Write("a font could not be subset"))?;
+        let program = if face.cff {
+            let raw = RawFace::parse(&data, 0).map_err(|_| PdfError::Write("font subset"))?;
+            let cff = raw
+                .table(Tag::from_bytes(b"CFF "))
+                .ok_or(PdfError::Write("font subset without CFF"))?;
+            deflate(cff, level)
+        } else {
+            deflate(&data, level)
+        };
+        let scale = 1000.0 / face.units_per_em;
+        let mut cids = Vec::with_capacity(sorted.len() + 1);
+        let mut widths = Vec::with_capacity(sorted.len() + 1);
+        for old in remapper.remapped_gids() {
+            cids.push((old, remapper.get(old).unwrap_or(0)));
+            let advance = face.shaper.glyph_hor_advance(GlyphId(old)).unwrap_or(0);
+            widths.push(f32::from(advance) * scale);
+        }
+        cids.sort_unstable();
+        let mut hash = Sha256::new();
+        hash.update(face.postscript_name.as_bytes());
+        for g in &sorted {
+            hash.update(g.to_be_bytes());
+        }
+        let tag: String = hash.finalize()[..6]
+            .iter()
+            .map(|b| char::from(b'A' + b % 26))
+            .collect();
+        Ok(Subset {
+            program,
+            cids,
+            widths,
+            name: format!("{tag}+{}", face.postscript_name),
+        })
+    }
+
+    /// The subset's id of `glyph`, if it has it.
+    pub fn cid(&self, glyph: u16) -> Option<u16> {
+        self.cids
+            .binary_search_by_key(&glyph, |(old, _)| *old)
+            .ok()
+            .map(|i| self.cids[i].1)
+    }
+
+    /// Width of subset glyph `cid`, in thousandths of an em.
+    pub fn width(&self, cid: u16) -> f32 {
+        self.widths.get(usize::from(cid)).copied().unwrap_or(0.0)
+    }
+}
+
+/// zlib-compressed `data` (FlateDecode).
+pub fn deflate(data: &[u8], level: u32) -> Vec<u8> {
+    let mut e = ZlibEncoder::new(Vec::with_capacity(data.len() / 2), Compression::new(level));
+    // Writing into a Vec cannot fail.
+    e.write_all(data).ok();
+    e.finish().unwrap_or_default()
+}
+
+const IDENTITY_H: &str = "Identity-H";
+
+/// Writes the Type0 font, CID font, descriptor, program and ToUnicode map at `base` … `base + 4`.
+pub fn write_font(
+    chunk: &mut Chunk,
+    base: Ref,
+    face: &Face,
+    subset: &Subset,
+    texts: &BTreeMap<u16, String>,
+) {
+    let [type0, cid_ref, descriptor, program, cmap_ref] =
+        [0, 1, 2, 3, 4].map(|i| Ref::new(base.get() + i));
+    let name = subset.name.as_str();
+    let type0_name = if face.cff {
+        format!("{name}-{IDENTITY_H}")
+    } else {
+        name.to_string()
+    };
+    chunk
+        .type0_font(type0)
+        .base_font(Name(type0_name.as_bytes()))
+        .encoding_predefined(Name(IDENTITY_H.as_bytes()))
+        .descendant_font(cid_ref)
+        .to_unicode(cmap_ref);
+    let system_info = SystemInfo {
+        registry: Str(b"Adobe"),
+        ordering: Str(b"Identity"),
+        supplement: 0,
+    };
+    let mut cid = chunk.cid_font(cid_ref);
+    cid.subtype(if face.cff {
+        CidFontType::Type0
+    } else {
+        CidFontType::Type2
+    });
+    cid.base_font(Name(name.as_bytes()))
+        .system_info(system_info)
+        .font_descriptor(descriptor)
+        .default_width(0.0);
+    if !face.cff {
+        cid.cid_to_gid_map_predefined(Name(b"Identity"));
+    }
+    cid.widths().consecutive(0, subset.widths.iter().copied());
+    cid.finish();
+    write_descriptor(chunk, descriptor, program, face, name);
+    let mut stream = chunk.stream(program, &subset.program);
+    stream.filter(Filter::FlateDecode);
+    if face.cff {
+        stream.pair(Name(b"Subtype"), Name(b"CIDFontType0C"));
+    }
+    stream.finish();
+    let mut cmap = UnicodeCmap::new(Name(b"Custom"), system_info);
+    for (cid, text) in texts {
+        cmap.pair_with_multiple(*cid, text.chars());
+    }
+    let cmap = cmap.finish();
+    chunk.cmap(cmap_ref, &cmap);
+}
+
+fn write_descriptor(chunk: &mut Chunk, at: Ref, program: Ref, face: &Face, name: &str) {
+    let f = &face.shaper;
+    let scale = 1000.0 / face.units_per_em;
+    let b = f.global_bounding_box();
+    let ascent = f32::from(f.ascender()) * scale;
+    let weight = f32::from(f.weight().to_number());
+    let mut d = chunk.font_descriptor(at);
+    d.name(Name(name.as_bytes()))
+        .flags(FontFlags::SYMBOLIC)
+        .bbox(Rect::new(
+            f32::from(b.x_min) * scale,
+            f32::from(b.y_min) * scale,
+            f32::from(b.x_max) * scale,
+            f32::from(b.y_max) * scale,
+        ))
+        .italic_angle(f.italic_angle())
+        .ascent(ascent)
+        .descent(f32::from(f.descender()) * scale)
+        .cap_height(f.capital_height().map_or(ascent, |c| f32::from(c) * scale))
+        .stem_v(10.0 + 0.244 * (weight - 50.0));
+    if face.cff {
+        d.font_file3(program);
+    } else {
+        d.font_file2(program);
+    }
+}
