@@ -2,7 +2,7 @@
 //! title, body, signature, the reply slip, and "Page n of m" footers.
 
 use super::pdf::{self, DocInfo, FontSet, PAGE_HEIGHT, PAGE_WIDTH, Page, PdfError, Style};
-use super::templates::{Block, Lang, Notice, Office, ResponseForm};
+use super::templates::{Block, Notice, Office, PAGE, PAGES, ResponseForm};
 use crate::domain::Address;
 
 const LEFT: f32 = 72.0;
@@ -85,14 +85,14 @@ impl<'f> Layout<'f> {
         }
     }
 
-    fn finish(mut self, lang: Lang) -> Vec<Page> {
+    /// Closes the last page and writes each page's footer from the notice's `[page]` label.
+    fn finish(mut self, footer: &str) -> Vec<Page> {
         self.pages.push(self.page);
-        let total = self.pages.len();
+        let total = self.pages.len().to_string();
         for (i, page) in self.pages.iter_mut().enumerate() {
-            let label = match lang {
-                Lang::Es => format!("Página {} de {}", i + 1, total),
-                _ => format!("Page {} of {}", i + 1, total),
-            };
+            let label = footer
+                .replace(PAGE, &(i + 1).to_string())
+                .replace(PAGES, &total);
             let w = pdf::width(self.fonts, Style::Regular, 8.0, &label);
             page.text((PAGE_WIDTH - w) / 2.0, 40.0, Style::Regular, 8.0, &label);
         }
@@ -152,29 +152,21 @@ fn break_word(fonts: &FontSet, word: &str, style: Style, size: f32, max: f32) ->
     pieces
 }
 
-fn letterhead(l: &mut Layout, office: &Office) {
+/// The letterhead: the notice's `[letterhead]` lines at the left (the first in bold), the
+/// office's name, address, telephone line, hours and email in a column at the right.
+fn letterhead(l: &mut Layout, notice: &Notice, office: &Office) {
     let left_max = RIGHT - LEFT - OFFICE_COLUMN - 12.0;
-    l.wrapped_within(
-        LEFT,
-        left_max,
-        Style::Bold,
-        12.0,
-        15.0,
-        "U.S. Department of Homeland Security",
-    );
-    l.wrapped_within(LEFT, left_max, Style::Regular, 10.0, 13.0, &office.agency);
-    l.wrapped_within(
-        LEFT,
-        left_max,
-        Style::Regular,
-        10.0,
-        13.0,
-        "Office of the Principal Legal Advisor",
-    );
+    for (i, line) in notice.letterhead.iter().enumerate() {
+        if i == 0 {
+            l.wrapped_within(LEFT, left_max, Style::Bold, 12.0, 15.0, line);
+        } else {
+            l.wrapped_within(LEFT, left_max, Style::Regular, 10.0, 13.0, line);
+        }
+    }
     let mut y = TOP;
     let mut right_lines = vec![office.name.clone()];
     right_lines.extend(office.address.iter().cloned());
-    right_lines.push(format!("Tel. {}", office.phone));
+    right_lines.push(notice.phone.clone());
     right_lines.extend(office.hours.iter().cloned());
     right_lines.push(office.email.clone());
     for t in &right_lines {
@@ -243,14 +235,10 @@ fn body(l: &mut Layout, notice: &Notice) {
     }
 }
 
-fn reply_slip(l: &mut Layout, notice: &Notice, form: &ResponseForm) {
+fn reply_slip(l: &mut Layout, form: &ResponseForm) {
     l.gap(18.0);
     l.ensure(230.0);
-    let cut = match notice.lang {
-        Lang::Es => "- - - - - - - - - - - - - - recorte aquí - - - - - - - - - - - - - -",
-        _ => "- - - - - - - - - - - - - - - cut here - - - - - - - - - - - - - - -",
-    };
-    l.line(LEFT + 40.0, Style::Regular, 8.0, cut);
+    l.line(LEFT + 40.0, Style::Regular, 8.0, &form.cut);
     l.gap(8.0);
     l.wrapped(LEFT, Style::Bold, 11.0, &form.title);
     l.gap(6.0);
@@ -317,7 +305,7 @@ pub fn layout(
 ) -> Result<Vec<Page>, PdfError> {
     check_coverage(fonts, addressee, address)?;
     let mut l = Layout::new(fonts);
-    letterhead(&mut l, office);
+    letterhead(&mut l, notice, office);
     for para in &notice.interpreter_notice {
         l.wrapped(LEFT, Style::Bold, 9.0, para);
         l.gap(4.0);
@@ -341,9 +329,9 @@ pub fn layout(
         l.wrapped(LEFT, Style::Regular, BODY, s);
     }
     if let Some(form) = &notice.response_form {
-        reply_slip(&mut l, notice, form);
+        reply_slip(&mut l, form);
     }
-    Ok(l.finish(notice.lang))
+    Ok(l.finish(&notice.page_label))
 }
 
 #[cfg(test)]

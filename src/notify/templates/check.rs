@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 
 use super::engine::{Templates, folder};
 use super::vars::{OFFICE_FIELDS, VARIABLES};
-use super::{Lang, Notice, Office, email_body};
+use super::{Notice, Office, PAGE, PAGES, email_body};
 use crate::domain::{Channel, NoticeKind, NoticePayload, Recipient};
 
 /// Every kind of notice.
@@ -93,11 +93,21 @@ pub struct Report {
     pub notes: Vec<Problem>,
 }
 
-/// The templates a complete set has.
-pub fn required() -> Vec<String> {
+/// The templates a complete set has: English, Spanish and counsel's, and those of every other
+/// language that has a folder (`languages`, from [`Templates::languages`]).
+pub fn required(languages: &[String]) -> Vec<String> {
     let mut out = Vec::new();
-    for dir in ["en", "es", "counsel"] {
+    let dirs = ["en", "es", "counsel"].into_iter().chain(
+        languages
+            .iter()
+            .map(String::as_str)
+            .filter(|l| *l != "en" && *l != "es"),
+    );
+    for dir in dirs {
         out.push(format!("{dir}/_frame.j2"));
+        if dir != "counsel" {
+            out.push(format!("{dir}/_lang.j2"));
+        }
         out.extend(KINDS.iter().map(|k| format!("{dir}/{}.j2", k.as_str())));
     }
     for lang in ["en", "es"].iter().chain(&INTERPRETER_LANGUAGES) {
@@ -109,7 +119,7 @@ pub fn required() -> Vec<String> {
 /// Checks a compiled set.
 pub fn check(t: &Templates) -> Report {
     let mut r = Report::default();
-    for name in required() {
+    for name in required(&t.languages()) {
         if !t.has(&name) {
             r.problems
                 .push(Problem::new(&name, None, "missing template"));
@@ -156,11 +166,16 @@ pub fn check(t: &Templates) -> Report {
 /// none, and checks what comes out.
 fn samples(t: &Templates, problems: &mut Vec<Problem>) {
     let office = sample_office();
-    let languages = ["en", "es", "so"].iter().chain(&INTERPRETER_LANGUAGES);
+    let own = t.languages();
+    let languages = ["en", "es", "so"]
+        .iter()
+        .chain(&INTERPRETER_LANGUAGES)
+        .copied()
+        .chain(own.iter().map(String::as_str));
     for kind in KINDS {
         for (recipient, language) in languages
             .clone()
-            .map(|l| (Recipient::Respondent, *l))
+            .map(|l| (Recipient::Respondent, l))
             .chain([(Recipient::Counsel, "en")])
         {
             for full in [true, false] {
@@ -171,7 +186,8 @@ fn samples(t: &Templates, problems: &mut Vec<Problem>) {
                     p.deadline_days = None;
                     p.counsel_name = None;
                 }
-                let dir = folder(recipient, Lang::of(&p));
+                let lang = t.lang_of(&p);
+                let dir = folder(recipient, &lang);
                 let name = format!("{dir}/{}.j2", kind.as_str());
                 if !t.has(&name) || !t.has(&format!("{dir}/_frame.j2")) {
                     continue;
@@ -194,12 +210,21 @@ fn check_notice(name: &str, n: &Notice, problems: &mut Vec<Problem>) {
         ("[title]", n.title.is_empty()),
         ("[body]", n.blocks.is_empty()),
         ("[salutation]", n.salutation.is_empty()),
+        ("[letterhead]", n.letterhead.is_empty()),
     ] {
         if empty {
             problems.push(Problem::new(name, None, format!("{what} is empty")));
         }
     }
-    if let Some(word) = forbidden(&all_text(n)) {
+    if !n.page_label.contains(PAGE) || !n.page_label.contains(PAGES) {
+        problems.push(Problem::new(
+            name,
+            None,
+            "[page] must print {{ page }} and {{ pages }}",
+        ));
+    }
+    let letter_only = format!("{}\n{}", n.letterhead.join("\n"), n.phone);
+    if let Some(word) = forbidden(&all_text(n)).or_else(|| forbidden(&letter_only)) {
         problems.push(Problem::new(
             name,
             None,

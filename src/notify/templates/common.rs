@@ -1,8 +1,9 @@
-//! Values formatted for one language: court names, dates, the masked A-number.
+//! Values formatted for one language: court names and dates (from the language's `_lang.j2`), the
+//! masked A-number.
 
 use chrono::{Datelike, NaiveDate};
 
-use super::Lang;
+use super::markup::{Sections, lines, one_line};
 
 /// `A******678`: enough for the reader to recognise their own number.
 pub fn mask_a_number(a: &str) -> String {
@@ -11,45 +12,63 @@ pub fn mask_a_number(a: &str) -> String {
     format!("A******{tail}")
 }
 
-/// A date as written in the language: "March 1, 2012" / "1 de marzo de 2012".
-pub fn date(d: NaiveDate, lang: Lang) -> String {
-    const EN: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    const ES: [&str; 12] = [
-        "enero",
-        "febrero",
-        "marzo",
-        "abril",
-        "mayo",
-        "junio",
-        "julio",
-        "agosto",
-        "septiembre",
-        "octubre",
-        "noviembre",
-        "diciembre",
-    ];
-    let m = d.month0() as usize;
-    match lang {
-        Lang::Es => format!("{} de {} de {}", d.day(), ES[m], d.year()),
-        _ => format!("{} {}, {}", EN[m], d.day(), d.year()),
+/// The words a language writes itself rather than in a sentence: month names, the date's
+/// pattern and the immigration court's name, from the language's `_lang.j2`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Words {
+    months: Vec<String>,
+    date: String,
+    court: String,
+    court_unknown: String,
+}
+
+impl Words {
+    /// Reads a rendered `_lang.j2`; names what is missing or malformed.
+    pub fn parse(s: &Sections) -> Result<Words, String> {
+        let get = |name: &str, marks: &[&str]| {
+            let text = s
+                .get(name)
+                .map(|t| one_line(t))
+                .ok_or_else(|| format!("missing section [{name}]"))?;
+            match marks.iter().find(|m| !text.contains(*m)) {
+                Some(m) => Err(format!("[{name}] must contain {m}")),
+                None => Ok(text),
+            }
+        };
+        let months = lines(s.get("months").ok_or("missing section [months]")?);
+        if months.len() != 12 {
+            return Err(format!(
+                "[months] must name 12 months, one a line (it has {})",
+                months.len()
+            ));
+        }
+        Ok(Words {
+            months,
+            date: get("date", &["{day}", "{month}", "{year}"])?,
+            court: get("court", &["{city}"])?,
+            court_unknown: get("court_unknown", &["{code}"])?,
+        })
+    }
+
+    /// A date as the language writes it: "March 1, 2012" / "1 de marzo de 2012".
+    pub fn date(&self, d: NaiveDate) -> String {
+        self.date
+            .replace("{day}", &d.day().to_string())
+            .replace("{month}", &self.months[d.month0() as usize])
+            .replace("{year}", &d.year().to_string())
+    }
+
+    /// The immigration court of an EOIR base-city code, by name.
+    pub fn court(&self, code: &str) -> String {
+        match city(code) {
+            Some(city) => self.court.replace("{city}", city),
+            None => self.court_unknown.replace("{code}", code),
+        }
     }
 }
 
-/// The immigration court of an EOIR base-city code, by name.
-pub fn court_name(code: &str, lang: Lang) -> String {
+/// The city of an EOIR base-city code.
+fn city(code: &str) -> Option<&'static str> {
     const CITIES: &[(&str, &str)] = &[
         ("ATL", "Atlanta"),
         ("BAL", "Baltimore"),
@@ -73,11 +92,5 @@ pub fn court_name(code: &str, lang: Lang) -> String {
         ("SND", "San Diego"),
         ("TUC", "Tucson"),
     ];
-    let city = CITIES.iter().find(|(c, _)| *c == code).map(|(_, n)| *n);
-    match (city, lang) {
-        (Some(city), Lang::Es) => format!("Corte de Inmigración de {city}"),
-        (Some(city), _) => format!("{city} Immigration Court"),
-        (None, Lang::Es) => format!("Corte de Inmigración (código {code})"),
-        (None, _) => format!("Immigration Court (code {code})"),
-    }
+    CITIES.iter().find(|(c, _)| *c == code).map(|(_, n)| *n)
 }

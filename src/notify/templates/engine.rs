@@ -12,6 +12,7 @@ use std::sync::{Arc, OnceLock};
 use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior, Value};
 
 use super::check::{self, Problem};
+use super::common::Words;
 use super::markup::{self, Sections};
 use super::vars::Vars;
 use super::{Lang, Notice, Office, ResponseForm};
@@ -52,6 +53,8 @@ pub struct Templates {
     env: Environment<'static>,
     sources: BTreeMap<String, String>,
     origin: String,
+    /// Each complete language's words (`LANG/_lang.j2`), by code.
+    words: BTreeMap<String, Words>,
 }
 
 impl std::fmt::Debug for Templates {
@@ -120,12 +123,70 @@ impl Templates {
                 Err(e) => problems.push(problem(&e, &name)),
             }
         }
-        let t = Self {
+        let mut t = Self {
             env,
             sources,
             origin: origin.into(),
+            words: BTreeMap::new(),
         };
+        for lang in t.languages() {
+            let name = format!("{lang}/_lang.j2");
+            if !t.has(&name) {
+                continue;
+            }
+            let words = t.text(&name, &minijinja::context! {}).and_then(|text| {
+                markup::sections(&text)
+                    .and_then(|s| Words::parse(&s))
+                    .map_err(|reason| TemplateError::Render(Problem::new(&name, None, reason)))
+            });
+            match words {
+                Ok(w) => {
+                    t.words.insert(lang, w);
+                }
+                Err(TemplateError::Render(p)) => problems.push(p),
+                Err(e) => problems.push(Problem::new(&name, None, e.to_string())),
+            }
+        }
         (t, problems)
+    }
+
+    /// The languages with a folder of their own (`en`, `es`, and any other the set has): each
+    /// must be complete (the check names what one lacks), and a respondent whose language has
+    /// one reads it.
+    pub fn languages(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .sources
+            .keys()
+            .filter_map(|n| n.split_once('/').map(|(dir, _)| dir))
+            .filter(|dir| *dir != "counsel" && *dir != "interpreter" && Lang::new(dir).is_some())
+            .map(String::from)
+            .collect();
+        out.dedup();
+        out
+    }
+
+    /// The language a payload is written in: counsel reads English; the respondent their own
+    /// language when the set has it, else English with interpreter notices.
+    pub fn lang_of(&self, payload: &NoticePayload) -> Lang {
+        if payload.recipient == Recipient::Counsel {
+            return Lang::EN;
+        }
+        let code = payload.language.to_ascii_lowercase();
+        match Lang::new(&code) {
+            Some(lang) if self.words.contains_key(&code) => lang,
+            _ => Lang::EN_FALLBACK,
+        }
+    }
+
+    /// The words of `lang` (English's for the fallback).
+    fn words(&self, lang: Lang) -> Result<&Words, TemplateError> {
+        self.words.get(lang.code()).ok_or_else(|| {
+            TemplateError::Render(Problem::new(
+                &format!("{}/_lang.j2", lang.code()),
+                None,
+                "missing template",
+            ))
+        })
     }
 
     /// Where the templates come from: a directory, or "(shipped)".
@@ -163,11 +224,11 @@ impl Templates {
         channel: Channel,
         office: &Office,
     ) -> Result<Notice, TemplateError> {
-        let lang = Lang::of(payload);
+        let lang = self.lang_of(payload);
         let full_a = channel == Channel::Letter || payload.recipient == Recipient::Counsel;
-        let vars = Vars::new(payload, lang, office, full_a);
+        let vars = Vars::new(payload, self.words(lang)?, office, full_a);
         let value = Value::from_serialize(&vars);
-        let folder = folder(payload.recipient, lang);
+        let folder = folder(payload.recipient, &lang);
         let name = format!("{folder}/{}.j2", payload.kind.as_str());
         let mut s = self.sections(&format!("{folder}/_frame.j2"), &value)?;
         s.extend(self.sections(&name, &value)?);
@@ -176,7 +237,7 @@ impl Templates {
             && matches!(payload.kind, NoticeKind::Offer | NoticeKind::Reminder);
         let mut notice = assemble(lang, &s, vars.issued(), payload.issued_on, form)
             .map_err(|reason| TemplateError::Render(Problem::new(&name, None, reason)))?;
-        if lang == Lang::EnFallback {
+        if lang.is_fallback() {
             notice.interpreter_notice = self.interpreter(&value, &payload.language)?;
         }
         Ok(notice)
@@ -212,11 +273,10 @@ impl Templates {
 }
 
 /// The folder of a notice's templates: counsel reads English; respondents their language.
-pub fn folder(recipient: Recipient, lang: Lang) -> &'static str {
-    match (recipient, lang) {
-        (Recipient::Counsel, _) => "counsel",
-        (Recipient::Respondent, Lang::Es) => "es",
-        (Recipient::Respondent, _) => "en",
+pub fn folder(recipient: Recipient, lang: &Lang) -> &str {
+    match recipient {
+        Recipient::Counsel => "counsel",
+        Recipient::Respondent => lang.code(),
     }
 }
 
@@ -235,6 +295,7 @@ fn assemble(
     };
     let response_form = if form {
         Some(ResponseForm {
+            cut: markup::one_line(get("form_cut")?),
             title: markup::one_line(get("form_title")?),
             choices: markup::lines(get("form_choices")?),
             fields: markup::lines(get("form_fields")?),
@@ -256,6 +317,9 @@ fn assemble(
         signature: markup::lines(get("signature")?),
         interpreter_notice: Vec::new(),
         response_form,
+        letterhead: markup::lines(get("letterhead")?),
+        phone: markup::one_line(get("phone")?),
+        page_label: markup::one_line(get("page")?),
     })
 }
 

@@ -22,6 +22,14 @@ pub const SECTIONS: &[&str] = &[
     "form_choices",
     "form_fields",
     "form_return",
+    "form_cut",
+    "letterhead",
+    "phone",
+    "page",
+    "months",
+    "date",
+    "court",
+    "court_unknown",
 ];
 
 /// A rendered template, by section.

@@ -1,11 +1,12 @@
-//! Notice templates: a [`NoticePayload`] becomes a [`Notice`] (subject, caption, body blocks),
+//! Notice templates: a [`NoticePayload`](crate::domain::NoticePayload) becomes a [`Notice`] (subject, caption, body blocks),
 //! which the email channel prints as plain text and the letter channel lays out as a PDF.
 //!
 //! The wording is data: minijinja templates under `templates/notices/` (compiled in, or a
 //! directory that replaces them, `notify.templates_dir`), compiled once and checked when loaded
-//! ([`Templates`]). The respondent reads English or Spanish; any other language gets the English
-//! text with a short interpreter notice in English, Spanish and, for the ten most common other
-//! languages, their own. Counsel of record always reads English. The payload has no field for the
+//! ([`Templates`]). The respondent reads their own language when the set has a complete folder for
+//! it (English and Spanish are shipped; a folder with every template adds a language without a
+//! code change); any other language gets the English text with a short interpreter notice in
+//! English, Spanish and, for the ten most common other languages, their own. Counsel of record always reads English. The payload has no field for the
 //! confidential asylum or VAWA/T/U flags, and the check refuses a template that names them.
 
 pub mod check;
@@ -23,12 +24,10 @@ mod tests_check;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{NoticePayload, Recipient};
-
 pub use check::{Problem, Report};
 pub use engine::{TemplateError, Templates, read_dir};
 pub use text::email_body;
-pub use vars::{OFFICE_FIELDS, VARIABLES};
+pub use vars::{OFFICE_FIELDS, PAGE, PAGES, VARIABLES};
 
 /// The shipped templates as (name, source) pairs, as a directory would give them.
 pub fn shipped_files() -> Vec<(String, String)> {
@@ -58,37 +57,59 @@ pub struct Office {
     pub hours: Option<String>,
 }
 
-/// The language a notice is written in.
+/// The language a notice is written in: one with a complete set of templates (its own folder:
+/// `en`, `es`, or any other the set has, see [`Templates::languages`]), or English with
+/// interpreter notices for a language without one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    /// English.
-    En,
-    /// Spanish.
-    Es,
-    /// Another language: English text plus a bilingual interpreter notice.
-    EnFallback,
+pub struct Lang {
+    code: [u8; 3],
+    len: u8,
+    fallback: bool,
 }
 
 impl Lang {
-    /// The language of a payload: counsel reads English; the respondent their own language
-    /// when a template exists for it.
-    pub fn of(payload: &NoticePayload) -> Lang {
-        if payload.recipient == Recipient::Counsel {
-            return Lang::En;
+    /// English.
+    pub const EN: Lang = Lang {
+        code: *b"en\0",
+        len: 2,
+        fallback: false,
+    };
+    /// Spanish.
+    pub const ES: Lang = Lang {
+        code: *b"es\0",
+        len: 2,
+        fallback: false,
+    };
+    /// A language without a complete set: English text plus interpreter notices.
+    pub const EN_FALLBACK: Lang = Lang {
+        code: *b"en\0",
+        len: 2,
+        fallback: true,
+    };
+
+    /// The language of code `code` (two or three lower-case letters, ISO 639), if it is one.
+    pub fn new(code: &str) -> Option<Lang> {
+        let b = code.as_bytes();
+        if !(2..=3).contains(&b.len()) || !b.iter().all(u8::is_ascii_lowercase) {
+            return None;
         }
-        match payload.language.to_ascii_lowercase().as_str() {
-            "en" => Lang::En,
-            "es" => Lang::Es,
-            _ => Lang::EnFallback,
-        }
+        let mut out = [0; 3];
+        out[..b.len()].copy_from_slice(b);
+        Some(Lang {
+            code: out,
+            len: b.len() as u8,
+            fallback: false,
+        })
     }
 
-    /// ISO 639-1 code of the text actually written.
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Es => "es",
-            Lang::En | Lang::EnFallback => "en",
-        }
+    /// ISO 639 code of the text actually written (`en` for the fallback).
+    pub fn code(&self) -> &str {
+        std::str::from_utf8(&self.code[..usize::from(self.len)]).unwrap_or("en")
+    }
+
+    /// Whether this is English written for a language without a complete set.
+    pub fn is_fallback(self) -> bool {
+        self.fallback
     }
 }
 
@@ -106,6 +127,8 @@ pub enum Block {
 /// The reply slip at the foot of an offer letter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResponseForm {
+    /// The line to cut along, above the slip.
+    pub cut: String,
     /// Title line, with the deadline.
     pub title: String,
     /// The choices, each printed after a check box.
@@ -143,4 +166,10 @@ pub struct Notice {
     pub interpreter_notice: Vec<String>,
     /// Reply slip (offer and reminder letters).
     pub response_form: Option<ResponseForm>,
+    /// Letterhead lines at the top left of a letter (department, agency, office).
+    pub letterhead: Vec<String>,
+    /// The office's telephone line in the letterhead's office column.
+    pub phone: String,
+    /// Each page's footer, with [`PAGE`] and [`PAGES`] where the numbers go.
+    pub page_label: String,
 }

@@ -162,7 +162,7 @@ fn the_english_offer_letter_covers_every_item_of_policy_section_6() {
 fn the_spanish_offer_letter_covers_every_item_in_spanish() {
     let p = &planned(NoticeKind::Offer, "es")[0];
     let n = render(&p.payload, p.channel, &office());
-    assert_eq!(n.lang, Lang::Es);
+    assert_eq!(n.lang, Lang::ES);
     let t = flat(&all_text(&n));
     for needle in [
         "Estimado/a Maria Lopez",
@@ -194,7 +194,7 @@ fn the_spanish_offer_letter_covers_every_item_in_spanish() {
 fn other_languages_get_english_with_a_bilingual_interpreter_notice() {
     let p = &planned(NoticeKind::Offer, "zh")[0];
     let n = render(&p.payload, p.channel, &office());
-    assert_eq!(n.lang, Lang::EnFallback);
+    assert_eq!(n.lang, Lang::EN_FALLBACK);
     assert_eq!(n.interpreter_notice.len(), 3);
     assert!(n.interpreter_notice[0].contains("interpreter"));
     assert!(n.interpreter_notice[1].contains("intérprete"));
@@ -240,7 +240,7 @@ fn counsel_reads_english_with_the_client_name_and_a_number() {
             .unwrap();
         assert_eq!(c.channel, crate::domain::Channel::Email);
         let n = render(&c.payload, c.channel, &office());
-        assert_eq!(n.lang, Lang::En);
+        assert_eq!(n.lang, Lang::EN);
         let body = email_body(&n);
         assert!(
             body.contains("Maria Lopez") && body.contains("A012345678"),

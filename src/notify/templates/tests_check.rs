@@ -230,3 +230,105 @@ fn a_line_break_in_a_value_cannot_start_a_section_heading_or_item() {
         .unwrap();
     assert_eq!(n.blocks, plain.blocks);
 }
+
+/// The shipped set plus a `fr/` folder made from the English one, with French salutation, month
+/// names, date pattern and court name.
+fn with_french() -> Vec<(String, String)> {
+    let mut files = shipped_files();
+    let months = [
+        ("January", "janvier"),
+        ("February", "février"),
+        ("March", "mars"),
+    ];
+    let french: Vec<(String, String)> = files
+        .iter()
+        .filter(|(n, _)| n.starts_with("en/"))
+        .map(|(n, s)| {
+            let mut s = s
+                .replace("\"en/_parts.j2\"", "\"fr/_parts.j2\"")
+                .replace("Dear {{", "Madame, Monsieur {{")
+                .replace("{month} {day}, {year}", "{day} {month} {year}")
+                .replace(
+                    "{city} Immigration Court",
+                    "Tribunal de l'immigration de {city}",
+                );
+            for (en, fr) in months {
+                s = s.replace(&format!("\n{en}\n"), &format!("\n{fr}\n"));
+            }
+            (n.replacen("en/", "fr/", 1), s)
+        })
+        .collect();
+    files.extend(french);
+    files
+}
+
+#[test]
+fn a_complete_folder_adds_a_language_without_a_code_change() {
+    let t = Templates::from_files("test", with_french()).unwrap();
+    assert_eq!(t.languages(), vec!["en", "es", "fr"]);
+    let p = super::check::sample_payload(
+        crate::domain::NoticeKind::Offer,
+        crate::domain::Recipient::Respondent,
+        "fr",
+    );
+    let n = t
+        .render(
+            &p,
+            crate::domain::Channel::Letter,
+            &super::check::sample_office(),
+        )
+        .unwrap();
+    assert_eq!(n.lang.code(), "fr");
+    assert!(!n.lang.is_fallback());
+    assert!(n.interpreter_notice.is_empty());
+    assert!(
+        n.salutation.starts_with("Madame, Monsieur"),
+        "{}",
+        n.salutation
+    );
+    assert_eq!(n.date_line, "16 janvier 2012");
+    assert!(
+        n.caption
+            .iter()
+            .any(|(_, v)| v == "Tribunal de l'immigration de Denver"),
+        "{:?}",
+        n.caption
+    );
+}
+
+#[test]
+fn the_check_names_what_a_language_lacks() {
+    let files: Vec<(String, String)> = with_french()
+        .into_iter()
+        .filter(|(n, _)| n != "fr/offer.j2" && n != "fr/_lang.j2")
+        .collect();
+    let p = problems(files);
+    for file in ["fr/offer.j2", "fr/_lang.j2"] {
+        assert!(
+            p.iter()
+                .any(|p| p.file == file && p.message == "missing template"),
+            "{file}: {p:?}"
+        );
+    }
+    let broken = with("en/_lang.j2", Some("[months]\nJanuary\n[date]\n{day}\n"));
+    let p = problems(broken);
+    assert!(
+        p.iter()
+            .any(|p| p.file == "en/_lang.j2" && p.message.contains("12 months")),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn the_letterhead_and_page_footer_are_template_sections() {
+    let source = shipped("es/_frame.j2").replace("Página {{ page }} de {{ pages }}", "Página");
+    let p = problems(with("es/_frame.j2", Some(&source)));
+    assert!(
+        p.iter().any(|p| p
+            .message
+            .contains("[page] must print {{ page }} and {{ pages }}")),
+        "{p:?}"
+    );
+    let source = shipped("en/_frame.j2").replace("[letterhead]\n", "[title_page]\n");
+    assert!(!problems(with("en/_frame.j2", Some(&source))).is_empty());
+}

@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use super::common::{court_name, date, mask_a_number};
-use super::{Lang, Office};
+use super::Office;
+use super::common::{Words, mask_a_number};
 use crate::domain::NoticePayload;
 
 /// Every variable a template may use; `office` has the fields of [`OFFICE_FIELDS`].
@@ -24,6 +24,8 @@ pub const VARIABLES: &[&str] = &[
     "closure_mechanism",
     "office",
     "office_address",
+    "page",
+    "pages",
 ];
 
 /// The fields of `office`.
@@ -67,11 +69,20 @@ pub struct Vars<'a> {
     office: Office,
     /// The office's name and postal address on one line.
     office_address: String,
+    /// Where a letter's page number goes in the `[page]` footer ([`PAGE`]).
+    page: &'static str,
+    /// Where its number of pages goes ([`PAGES`]).
+    pages: &'static str,
 }
 
+/// Stands for the page number in a rendered `[page]` footer; the letter's layout replaces it.
+pub const PAGE: &str = "\u{F8F0}";
+/// Stands for the number of pages in a rendered `[page]` footer.
+pub const PAGES: &str = "\u{F8F1}";
+
 impl<'a> Vars<'a> {
-    /// The variables of `p` in `lang`, the A-number in full or masked.
-    pub fn new(p: &'a NoticePayload, lang: Lang, office: &Office, full_a: bool) -> Self {
+    /// The variables of `p` in the language of `words`, the A-number in full or masked.
+    pub fn new(p: &'a NoticePayload, words: &Words, office: &Office, full_a: bool) -> Self {
         let office = Office {
             name: flat(&office.name),
             agency: flat(&office.agency),
@@ -93,16 +104,18 @@ impl<'a> Vars<'a> {
             } else {
                 mask_a_number(&p.a_number)
             }),
-            court: flat(&court_name(&p.court, lang)),
+            court: flat(&words.court(&p.court)),
             court_code: flat(&p.court),
-            hearing: p.next_hearing.map(|d| date(d, lang)),
-            deadline: p.deadline.map(|d| date(d, lang)),
+            hearing: p.next_hearing.map(|d| words.date(d)),
+            deadline: p.deadline.map(|d| words.date(d)),
             deadline_days: p.deadline_days,
-            issued: date(p.issued_on, lang),
+            issued: words.date(p.issued_on),
             counsel_name: p.counsel_name.as_deref().map(flat),
             closure_mechanism: &p.closure_mechanism,
             office,
             office_address: address.join(", "),
+            page: PAGE,
+            pages: PAGES,
         }
     }
 
