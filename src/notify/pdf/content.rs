@@ -117,17 +117,19 @@ impl Line<'_, '_> {
     /// Draws one cluster (glyphs standing for the same text), as `ActualText` when the fonts'
     /// maps cannot say what it stands for.
     fn cluster(&mut self, face: usize, glyphs: &[Glyph], text: &str) {
+        if let [g] = glyphs {
+            let p = self.embedding.place(self.style, face, g.id);
+            if self.embedding.map_text(&p, text) {
+                self.glyph(g, &p);
+                return;
+            }
+        }
         let placed: Vec<Placed> = glyphs
             .iter()
             .map(|g| self.embedding.place(self.style, face, g.id))
             .collect();
-        let mut plain = glyphs.len() == 1;
         for p in &placed {
-            plain &= self.embedding.map_text(p, text);
-        }
-        if plain {
-            self.glyph(&glyphs[0], &placed[0]);
-            return;
+            self.embedding.map_text(p, text);
         }
         self.flush();
         self.out.extend_from_slice(b"/Span<</ActualText<FEFF");
