@@ -1,0 +1,130 @@
+//! The `run_groups` table: a run's reviewed cases counted by the report's dimensions, decision and
+//! offer state, kept by triggers on `outcomes` and `offers` (see its migration), so the audit
+//! report of a wholly reviewed run sums a few thousand counter rows instead of joining every
+//! member to its case, outcome and offer.
+
+use sqlx::PgPool;
+
+use super::StoreError;
+use super::policy_counts::{GroupCount, PAIR};
+use crate::policy::Dimension;
+
+/// A run's rows not folded yet above which [`fold_run`] folds them.
+const FOLD_AT: i64 = 2_000;
+
+/// Whether every member of the run has an outcome (from the run's counters): only then do its
+/// group counters hold every member, and the report reads them.
+pub async fn complete(pool: &PgPool, run_id: i64) -> Result<bool, StoreError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT (SELECT coalesce(sum(n), 0) FROM run_counts c
+                   WHERE c.run_id = r.id AND c.kind = 'decision')
+                  >= r.total_cases + (SELECT count(*) FROM run_cases j
+                                      WHERE j.run_id = r.id AND j.seq < 0) AS "complete!"
+           FROM runs r WHERE r.id = $1"#,
+        run_id
+    )
+    .fetch_optional(pool)
+    .await?
+    .unwrap_or(false))
+}
+
+/// Folds the run's counter rows into one per combination when more than a few thousand are not
+/// folded yet (the rows its batches appended); returns the rows folded. Safe beside other folds
+/// and writers: each row is deleted, and so summed, once.
+pub async fn fold_run(pool: &PgPool, run_id: i64) -> Result<u64, StoreError> {
+    fold_run_over(pool, run_id, FOLD_AT).await
+}
+
+/// [`fold_run`] when at least `at` of the run's rows are not folded yet.
+pub async fn fold_run_over(pool: &PgPool, run_id: i64, at: i64) -> Result<u64, StoreError> {
+    let unfolded = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM (SELECT 1 FROM run_groups
+           WHERE run_id = $1 AND at > '-infinity' LIMIT $2) t"#,
+        run_id,
+        at
+    )
+    .fetch_one(pool)
+    .await?;
+    if unfolded < at {
+        return Ok(0);
+    }
+    let folded = sqlx::query_scalar!(
+        r#"
+        WITH old AS (
+            DELETE FROM run_groups WHERE run_id = $1
+            RETURNING run_id, court, nationality, language, represented, custody, petition,
+                      decision, state, n
+        ), summed AS (
+            INSERT INTO run_groups (run_id, court, nationality, language, represented, custody,
+                                    petition, decision, state, n, at)
+            SELECT run_id, court, nationality, language, represented, custody, petition,
+                   decision, state, sum(n), '-infinity'
+            FROM old GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 HAVING sum(n) <> 0
+        )
+        SELECT count(*) AS "folded!" FROM old
+        "#,
+        run_id
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(folded as u64)
+}
+
+/// Folds the group counters of every completed run that has many not folded yet (see
+/// [`fold_run`]): `serve` calls it in the background, so the first report of a run that just
+/// completed does not fold them itself.
+pub async fn fold_completed(pool: &PgPool) -> Result<u64, StoreError> {
+    let ids = sqlx::query_scalar!("SELECT id FROM runs WHERE state = 'completed' ORDER BY id")
+        .fetch_all(pool)
+        .await?;
+    let mut folded = 0;
+    for id in ids {
+        folded += fold_run(pool, id).await?;
+    }
+    Ok(folded)
+}
+
+/// The run's reviewed cases counted by group (the value of `by`, or with `then` both values
+/// joined by [`PAIR`]), decision and offer state, from its counters: the same lines as
+/// [`super::policy_counts::scan_counts`] gives for a wholly reviewed run.
+pub async fn counts(
+    pool: &PgPool,
+    run_id: i64,
+    by: Dimension,
+    then: Option<Dimension>,
+) -> Result<Vec<GroupCount>, StoreError> {
+    let group = match then {
+        None => group_sql(by).to_string(),
+        Some(then) => format!("({}) || '{PAIR}' || ({})", group_sql(by), group_sql(then)),
+    };
+    // Runtime: the GROUP BY expression varies with the dimensions asked for; it is one of the
+    // fixed texts of `group_sql`, nothing here comes from input.
+    let sql = format!(
+        "SELECT {group} AS grp, g.decision, g.state, sum(g.n)::bigint
+         FROM run_groups g WHERE g.run_id = $1
+         GROUP BY 1, 2, 3 HAVING sum(g.n) <> 0"
+    );
+    Ok(sqlx::query_as(&sql).bind(run_id).fetch_all(pool).await?)
+}
+
+/// The SQL expression of a dimension over `run_groups` aliased `g`: the same group names as
+/// [`Dimension::of`] gives for a case record.
+fn group_sql(dim: Dimension) -> &'static str {
+    match dim {
+        Dimension::Court => "g.court",
+        Dimension::Nationality => "g.nationality",
+        Dimension::Language => "g.language",
+        Dimension::Representation => "CASE WHEN g.represented THEN 'represented' ELSE 'pro_se' END",
+        Dimension::Custody => "g.custody",
+        Dimension::Relief => "CASE WHEN g.petition THEN 'petition' ELSE 'no_petition' END",
+    }
+}
+
+/// Deletes a run's group counters, in the caller's transaction: after its offers are deleted,
+/// whose trigger counts the deletions.
+pub async fn delete_run(conn: &mut sqlx::PgConnection, run_id: i64) -> Result<(), StoreError> {
+    sqlx::query!("DELETE FROM run_groups WHERE run_id = $1", run_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
