@@ -1,17 +1,24 @@
--- The audit report from counters kept as outcomes and offers are written.
+-- The audit report from counters instead of a scan of the run.
 --
 -- `docket report` counted a run's members by group, decision and offer state by joining every
 -- member to its case, outcome and offer: at 3,000,000 cases a scan of the run's outcomes and of
--- the 3.6 GB `cases` heap (40 s under load). `run_groups` keeps, per run, the cases of each
--- combination of the report's dimensions (court, nationality, language, representation, custody,
--- a petition on record), decision and offer state, so a report of any one or two dimensions sums
--- a few thousand rows. Like `run_counts` it is appended to, one row per combination a statement
--- changed, with the net change, so concurrent workers never wait on a shared row; the report
--- folds a run's rows into one per combination (`store::groups::fold_run`).
+-- the 3.6 GB `cases` heap (40 s under load), on every call. `run_groups` holds, per run, the cases
+-- of each combination of the report's dimensions (court, nationality, language, representation,
+-- custody, a petition on record), decision and offer state, so a report of any one or two
+-- dimensions sums a few thousand rows.
 --
--- The dimensions are the case's as imported when its outcome was written (the facts the decision
--- was made on). Members not reviewed yet are not counted here: the report of a run not wholly
--- reviewed still counts its rows.
+-- Outcomes never change once written, so a wholly reviewed run's combinations are counted once,
+-- by one scan (`store::groups::build`, run by `serve` in the background when the run completes,
+-- or by the first report), not by a trigger on `outcomes`: looking each new outcome's case up
+-- again cost the worker's insert about as much as the insert itself. Offers change afterwards;
+-- a trigger on `offers` appends the net change of each statement (one row per combination it
+-- changed), and the report folds a run's rows into one per combination. `run_group_builds` says
+-- which runs were counted. The dimensions are the case's as imported when the run was counted.
+
+CREATE TABLE run_group_builds (
+    run_id    BIGINT PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+    built_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+);
 
 CREATE TABLE run_groups (
     run_id       BIGINT NOT NULL,
@@ -40,27 +47,6 @@ CREATE FUNCTION case_has_petition(record JSON) RETURNS BOOLEAN LANGUAGE sql IMMU
     SELECT strpos(record::text, '"pending_petition":{') > 0
 $$;
 
--- New outcomes: one more case of its group with its decision and no offer. The case is looked up
--- one outcome at a time (LATERAL ... LIMIT 1): the worker's statement has just read it.
-CREATE FUNCTION run_groups_outcomes() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO run_groups (run_id, court, nationality, language, represented, custody, petition,
-                            decision, n)
-    SELECT i.run_id, c.court, c.nationality, c.language, c.represented, c.custody, c.petition,
-           i.decision, count(*)
-    FROM inserted i
-    CROSS JOIN LATERAL (SELECT c.court, c.nationality, c.language, c.represented, c.custody,
-                               case_has_petition(c.record) AS petition
-                        FROM cases c WHERE c.case_id = i.case_id LIMIT 1) c
-    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
-    RETURN NULL;
-END
-$$;
-
-CREATE TRIGGER outcomes_grouped AFTER INSERT ON outcomes
-    REFERENCING NEW TABLE AS inserted
-    FOR EACH STATEMENT EXECUTE FUNCTION run_groups_outcomes();
-
 -- Changes of offers, one line per (run, case, state) added (+1) or taken away (-1): each case
 -- counted in its group under its outcome's decision.
 CREATE FUNCTION run_groups_add(run_ids BIGINT[], case_ids TEXT[], states TEXT[], ds INTEGER[])
@@ -77,26 +63,40 @@ RETURNS VOID LANGUAGE sql AS $$
     HAVING sum(t.d) <> 0
 $$;
 
+-- Only runs already counted are kept (`run_group_builds`): the count of a run still under review
+-- is made later, by one scan, so its offers' changes need not be. The shared lock waits for a
+-- count of the run in progress (which holds it exclusively) and holds one back until this
+-- transaction ends, so a change is either in the count's scan or appended here, never neither
+-- nor both.
 CREATE FUNCTION run_groups_offers() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     -- A new offer moves its case from "no offer" to its state; a deleted one back; an update
     -- from the old state to the new (rows whose state did not change are left out).
     IF TG_OP = 'INSERT' THEN
+        PERFORM pg_advisory_xact_lock_shared(hashtext('run_groups'), run_id::int)
+        FROM (SELECT DISTINCT run_id FROM new_rows) r;
         PERFORM run_groups_add(array_agg(run_id), array_agg(case_id), array_agg(state), array_agg(d))
         FROM (SELECT run_id, case_id, state, 1 AS d FROM new_rows
               UNION ALL SELECT run_id, case_id, NULL, -1 FROM new_rows) c
+        WHERE run_id IN (SELECT run_id FROM run_group_builds)
         HAVING count(*) > 0;
     ELSIF TG_OP = 'DELETE' THEN
+        PERFORM pg_advisory_xact_lock_shared(hashtext('run_groups'), run_id::int)
+        FROM (SELECT DISTINCT run_id FROM old_rows) r;
         PERFORM run_groups_add(array_agg(run_id), array_agg(case_id), array_agg(state), array_agg(d))
         FROM (SELECT run_id, case_id, state, -1 AS d FROM old_rows
               UNION ALL SELECT run_id, case_id, NULL, 1 FROM old_rows) c
+        WHERE run_id IN (SELECT run_id FROM run_group_builds)
         HAVING count(*) > 0;
     ELSE
+        PERFORM pg_advisory_xact_lock_shared(hashtext('run_groups'), run_id::int)
+        FROM (SELECT DISTINCT run_id FROM new_rows) r;
         PERFORM run_groups_add(array_agg(run_id), array_agg(case_id), array_agg(state), array_agg(d))
         FROM (SELECT n.run_id, n.case_id, s.state, s.d
               FROM new_rows n JOIN old_rows o USING (run_id, case_id)
               CROSS JOIN LATERAL (VALUES (n.state, 1), (o.state, -1)) AS s(state, d)
               WHERE n.state IS DISTINCT FROM o.state) c
+        WHERE run_id IN (SELECT run_id FROM run_group_builds)
         HAVING count(*) > 0;
     END IF;
     RETURN NULL;
@@ -112,12 +112,3 @@ CREATE TRIGGER offers_grouped_update AFTER UPDATE ON offers
 CREATE TRIGGER offers_grouped_delete AFTER DELETE ON offers
     REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION run_groups_offers();
-
-INSERT INTO run_groups (run_id, court, nationality, language, represented, custody, petition,
-                        decision, state, n, at)
-SELECT o.run_id, c.court, c.nationality, c.language, c.represented, c.custody,
-       case_has_petition(c.record), o.decision, f.state, count(*), '-infinity'
-FROM outcomes o
-JOIN cases c ON c.case_id = o.case_id
-LEFT JOIN offers f ON f.run_id = o.run_id AND f.case_id = o.case_id
-GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9;

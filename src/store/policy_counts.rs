@@ -56,8 +56,7 @@ pub type GroupCount = (String, Option<String>, Option<String>, i64);
 /// Cases of run `run_id` counted by group, decision and offer state. The group is the value of
 /// `by`, or with `then` the two values joined by [`PAIR`] (`DEN · pro_se`). A wholly reviewed
 /// run is answered from its group counters ([`super::groups`]: a few thousand rows whatever its
-/// size); a run still under review, whose members without an outcome are not in them, by
-/// [`scan_counts`].
+/// size, counted by one scan the first time); a run still under review by [`scan_counts`].
 pub async fn group_counts(
     pool: &PgPool,
     run_id: i64,
@@ -65,6 +64,7 @@ pub async fn group_counts(
     then: Option<Dimension>,
 ) -> Result<Vec<GroupCount>, StoreError> {
     if super::groups::complete(pool, run_id).await? {
+        super::groups::ensure_counted(pool, run_id).await?;
         super::groups::fold_run(pool, run_id).await?;
         return super::groups::counts(pool, run_id, by, then).await;
     }

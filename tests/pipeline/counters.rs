@@ -1,7 +1,8 @@
-//! Counters kept by triggers instead of counting a run's rows: `status` and `/metrics` (offers per
+//! Counters instead of counting a run's rows on every call: `status` and `/metrics` (offers per
 //! state, notices per status, failed notices per channel and reason) and the audit report (cases
-//! per group, decision and offer state) agree with a direct count after a real pipeline run with
-//! offers and notices, before and after the counters are folded.
+//! per group, decision and offer state, counted once then kept by a trigger on offers) agree
+//! with a direct count after a real pipeline run with offers and notices, before and after the
+//! counters are folded.
 
 use std::collections::BTreeMap;
 
@@ -183,8 +184,19 @@ async fn assert_report_is_counted(env: &TestEnv, run_id: i64) {
 async fn status_and_report_counters_agree_with_counting_the_rows() {
     // Arrange: a reviewed run whose offers went through their lifecycle, with notices.
     let env = TestEnv::new().await;
+    // The groups are counted once the run is reviewed; the offers' trigger keeps them after.
     let run_id = reviewed_run(&env, 400, "counted", RULES).await;
     assert!(store::groups::complete(&env.pool, run_id).await.unwrap());
+    assert!(
+        store::groups::ensure_counted(&env.pool, run_id)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store::groups::ensure_counted(&env.pool, run_id)
+            .await
+            .unwrap()
+    );
     lifecycle(&env, run_id).await;
 
     // Act + Assert: as appended, then folded.
