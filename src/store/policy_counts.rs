@@ -7,26 +7,25 @@ use sqlx::PgPool;
 use super::StoreError;
 use crate::policy::Dimension;
 
-/// Up to `limit` members of run `run_id` after sequence number `after`, in sequence order: the
-/// case record (contract JSON text) and the recorded decision. A page walks the run's sequence
-/// index, so reading a whole run this way holds one page at a time.
-pub async fn records_with_decisions(
+/// The members of run `run_id` whose sequence numbers are in `after < seq <= through`: the case
+/// record (contract JSON text) and the recorded decision. Pages by range rather than by "the
+/// next `limit` after the last", so that several pages can be read at once, on several
+/// connections; a range walks the run's sequence index, so memory stays one page per reader.
+pub async fn records_in_range(
     pool: &PgPool,
     run_id: i64,
     after: i64,
-    limit: i64,
+    through: i64,
 ) -> Result<Vec<RecordRow>, StoreError> {
     Ok(sqlx::query!(
         r#"SELECT rc.seq, c.record::text AS "record!", o.decision AS "decision?"
          FROM run_cases rc
          JOIN cases c USING (case_id)
          LEFT JOIN outcomes o ON o.run_id = rc.run_id AND o.case_id = rc.case_id
-         WHERE rc.run_id = $1 AND rc.seq > $2
-         ORDER BY rc.seq
-         LIMIT $3"#,
+         WHERE rc.run_id = $1 AND rc.seq > $2 AND rc.seq <= $3"#,
         run_id,
         after,
-        limit
+        through
     )
     .fetch_all(pool)
     .await?
@@ -37,6 +36,18 @@ pub async fn records_with_decisions(
         decision: r.decision,
     })
     .collect())
+}
+
+/// The lowest and highest sequence numbers of run `run_id`'s members (None: no members).
+/// Members a job brought into an open run have negative numbers.
+pub async fn seq_bounds(pool: &PgPool, run_id: i64) -> Result<Option<(i64, i64)>, StoreError> {
+    let r = sqlx::query!(
+        r#"SELECT min(seq) AS "low?", max(seq) AS "high?" FROM run_cases WHERE run_id = $1"#,
+        run_id
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(r.low.zip(r.high))
 }
 
 /// One member of a run as the what-if reads it.
