@@ -27,11 +27,15 @@ pub const PROGRESS_MIN_INTERVAL: Duration = Duration::from_secs(1);
 /// `/metrics` only reads.
 pub const COMPLETION_INTERVAL: Duration = Duration::from_secs(2);
 
-/// Marks finished runs completed every [`COMPLETION_INTERVAL`] until `token` is cancelled.
+/// Marks finished runs completed, and counts and folds the report counters of completed runs, every
+/// [`COMPLETION_INTERVAL`] until `token` is cancelled.
 pub async fn complete_finished_runs(pool: PgPool, token: CancellationToken) {
     loop {
         if let Err(e) = crate::store::run_state::complete_finished(&pool).await {
             tracing::warn!(error = %e, "Finished runs not marked completed.");
+        }
+        if let Err(e) = crate::store::groups::count_completed(&pool).await {
+            tracing::warn!(error = %e, "Report counters of completed runs not kept.");
         }
         tokio::select! {
             _ = token.cancelled() => return,

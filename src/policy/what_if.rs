@@ -2,6 +2,8 @@
 //! rule set, beside the decision the run recorded (the transition matrix). Used by
 //! `docket simulate --run` and the console's what-if page.
 
+use std::collections::VecDeque;
+
 use chrono::NaiveDate;
 use sqlx::PgPool;
 
@@ -15,10 +17,15 @@ use crate::store::{self, StoreError};
 /// Members read per page: a page of records is ~20 MiB, so memory stays flat at any run size.
 const PAGE: i64 = 20_000;
 
+/// Pages read at once, each on its own connection, while the last one read is evaluated.
+/// PostgreSQL, not the evaluation, is the limit of a run's what-if: a page costs it two index
+/// lookups a member (the case, the outcome), and one backend does one page at a time.
+const IN_FLIGHT: usize = 2;
+
 /// The simulation of `rules` over run `run`, the context it was evaluated in, and a label of the
-/// source (`run NAME (rules@version)`). The run is read a page at a time, the next page while
-/// the last is evaluated on the blocking pool on `threads` threads, so a page that asks for it
-/// does not stall other requests and memory does not grow with the run.
+/// source (`run NAME (rules@version)`). The run is read a page at a time, [`IN_FLIGHT`] pages
+/// at once while the last is evaluated on the blocking pool on `threads` threads, so a page that
+/// asks for it does not stall other requests and memory does not grow with the run.
 pub async fn against_run(
     pool: &PgPool,
     rules: &RuleSet,
@@ -29,7 +36,7 @@ pub async fn against_run(
     against_run_paged(pool, rules, run, as_of, threads, PAGE).await
 }
 
-/// [`against_run`] reading `page` members at a time (the answer does not depend on it).
+/// [`against_run`] reading `page` sequence numbers at a time (the answer does not depend on it).
 pub async fn against_run_paged(
     pool: &PgPool,
     rules: &RuleSet,
@@ -43,21 +50,43 @@ pub async fn against_run_paged(
         as_of: as_of.unwrap_or(r.as_of),
         courts: r.courts,
     };
+    let mut ranges = match store::policy_counts::seq_bounds(pool, r.id).await? {
+        Some((low, high)) => ranges(low - 1, high, page.max(1)),
+        None => Vec::new(),
+    }
+    .into_iter();
+    let read = |(after, through): (i64, i64)| {
+        let (pool, run_id) = (pool.clone(), r.id);
+        tokio::spawn(async move {
+            store::policy_counts::records_in_range(&pool, run_id, after, through).await
+        })
+    };
+    let mut reading: VecDeque<_> = ranges.by_ref().take(IN_FLIGHT).map(read).collect();
     let mut total = Tally::default();
-    let mut rows = store::policy_counts::records_with_decisions(pool, r.id, 0, page).await?;
-    while let Some(last) = rows.last().map(|row| row.seq) {
+    while let Some(next) = reading.pop_front() {
+        let rows = next.await.expect("a page read does not panic")?;
+        reading.extend(ranges.next().map(read));
         let (rules, eval) = (rules.clone(), ctx.clone());
-        let evaluate = tokio::task::spawn_blocking(move || {
+        let page = tokio::task::spawn_blocking(move || {
             let inputs: Vec<Input<'_>> = rows.iter().map(input).collect();
             simulate::tally(&rules, &eval, &inputs, true, threads)
         });
-        let next = store::policy_counts::records_with_decisions(pool, r.id, last, page);
-        let (page, next) = tokio::join!(evaluate, next);
-        total.merge(page.expect("the simulation does not panic"));
-        rows = next?;
+        total.merge(page.await.expect("the simulation does not panic"));
     }
     let source = format!("run {run} ({}@{})", r.rules_name, r.rules_version);
     Ok((simulate::finish(total, true, None), ctx, source))
+}
+
+/// The ranges `after < seq <= through` of `page` sequence numbers that cover `after < seq <= high`.
+fn ranges(after: i64, high: i64, page: i64) -> Vec<(i64, i64)> {
+    let mut out = Vec::new();
+    let mut from = after;
+    while from < high {
+        let to = from.saturating_add(page).min(high);
+        out.push((from, to));
+        from = to;
+    }
+    out
 }
 
 /// One member as the simulation reads it.
@@ -68,5 +97,17 @@ fn input(row: &RecordRow) -> Input<'_> {
             .decision
             .as_deref()
             .and_then(|d| d.parse::<Decision>().ok()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ranges;
+
+    #[test]
+    fn ranges_cover_every_sequence_number_once() {
+        assert_eq!(ranges(0, 5, 2), vec![(0, 2), (2, 4), (4, 5)]);
+        assert_eq!(ranges(-4, 3, 4), vec![(-4, 0), (0, 3)]);
+        assert_eq!(ranges(0, 0, 10), vec![]);
     }
 }

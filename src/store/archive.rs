@@ -140,13 +140,15 @@ where
 }
 
 /// Drops every row of the run: its partitions of outcomes and members, then the run (which
-/// cascades to its offers, transitions, notices and state changes) and its counters.
+/// cascades to its offers, transitions, notices and state changes) and then its counters.
 pub async fn drop_run(tx: &mut Transaction<'_, Postgres>, run_id: i64) -> Result<(), StoreError> {
     super::partitions::drop_run(tx, run_id).await?;
-    super::counts::delete_run(tx, run_id).await?;
     sqlx::query!("DELETE FROM runs WHERE id = $1", run_id)
         .execute(&mut **tx)
         .await?;
+    // Last: deleting the run's offers and notices appended counter rows.
+    super::counts::delete_run(tx, run_id).await?;
+    super::groups::delete_run(tx, run_id).await?;
     Ok(())
 }
 
@@ -158,7 +160,8 @@ pub async fn rows_left(pool: &PgPool, run_id: i64) -> Result<i64, StoreError> {
                 + (SELECT count(*) FROM offers WHERE run_id = $1)
                 + (SELECT count(*) FROM transitions WHERE run_id = $1)
                 + (SELECT count(*) FROM notifications WHERE run_id = $1)
-                + (SELECT count(*) FROM run_counts WHERE run_id = $1) AS "rows!""#,
+                + (SELECT count(*) FROM run_counts WHERE run_id = $1)
+                + (SELECT count(*) FROM run_groups WHERE run_id = $1) AS "rows!""#,
         run_id
     )
     .fetch_one(pool)

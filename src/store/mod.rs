@@ -8,6 +8,7 @@ pub mod cases;
 pub mod counts;
 pub mod dead_letters;
 pub mod enqueue_feed;
+pub mod groups;
 pub mod identity;
 pub mod notice_results;
 pub mod offer_queries;

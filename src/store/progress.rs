@@ -7,6 +7,7 @@ use serde::Serialize;
 use sqlx::PgPool;
 
 use super::StoreError;
+use super::counts::{Counter, FAILED_SEPARATOR};
 
 /// Lifecycle states of an offer, as the `offers.state` CHECK constraint lists them.
 pub const OFFER_STATES: [&str; 11] = [
@@ -100,6 +101,32 @@ impl RunProgress {
         }
     }
 
+    /// Adds one of the run's counters: a decision's outcomes, an offer state's offers, a notice
+    /// status's notices or a channel and reason's failed notices.
+    fn add(&mut self, c: Counter) {
+        match c.kind.as_str() {
+            "decision" => {
+                self.reviewed += c.n;
+                self.decisions.insert(c.key, c.n);
+            }
+            "offer" => {
+                self.offers.insert(c.key, c.n);
+            }
+            "notice" => {
+                self.notifications.insert(c.key, c.n);
+            }
+            "failed_notice" => {
+                let (channel, reason) = c.key.split_once(FAILED_SEPARATOR).unwrap_or((&c.key, ""));
+                self.failed_notices.push(FailedNotices {
+                    channel: channel.to_string(),
+                    reason: reason.to_string(),
+                    count: c.n,
+                });
+            }
+            _ => {}
+        }
+    }
+
     /// Reviewed as a percentage of total (0 when the run is empty).
     pub fn reviewed_pct(&self) -> f64 {
         pct(self.reviewed, self.total)
@@ -143,7 +170,8 @@ pub async fn for_run(pool: &PgPool, name: &str) -> Result<RunProgress, StoreErro
         .expect("the run exists"))
 }
 
-/// Progress of every run, in name order: three grouped queries whatever the number of runs.
+/// Progress of every run, in name order: the runs, their counters (see [`super::counts`]) and
+/// their states, three queries whatever the number of runs and never a count of their rows.
 pub async fn all(pool: &PgPool) -> Result<Vec<RunProgress>, StoreError> {
     let runs = sqlx::query!(
         r#"SELECT r.name, r.rules_name || '@' || r.rules_version AS "rules!",
@@ -151,13 +179,6 @@ pub async fn all(pool: &PgPool) -> Result<Vec<RunProgress>, StoreError> {
                                    WHERE j.run_id = r.id AND j.seq < 0) AS "total!",
                   coalesce(p.published_cases, 0) AS "published!"
            FROM runs r LEFT JOIN run_publish_progress p ON p.run_id = r.id ORDER BY r.name"#
-    )
-    .fetch_all(pool)
-    .await?;
-    let decisions = super::counts::decisions(pool).await?;
-    let offers = sqlx::query!(
-        r#"SELECT r.name, o.state, count(*) AS "n!" FROM offers o JOIN runs r ON r.id = o.run_id
-           GROUP BY r.name, o.state"#
     )
     .fetch_all(pool)
     .await?;
@@ -170,44 +191,9 @@ pub async fn all(pool: &PgPool) -> Result<Vec<RunProgress>, StoreError> {
         .enumerate()
         .map(|(i, p)| (p.run.clone(), i))
         .collect();
-    for (run, decision, n) in decisions {
-        if let Some(&i) = index.get(&run) {
-            out[i].reviewed += n;
-            out[i].decisions.insert(decision, n);
-        }
-    }
-    for r in offers {
-        if let Some(&i) = index.get(&r.name) {
-            out[i].offers.insert(r.state, r.n);
-        }
-    }
-    let notifications = sqlx::query!(
-        r#"SELECT r.name, n.status, count(*) AS "n!"
-           FROM notifications n JOIN runs r ON r.id = n.run_id
-           GROUP BY r.name, n.status"#
-    )
-    .fetch_all(pool)
-    .await?;
-    for r in notifications {
-        if let Some(&i) = index.get(&r.name) {
-            out[i].notifications.insert(r.status, r.n);
-        }
-    }
-    let failed = sqlx::query!(
-        r#"SELECT r.name, n.channel, coalesce(n.last_error, 'unknown') AS "reason!",
-                  count(*) AS "count!"
-           FROM notifications n JOIN runs r ON r.id = n.run_id WHERE n.status = 'failed'
-           GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"#
-    )
-    .fetch_all(pool)
-    .await?;
-    for r in failed {
-        if let Some(&i) = index.get(&r.name) {
-            out[i].failed_notices.push(FailedNotices {
-                channel: r.channel,
-                reason: r.reason,
-                count: r.count,
-            });
+    for c in super::counts::all(pool).await? {
+        if let Some(&i) = index.get(&c.run) {
+            out[i].add(c);
         }
     }
     for s in super::run_state::all(pool).await? {

@@ -93,7 +93,7 @@ async fn progress_comes_from_counters_that_fold_without_changing_sums() {
         .await
         .unwrap();
     assert_eq!(after.decisions, before.decisions);
-    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM run_counts")
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM run_counts WHERE kind = 'decision'")
         .fetch_one(&env.pool)
         .await
         .unwrap();

@@ -14,6 +14,7 @@ mod console_dead_letters;
 mod console_http;
 mod console_policies;
 mod console_worklist;
+mod counters;
 mod helpers;
 mod integrity;
 mod offers;

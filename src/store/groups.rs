@@ -1,0 +1,176 @@
+//! The `run_groups` table: a wholly reviewed run's cases counted by the report's dimensions,
+//! decision and offer state, once (outcomes never change), then kept by a trigger on `offers`
+//! (see its migration), so the audit report sums a few thousand counter rows instead of joining
+//! every member to its case, outcome and offer on every call.
+
+use sqlx::PgPool;
+
+use super::StoreError;
+use super::policy_counts::{GroupCount, PAIR};
+use crate::policy::Dimension;
+
+/// A run's rows not folded yet above which [`fold_run`] folds them.
+const FOLD_AT: i64 = 2_000;
+
+/// Whether every member of the run has an outcome (from the run's counters): only then are its
+/// groups counted, and the report reads them.
+pub async fn complete(pool: &PgPool, run_id: i64) -> Result<bool, StoreError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT (SELECT coalesce(sum(n), 0) FROM run_counts c
+                   WHERE c.run_id = r.id AND c.kind = 'decision')
+                  >= r.total_cases + (SELECT count(*) FROM run_cases j
+                                      WHERE j.run_id = r.id AND j.seq < 0) AS "complete!"
+           FROM runs r WHERE r.id = $1"#,
+        run_id
+    )
+    .fetch_optional(pool)
+    .await?
+    .unwrap_or(false))
+}
+
+/// Folds the run's counter rows into one per combination when more than a few thousand are not
+/// folded yet (the rows its offers' changes appended); returns the rows folded. Safe beside other folds
+/// and writers: each row is deleted, and so summed, once.
+pub async fn fold_run(pool: &PgPool, run_id: i64) -> Result<u64, StoreError> {
+    fold_run_over(pool, run_id, FOLD_AT).await
+}
+
+/// [`fold_run`] when at least `at` of the run's rows are not folded yet.
+pub async fn fold_run_over(pool: &PgPool, run_id: i64, at: i64) -> Result<u64, StoreError> {
+    let unfolded = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM (SELECT 1 FROM run_groups
+           WHERE run_id = $1 AND at > '-infinity' LIMIT $2) t"#,
+        run_id,
+        at
+    )
+    .fetch_one(pool)
+    .await?;
+    if unfolded < at {
+        return Ok(0);
+    }
+    let folded = sqlx::query_scalar!(
+        r#"
+        WITH old AS (
+            DELETE FROM run_groups WHERE run_id = $1
+            RETURNING run_id, court, nationality, language, represented, custody, petition,
+                      decision, state, n
+        ), summed AS (
+            INSERT INTO run_groups (run_id, court, nationality, language, represented, custody,
+                                    petition, decision, state, n, at)
+            SELECT run_id, court, nationality, language, represented, custody, petition,
+                   decision, state, sum(n), '-infinity'
+            FROM old GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 HAVING sum(n) <> 0
+        )
+        SELECT count(*) AS "folded!" FROM old
+        "#,
+        run_id
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(folded as u64)
+}
+
+/// Counts every completed run's groups that were not counted yet, and folds their counters (see
+/// [`ensure_counted`], [`fold_run`]): `serve` calls it in the background, so the first report of
+/// a run that just completed does not scan it.
+pub async fn count_completed(pool: &PgPool) -> Result<(), StoreError> {
+    let ids = sqlx::query_scalar!("SELECT id FROM runs WHERE state = 'completed' ORDER BY id")
+        .fetch_all(pool)
+        .await?;
+    for id in ids {
+        ensure_counted(pool, id).await?;
+        fold_run(pool, id).await?;
+    }
+    Ok(())
+}
+
+/// Counts the run's members by group, decision and offer state into `run_groups` unless that was
+/// done: one scan of the run (every member joined to its case, outcome and offer), once. Call it
+/// for a wholly reviewed run only (outcomes written afterwards are not counted). Offers changed
+/// meanwhile are counted once: the scan and the counters' deletion share one snapshot, and
+/// counter rows committed after it stay. Builders of one run wait for each other.
+pub async fn ensure_counted(pool: &PgPool, run_id: i64) -> Result<bool, StoreError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "locked!"
+           FROM (SELECT pg_advisory_xact_lock(hashtext('run_groups'), $1::int)) l"#,
+        run_id as i32
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let counted = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM run_group_builds WHERE run_id = $1) AS "counted!""#,
+        run_id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if counted {
+        return Ok(false);
+    }
+    sqlx::query!(
+        r#"
+        WITH old AS (DELETE FROM run_groups WHERE run_id = $1),
+        built AS (INSERT INTO run_group_builds (run_id) VALUES ($1))
+        INSERT INTO run_groups (run_id, court, nationality, language, represented, custody,
+                                petition, decision, state, n, at)
+        SELECT $1, c.court, c.nationality, c.language, c.represented, c.custody,
+               case_has_petition(c.record), o.decision, f.state, count(*), '-infinity'
+        FROM run_cases rc
+        JOIN cases c USING (case_id)
+        LEFT JOIN outcomes o ON o.run_id = rc.run_id AND o.case_id = rc.case_id
+        LEFT JOIN offers f ON f.run_id = rc.run_id AND f.case_id = rc.case_id
+        WHERE rc.run_id = $1
+        GROUP BY 2, 3, 4, 5, 6, 7, 8, 9
+        "#,
+        run_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// The run's cases counted by group (the value of `by`, or with `then` both values joined by
+/// [`PAIR`]), decision and offer state, from its counters (see [`ensure_counted`]): the same
+/// lines as [`super::policy_counts::scan_counts`] gives.
+pub async fn counts(
+    pool: &PgPool,
+    run_id: i64,
+    by: Dimension,
+    then: Option<Dimension>,
+) -> Result<Vec<GroupCount>, StoreError> {
+    let group = match then {
+        None => group_sql(by).to_string(),
+        Some(then) => format!("({}) || '{PAIR}' || ({})", group_sql(by), group_sql(then)),
+    };
+    // Runtime: the GROUP BY expression varies with the dimensions asked for; it is one of the
+    // fixed texts of `group_sql`, nothing here comes from input.
+    let sql = format!(
+        "SELECT {group} AS grp, g.decision, g.state, sum(g.n)::bigint
+         FROM run_groups g WHERE g.run_id = $1
+         GROUP BY 1, 2, 3 HAVING sum(g.n) <> 0"
+    );
+    Ok(sqlx::query_as(&sql).bind(run_id).fetch_all(pool).await?)
+}
+
+/// The SQL expression of a dimension over `run_groups` aliased `g`: the same group names as
+/// [`Dimension::of`] gives for a case record.
+fn group_sql(dim: Dimension) -> &'static str {
+    match dim {
+        Dimension::Court => "g.court",
+        Dimension::Nationality => "g.nationality",
+        Dimension::Language => "g.language",
+        Dimension::Representation => "CASE WHEN g.represented THEN 'represented' ELSE 'pro_se' END",
+        Dimension::Custody => "g.custody",
+        Dimension::Relief => "CASE WHEN g.petition THEN 'petition' ELSE 'no_petition' END",
+    }
+}
+
+/// Deletes a run's group counters, in the caller's transaction: after its offers are deleted,
+/// whose trigger counts the deletions (its `run_group_builds` row goes with the run).
+pub async fn delete_run(conn: &mut sqlx::PgConnection, run_id: i64) -> Result<(), StoreError> {
+    sqlx::query!("DELETE FROM run_groups WHERE run_id = $1", run_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
