@@ -139,6 +139,7 @@ async fn measure(
         run_id,
         cases: opt.cases as i64,
         rules: &rules,
+        rules_text: text,
         rules_ref: &crate::store::outcomes::RulesRef {
             name: rules.name().to_string(),
             version: rules.version().to_string(),

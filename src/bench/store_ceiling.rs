@@ -3,8 +3,10 @@
 //! consumers), with no broker and no decoding or rules in the timed part.
 //!
 //! The rows are decided once for a sample of the run's cases (untimed) and written for every case
-//! of the run, a batch's case ids read by sequence number as the writers go: the bench's memory
-//! stays flat whatever the backlog's size.
+//! of the run, a batch's case ids and imported facts hashes read by sequence number as the writers
+//! go: the bench's memory stays flat whatever the backlog's size. The scratch run has the same
+//! members as the run, so every row passes the membership and facts checks the worker's rows pass
+//! and is written (the count is checked afterwards).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -14,7 +16,7 @@ use anyhow::{Context, Result};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::domain::{Case, Decision};
+use crate::domain::{Case, Decision, RuleKind};
 use crate::rules::{EvalContext, RuleSet};
 use crate::store::outcomes::{self, NewOutcome, RulesRef};
 use crate::store::{self, cases::facts_hash};
@@ -28,8 +30,10 @@ pub struct Target<'a> {
     pub run_id: i64,
     /// Its size.
     pub cases: i64,
-    /// The rule set and its reference.
+    /// The rule set, its text and its reference.
     pub rules: &'a RuleSet,
+    /// The rule set's text, stored with the scratch run.
+    pub rules_text: &'a str,
     /// As stored with outcomes.
     pub rules_ref: &'a RulesRef,
     /// Review date.
@@ -39,13 +43,21 @@ pub struct Target<'a> {
 /// Writes an outcome for every member of `t.run_id` under a scratch run, `batch` to a transaction
 /// with `writers` connections at once; returns the seconds the writes took.
 pub async fn measure(pool: &PgPool, t: &Target<'_>, writers: usize, batch: usize) -> Result<f64> {
-    let run_id = store::bench::create_ceiling_run(pool, t.rules_ref, t.ctx.as_of)
+    let run_id = store::bench::create_ceiling_run(pool, t.rules_ref, t.rules_text, t.ctx.as_of)
         .await
         .context("cannot create the scratch run of the store ceiling")?;
-    // A partition of its own, as `run create` gives every run.
+    // Members and a partition of its own, as `run create` gives every run.
     let mut tx = pool.begin().await?;
+    store::partitions::fill_members(&mut tx, run_id, None).await?;
     store::partitions::create_outcomes(&mut tx, run_id).await?;
     tx.commit().await?;
+    let qualifying: Arc<Vec<String>> = Arc::new(
+        t.rules
+            .rules(RuleKind::Qualifying)
+            .iter()
+            .map(|r| r.id().to_string())
+            .collect(),
+    );
     let sample = Arc::new(decide_sample(pool, t, run_id).await?);
     let next = Arc::new(AtomicI64::new(0));
     let (members, cases, batch) = (t.run_id, t.cases, batch.max(1) as i64);
@@ -53,30 +65,38 @@ pub async fn measure(pool: &PgPool, t: &Target<'_>, writers: usize, batch: usize
     let mut tasks = Vec::new();
     for _ in 0..writers.max(1) {
         let (pool, sample, next) = (pool.clone(), sample.clone(), next.clone());
+        let qualifying = qualifying.clone();
         tasks.push(tokio::spawn(async move {
             loop {
                 let after = next.fetch_add(batch, Ordering::Relaxed);
                 if after >= cases {
                     return Ok::<(), store::StoreError>(());
                 }
-                let ids = case_ids(&pool, members, after, batch).await?;
+                let ids = store::bench::members(&pool, members, after, batch).await?;
                 let chunk: Vec<NewOutcome> = ids
                     .into_iter()
                     .enumerate()
-                    .map(|(i, case_id)| NewOutcome {
+                    .map(|(i, (case_id, facts_hash))| NewOutcome {
                         case_id,
                         job_id: Uuid::new_v4(),
+                        facts_hash,
                         ..sample[(after as usize + i) % sample.len()].clone()
                     })
                     .collect();
-                write(&pool, &chunk).await?;
+                write(&pool, &chunk, &qualifying).await?;
             }
         }));
     }
     for task in tasks {
         task.await.context("a store-ceiling writer panicked")??;
     }
-    Ok(started.elapsed().as_secs_f64())
+    let seconds = started.elapsed().as_secs_f64();
+    let written = store::bench::outcome_count(pool, run_id).await?;
+    anyhow::ensure!(
+        written == cases,
+        "the store ceiling wrote {written} outcomes for a run of {cases} cases"
+    );
+    Ok(seconds)
 }
 
 /// Decodes and decides the run's first cases, as the worker would have, for the scratch run.
@@ -89,8 +109,7 @@ async fn decide_sample(pool: &PgPool, t: &Target<'_>, run_id: i64) -> Result<Vec
         rows.push(NewOutcome {
             run_id,
             job_id: Uuid::new_v4(),
-            evaluation: t.rules.evaluate(&case, t.ctx),
-            rules: t.rules_ref.clone(),
+            verdict: t.rules.verdict(&case, t.ctx),
             facts_hash: facts_hash(&m.record),
             case_id: m.case_id,
         });
@@ -99,18 +118,12 @@ async fn decide_sample(pool: &PgPool, t: &Target<'_>, run_id: i64) -> Result<Vec
     Ok(rows)
 }
 
-/// The case ids of the members with sequence numbers in `(after, after + count]`.
-async fn case_ids(
-    pool: &PgPool,
-    run_id: i64,
-    after: i64,
-    count: i64,
-) -> Result<Vec<String>, store::StoreError> {
-    store::bench::member_ids(pool, run_id, after, count).await
-}
-
 /// One batch as the worker commits it: outcomes, then offers for the new recommendations.
-async fn write(pool: &PgPool, chunk: &[NewOutcome]) -> Result<(), store::StoreError> {
+async fn write(
+    pool: &PgPool,
+    chunk: &[NewOutcome],
+    qualifying: &[String],
+) -> Result<(), store::StoreError> {
     let mut tx = pool.begin().await?;
     let inserted = outcomes::insert_batch(&mut tx, chunk, "bench").await?;
     let ids: Vec<&str> = inserted
@@ -124,7 +137,8 @@ async fn write(pool: &PgPool, chunk: &[NewOutcome]) -> Result<(), store::StoreEr
             .iter()
             .any(|(_, d, _)| *d == Decision::OfferRecommended)
     {
-        store::offers::recommend(&mut tx, first.run_id, &ids, "bench").await?;
+        let qualifying: Vec<&str> = qualifying.iter().map(String::as_str).collect();
+        store::offers::recommend(&mut tx, first.run_id, &ids, &qualifying, "bench").await?;
     }
     tx.commit().await?;
     Ok(())

@@ -132,3 +132,18 @@ pub struct Evaluation {
     /// Every rule that fired, in evaluation order.
     pub fired: Vec<FiredRule>,
 }
+
+/// What an outcome stores of an evaluation: the decision, the score and which rules fired, with
+/// no reason written out. The reasons follow from these and the run's rule set
+/// (`RuleSet::explain`), so every outcome need not repeat them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// The decision.
+    pub decision: Decision,
+    /// Score from the points rules (0 when out of scope).
+    pub score: i32,
+    /// The ids of the rules that fired, in evaluation order, separated by single spaces; a scope
+    /// check carries the value it refused after `=` (`SCOPE_CUSTODY=D`). The threshold
+    /// comparison and the deciding reason are not listed: they follow from the rest.
+    pub fired_ids: String,
+}

@@ -13,7 +13,7 @@ pub use case::{
     Address, Case, CaseType, Confidential, Conviction, Counsel, Custody, Factors, Flags,
     OffenseCategory, OffenseLevel, PendingPetition, PetitionStatus, Respondent,
 };
-pub use decision::{Decision, Evaluation, FiredRule, RuleKind};
+pub use decision::{Decision, Evaluation, FiredRule, RuleKind, Verdict};
 pub use fields::{
     ANumber, CaseId, CountryCode, CourtCode, Date, EmailAddress, EoirId, LanguageCode, ShortText,
     StateCode,

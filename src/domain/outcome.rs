@@ -5,7 +5,7 @@
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::Evaluation;
+use super::Verdict;
 
 /// One outcome ready to be written.
 #[derive(Debug, Clone)]
@@ -16,10 +16,8 @@ pub struct NewOutcome {
     pub case_id: String,
     /// Job that carried the case.
     pub job_id: Uuid,
-    /// The evaluation.
-    pub evaluation: Evaluation,
-    /// Rule-set name, version and hash, as stored with the run.
-    pub rules: RulesRef,
+    /// The verdict (the reasons are not stored: they follow from it and the run's rule set).
+    pub verdict: Verdict,
     /// sha256 of the case facts decided on.
     pub facts_hash: String,
 }

@@ -2,14 +2,13 @@
 //!
 //! The steps are those of POLICY.md §3.2 (see the module documentation of [`super`]). Facts are
 //! derived once per case; conditions were resolved at load time, so a rule costs a few comparisons.
-//! The only allocations are the list of fired rules and their reason strings.
 
 use chrono::NaiveDate;
 
 use super::facts::Facts;
 use super::input::RuleInput;
 use super::ruleset::{Rule, RuleSet};
-use crate::domain::{Case, Decision, Evaluation, FiredRule, RuleKind};
+use crate::domain::{Case, Decision, Evaluation, Verdict};
 
 /// What a run supplies to every evaluation: the review date and, optionally, the courts it covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,67 +41,91 @@ impl EvalContext {
 }
 
 /// Id of the built-in threshold entry.
-const THRESHOLD_ID: &str = "THRESHOLD";
+pub(super) const THRESHOLD_ID: &str = "THRESHOLD";
 /// Id of the deciding reason, the last entry of every evaluation.
 pub const DECISION_ID: &str = "DECISION";
 
 impl RuleSet {
     /// Evaluates `case` as of `ctx.as_of`: scope, then every gate, relief, qualifying and points
-    /// rule, then the decision by precedence (gate, relief, qualifying category, score).
+    /// rule, then the decision by precedence (gate, relief, qualifying category, score), with
+    /// every fired rule's reason. It is [`verdict`](Self::verdict) put in words by
+    /// [`explain`](Self::explain), so a stored verdict reads exactly as the evaluation did.
     pub fn evaluate(&self, case: &Case, ctx: &EvalContext) -> Evaluation {
-        if let Some(out) = self.scope_failure(case, ctx) {
-            let why = format!("Outside the review's scope ({}).", out.id);
-            let decided = FiredRule {
-                id: DECISION_ID.to_string(),
-                kind: RuleKind::Decision,
-                reason: why,
-                points: 0,
-            };
-            return Evaluation {
+        let v = self.verdict(case, ctx);
+        self.explain(v.decision, v.score, &v.fired_ids, ctx)
+            .expect("a rule set explains its own verdicts")
+    }
+
+    /// The decision, the score and the ids of the rules that fired for `case` (see [`Verdict`]):
+    /// what an outcome stores. No reason is written out; [`explain`](Self::explain) does that
+    /// from these and the rule set.
+    pub fn verdict(&self, case: &Case, ctx: &EvalContext) -> Verdict {
+        if let Some(miss) = self.scope_miss(case, ctx) {
+            return Verdict {
                 decision: Decision::OutOfScope,
                 score: 0,
-                fired: vec![out, decided],
+                fired_ids: miss.token(case),
             };
         }
         let facts = Facts::derive(case, ctx.as_of);
-        let mut fired = Vec::new();
-        fire(&self.gates, &facts, &mut fired);
-        let gates_end = fired.len();
-        let relief_from = fired.len();
-        let relief = fire(&self.relief, &facts, &mut fired);
-        let qualifying_from = fired.len();
-        let qualifies = fire(&self.qualifying, &facts, &mut fired) || self.qualifying.is_empty();
-        let before_points = fired.len();
-        fire(&self.points, &facts, &mut fired);
-        let score = fired[before_points..]
-            .iter()
-            .fold(0i32, |sum, r| sum.saturating_add(r.points));
-
-        let (decision, why) = if gates_end > 0 {
-            self.gate_decision(&fired, gates_end, score)
-        } else if relief {
-            let ids = ids(&fired[relief_from..qualifying_from]);
-            let why = format!("Relief is immediately available ({ids}): refer for dismissal.");
-            (Decision::ReferDismissal, why)
-        } else if !qualifies {
-            let why = format!(
-                "No qualifying category applies: {}.",
-                self.otherwise.label().to_lowercase()
-            );
-            (self.otherwise, why)
-        } else {
-            self.threshold_decision(&mut fired, qualifying_from..before_points, score)
-        };
-        fired.push(FiredRule {
-            id: DECISION_ID.to_string(),
-            kind: RuleKind::Decision,
-            reason: why,
-            points: 0,
-        });
-        Evaluation {
+        let fired = self.fired(&facts);
+        let score = fired.score();
+        let (decision, _) = self.ground(&fired, score);
+        let mut fired_ids = String::with_capacity(fired.rules.len() * 12);
+        for (i, rule) in fired.rules.iter().enumerate() {
+            if i > 0 {
+                fired_ids.push(' ');
+            }
+            fired_ids.push_str(&rule.id);
+        }
+        Verdict {
             decision,
             score,
-            fired,
+            fired_ids,
+        }
+    }
+
+    /// Every gate, relief, qualifying and points rule that fires for `facts`, by stage.
+    fn fired(&self, facts: &Facts) -> Fired<'_> {
+        let mut rules = Vec::with_capacity(16);
+        let mut ends = [0; 3];
+        for (end, stage) in ends
+            .iter_mut()
+            .zip([&self.gates, &self.relief, &self.qualifying])
+        {
+            rules.extend(stage.iter().filter(|r| r.fires(facts)));
+            *end = rules.len();
+        }
+        rules.extend(self.points.iter().filter(|r| r.fires(facts)));
+        Fired { rules, ends }
+    }
+
+    /// The decision for the rules that `fired` (a case in scope scoring `score`), by precedence,
+    /// and what it rests on.
+    pub(super) fn ground<'r>(&'r self, fired: &Fired<'r>, score: i32) -> (Decision, Ground<'r>) {
+        if !fired.gates().is_empty() {
+            let has_fired = |id: &str| fired.rules.iter().any(|r| r.id == id);
+            let (mut firm, mut yielded) = (Vec::new(), Vec::new());
+            for gate in fired.gates() {
+                match yields(gate, score, has_fired) {
+                    Some(why) => yielded.push((gate.id.as_str(), why)),
+                    None => firm.push(gate.id.as_str()),
+                }
+            }
+            let decision = if firm.is_empty() {
+                Decision::DiscretionaryReview
+            } else {
+                Decision::EnforcementPriority
+            };
+            (decision, Ground::Gates { firm, yielded })
+        } else if !fired.relief().is_empty() {
+            (Decision::ReferDismissal, Ground::Relief)
+        } else if !self.qualifying.is_empty() && fired.qualifying().is_empty() {
+            (self.otherwise, Ground::NoCategory)
+        } else if score >= self.threshold {
+            (Decision::OfferRecommended, Ground::Threshold)
+        } else {
+            (self.otherwise, Ground::Threshold)
         }
     }
 
@@ -148,71 +171,6 @@ impl RuleSet {
         (decision, score)
     }
 
-    /// The decision when gates fired (`fired[..gates_end]`): an enforcement priority, unless every
-    /// gate that fired is overridable and compelling factors override it.
-    fn gate_decision(
-        &self,
-        fired: &[FiredRule],
-        gates_end: usize,
-        score: i32,
-    ) -> (Decision, String) {
-        let mut firm = Vec::new();
-        let mut because = Vec::new();
-        let has_fired = |id: &str| fired.iter().any(|r| r.id == id);
-        for gate in &fired[..gates_end] {
-            let rule = self.gates.iter().find(|r| r.id == gate.id);
-            match rule.and_then(|r| yields(r, score, has_fired)) {
-                Some(Yield::Score(at)) => {
-                    because.push(format!("{}: score {score} at or above {at}", gate.id));
-                }
-                Some(Yield::Factor(factor)) => because.push(format!("{}: {factor}", gate.id)),
-                None => firm.push(gate.id.as_str()),
-            }
-        }
-        if firm.is_empty() {
-            let why = format!(
-                "Compelling factors override the enforcement-priority gate ({}): {}.",
-                because.join("; "),
-                Decision::DiscretionaryReview.label().to_lowercase()
-            );
-            (Decision::DiscretionaryReview, why)
-        } else {
-            let why = format!("Enforcement priority: gate {} fired.", firm.join(", "));
-            (Decision::EnforcementPriority, why)
-        }
-    }
-
-    /// The decision of a qualifying case by its score; records the threshold comparison.
-    fn threshold_decision(
-        &self,
-        fired: &mut Vec<FiredRule>,
-        qualifying: std::ops::Range<usize>,
-        score: i32,
-    ) -> (Decision, String) {
-        let threshold = self.threshold;
-        let (decision, comparison) = if score >= threshold {
-            (Decision::OfferRecommended, "at or above")
-        } else {
-            (self.otherwise, "below")
-        };
-        let categories = if qualifying.is_empty() {
-            String::new()
-        } else {
-            format!("Qualifies ({}); ", ids(&fired[qualifying]))
-        };
-        fired.push(FiredRule {
-            id: THRESHOLD_ID.to_string(),
-            kind: RuleKind::Threshold,
-            reason: format!("Score {score} is {comparison} the threshold {threshold}."),
-            points: 0,
-        });
-        let why = format!(
-            "{categories}score {score} is {comparison} the threshold {threshold}: {}.",
-            decision.label().to_lowercase()
-        );
-        (decision, capitalized(why))
-    }
-
     /// The first scope check `case` fails, in the order custody, final order, case type, court.
     fn scope_miss(&self, case: &impl RuleInput, ctx: &EvalContext) -> Option<ScopeMiss> {
         let scope = &self.scope;
@@ -232,55 +190,6 @@ impl RuleSet {
             return None;
         })
     }
-
-    /// The scope check `case` fails, if any, as the recorded entry with its reason.
-    fn scope_failure(&self, case: &Case, ctx: &EvalContext) -> Option<FiredRule> {
-        let scope = &self.scope;
-        let (id, reason) = match self.scope_miss(case, ctx)? {
-            ScopeMiss::Custody => {
-                let listed = codes(scope.custody.iter().map(|c| c.code()));
-                (
-                    "SCOPE_CUSTODY",
-                    format!(
-                        "Custody status {} is not reviewed under this rule set (it covers {listed}).",
-                        case.custody.code()
-                    ),
-                )
-            }
-            ScopeMiss::FinalOrder => (
-                "SCOPE_FINAL_ORDER",
-                "The case has a final order, and this rule set reviews only cases without one."
-                    .to_string(),
-            ),
-            ScopeMiss::CaseType => {
-                let listed = codes(scope.case_types.iter().map(|c| c.code()));
-                (
-                    "SCOPE_CASE_TYPE",
-                    format!(
-                        "Case type {} is not reviewed under this rule set (it covers {listed}).",
-                        case.case_type.code()
-                    ),
-                )
-            }
-            ScopeMiss::Court => {
-                let courts = ctx.courts.iter().flatten().map(String::as_str);
-                (
-                    "SCOPE_COURT",
-                    format!(
-                        "Court {} is not among the courts of this run ({}).",
-                        case.court.as_str(),
-                        codes(courts)
-                    ),
-                )
-            }
-        };
-        Some(FiredRule {
-            id: id.to_string(),
-            kind: RuleKind::Scope,
-            reason,
-            points: 0,
-        })
-    }
 }
 
 /// The scope check a case fails.
@@ -291,8 +200,73 @@ enum ScopeMiss {
     Court,
 }
 
+impl ScopeMiss {
+    /// The stored form: the scope check's id, and the value of `case` it refused after `=`.
+    fn token(&self, case: &Case) -> String {
+        match self {
+            Self::Custody => format!("{SCOPE_CUSTODY}={}", case.custody.code()),
+            Self::FinalOrder => SCOPE_FINAL_ORDER.to_string(),
+            Self::CaseType => format!("{SCOPE_CASE_TYPE}={}", case.case_type.code()),
+            Self::Court => format!("{SCOPE_COURT}={}", case.court.as_str()),
+        }
+    }
+}
+
+/// Ids of the scope checks.
+pub(super) const SCOPE_CUSTODY: &str = "SCOPE_CUSTODY";
+pub(super) const SCOPE_FINAL_ORDER: &str = "SCOPE_FINAL_ORDER";
+pub(super) const SCOPE_CASE_TYPE: &str = "SCOPE_CASE_TYPE";
+pub(super) const SCOPE_COURT: &str = "SCOPE_COURT";
+
+/// The rules that fired for one case in scope, in evaluation order: gates, relief, qualifying,
+/// points.
+pub(super) struct Fired<'r> {
+    pub(super) rules: Vec<&'r Rule>,
+    /// Where the gate, relief and qualifying stages end in `rules` (the points rules follow).
+    pub(super) ends: [usize; 3],
+}
+
+impl<'r> Fired<'r> {
+    /// The gates that fired.
+    pub(super) fn gates(&self) -> &[&'r Rule] {
+        &self.rules[..self.ends[0]]
+    }
+
+    /// The relief rules that fired.
+    pub(super) fn relief(&self) -> &[&'r Rule] {
+        &self.rules[self.ends[0]..self.ends[1]]
+    }
+
+    /// The qualifying rules that fired.
+    pub(super) fn qualifying(&self) -> &[&'r Rule] {
+        &self.rules[self.ends[1]..self.ends[2]]
+    }
+
+    /// The score: the points of the points rules that fired.
+    pub(super) fn score(&self) -> i32 {
+        self.rules[self.ends[2]..]
+            .iter()
+            .fold(0i32, |sum, r| sum.saturating_add(r.points))
+    }
+}
+
+/// What a decision rests on, before it is put in words.
+pub(super) enum Ground<'r> {
+    /// Gates fired: those that hold, and those that yield to compelling factors (with why).
+    Gates {
+        firm: Vec<&'r str>,
+        yielded: Vec<(&'r str, Yield<'r>)>,
+    },
+    /// Relief is immediately available.
+    Relief,
+    /// The rule set has qualifying categories and none applies.
+    NoCategory,
+    /// The score against the threshold.
+    Threshold,
+}
+
 /// Why a fired gate yields to compelling factors.
-enum Yield<'r> {
+pub(super) enum Yield<'r> {
     /// The score reached the gate's override score.
     Score(i32),
     /// This rule, one of the gate's override factors, fired.
@@ -322,30 +296,8 @@ impl Rule {
     }
 }
 
-/// Records every rule of `rules` that fires for `facts`; returns whether any did.
-fn fire(rules: &[Rule], facts: &Facts, fired: &mut Vec<FiredRule>) -> bool {
-    let mut any_fired = false;
-    for rule in rules {
-        if rule.fires(facts) {
-            any_fired = true;
-            fired.push(FiredRule {
-                id: rule.id.clone(),
-                kind: rule.kind,
-                reason: rule.reason.clone(),
-                points: rule.points,
-            });
-        }
-    }
-    any_fired
-}
-
-/// The ids of `rules`, joined with ", ".
-fn ids(rules: &[FiredRule]) -> String {
-    codes(rules.iter().map(|r| r.id.as_str()))
-}
-
 /// `s` with its first letter in capitals.
-fn capitalized(s: String) -> String {
+pub(super) fn capitalized(s: String) -> String {
     let mut chars = s.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
@@ -354,6 +306,6 @@ fn capitalized(s: String) -> String {
 }
 
 /// Codes joined with ", ", for a reason.
-fn codes<'a>(codes: impl Iterator<Item = &'a str>) -> String {
+pub(super) fn codes<'a>(codes: impl Iterator<Item = &'a str>) -> String {
     codes.collect::<Vec<_>>().join(", ")
 }

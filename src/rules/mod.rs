@@ -57,6 +57,7 @@ mod dates;
 mod document;
 mod eval;
 mod examples;
+mod explain;
 pub mod facts;
 mod format;
 mod input;

@@ -115,8 +115,11 @@ where
         r#"
         SELECT json_build_object(
             'case_id', o.case_id, 'job_id', o.job_id, 'decision', o.decision, 'score', o.score,
-            'fired', o.fired, 'rules_name', o.rules_name, 'rules_version', o.rules_version,
-            'rules_hash', o.rules_hash, 'facts_hash', o.facts_hash, 'decided_at', o.decided_at,
+            'fired', o.fired, 'fired_ids', o.fired_ids,
+            'rules_name', coalesce(o.rules_name, r.rules_name),
+            'rules_version', coalesce(o.rules_version, r.rules_version),
+            'rules_hash', coalesce(o.rules_hash, r.rules_hash),
+            'facts_hash', o.facts_hash, 'decided_at', o.decided_at,
             'worker', o.worker,
             'offer', (SELECT json_build_object(
                     'state', f.state, 'deadline', f.deadline, 'offered_at', f.offered_at,
@@ -126,7 +129,7 @@ where
                             'reason', t.reason, 'at', t.at) ORDER BY t.id), '[]')
                         FROM transitions t WHERE t.run_id = f.run_id AND t.case_id = f.case_id))
                 FROM offers f WHERE f.run_id = o.run_id AND f.case_id = o.case_id))::text AS "line!"
-        FROM outcomes o WHERE o.run_id = $1
+        FROM outcomes o JOIN runs r ON r.id = o.run_id WHERE o.run_id = $1
         "#,
         run_id
     )

@@ -53,19 +53,21 @@ pub async fn commit_latency(pool: &PgPool, run_id: i64) -> Result<(f64, f64, f64
     Ok((r.p50, r.p99, r.span))
 }
 
-/// Creates the store ceiling's scratch run (no members, no partition) under `rules` and `as_of`;
-/// returns its id.
+/// Creates the store ceiling's scratch run (no members, no partition) under `rules` (whose text
+/// is `rules_text`) and `as_of`; returns its id.
 pub async fn create_ceiling_run(
     pool: &PgPool,
     rules: &RulesRef,
+    rules_text: &str,
     as_of: NaiveDate,
 ) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar!(
         "INSERT INTO runs (name, rules_name, rules_version, rules_hash, rules_text, as_of, created_by) \
-         VALUES ('bench-store-ceiling', $1, $2, $3, '', $4, 'bench') RETURNING id",
+         VALUES ('bench-store-ceiling', $1, $2, $3, $4, $5, 'bench') RETURNING id",
         rules.name,
         rules.version,
         rules.hash,
+        rules_text,
         as_of
     )
     .fetch_one(pool)
@@ -73,21 +75,25 @@ pub async fn create_ceiling_run(
 }
 
 /// The case ids of run `run_id`'s members with sequence numbers in `(after, after + count]`, in
-/// order.
-pub async fn member_ids(
+/// order, with their imported facts hashes.
+pub async fn members(
     pool: &PgPool,
     run_id: i64,
     after: i64,
     count: i64,
-) -> Result<Vec<String>, StoreError> {
-    Ok(sqlx::query_scalar!(
-        "SELECT case_id FROM run_cases WHERE run_id = $1 AND seq > $2 AND seq <= $2 + $3 ORDER BY seq",
+) -> Result<Vec<(String, String)>, StoreError> {
+    Ok(sqlx::query!(
+        "SELECT rc.case_id, c.facts_hash FROM run_cases rc JOIN cases c USING (case_id) \
+         WHERE rc.run_id = $1 AND rc.seq > $2 AND rc.seq <= $2 + $3 ORDER BY rc.seq",
         run_id,
         after,
         count
     )
     .fetch_all(pool)
-    .await?)
+    .await?
+    .into_iter()
+    .map(|r| (r.case_id, r.facts_hash))
+    .collect())
 }
 
 /// Lets the notify bench fill the outbox without offers behind its rows: drops the outbox's

@@ -77,6 +77,15 @@ pub enum StoreError {
     /// A run-control change that the run's current state or its policy does not allow.
     #[error("{0}")]
     Refused(String),
+    /// A stored outcome that the run's stored rule set cannot put in words (names the rule or
+    /// decision that does not fit, never the case's data).
+    #[error("an outcome of run {run_id} does not fit the run's stored rule set: {why}")]
+    Unexplained {
+        /// The run.
+        run_id: i64,
+        /// What does not fit.
+        why: String,
+    },
 }
 
 impl StoreError {

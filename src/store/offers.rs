@@ -213,13 +213,15 @@ async fn offer_deadlines(
 /// Records new recommendations (state `offer_recommended`, first transition by `actor`), inside the
 /// caller's transaction; a case that already has an offer in the run is left alone. The offer
 /// copies what the worklist filters on (court, score, qualifying rules, filing date) from its
-/// outcome and case, which the caller has written first. The outcome is looked up one case at a
+/// outcome and case, which the caller has written first: the qualifying rules are those of the
+/// outcome's fired rule ids that are among the run's `qualifying` rule ids. The outcome is looked up one case at a
 /// time (the LATERAL ... LIMIT 1 keeps the planner from hashing the run's whole partition, which
 /// it did per batch while the partition's statistics still said empty).
 pub async fn recommend(
     conn: &mut PgConnection,
     run_id: i64,
     ids: &[&str],
+    qualifying: &[&str],
     actor: &str,
 ) -> Result<Vec<String>, StoreError> {
     if ids.is_empty() {
@@ -229,18 +231,20 @@ pub async fn recommend(
         r#"
         INSERT INTO offers (run_id, case_id, state, court, score, categories, filed_on)
         SELECT $1, t.id, 'offer_recommended', c.court, oc.score,
-               coalesce(ARRAY(SELECT r->>'id' FROM jsonb_array_elements(oc.fired) r
-                              WHERE r->>'kind' = 'qualifying'), '{}'),
+               coalesce(ARRAY(SELECT q.id
+                              FROM unnest(string_to_array(oc.fired_ids, ' ')) WITH ORDINALITY q(id, n)
+                              WHERE q.id = ANY($3) ORDER BY q.n), '{}'),
                (c.record->>'filed_on')::date
         FROM UNNEST($2::text[]) AS t(id)
-        LEFT JOIN LATERAL (SELECT o.score, o.fired FROM outcomes o
+        LEFT JOIN LATERAL (SELECT o.score, o.fired_ids FROM outcomes o
                            WHERE o.run_id = $1 AND o.case_id = t.id LIMIT 1) oc ON true
         LEFT JOIN cases c ON c.case_id = t.id
         ON CONFLICT (run_id, case_id) DO NOTHING
         RETURNING case_id
         "#,
         run_id,
-        ids as &[&str]
+        ids as &[&str],
+        qualifying as &[&str]
     )
     .fetch_all(&mut *conn)
     .await?;

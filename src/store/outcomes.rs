@@ -6,8 +6,9 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::StoreError;
-use crate::domain::Decision;
+use crate::domain::{Decision, Evaluation};
 pub use crate::domain::{FACTS_MISMATCH, NOT_IN_RUN, NewOutcome, RulesRef};
+use crate::rules::{EvalContext, RuleSet};
 
 /// What a batch insert recorded: new outcomes by run and decision, and the cases newly
 /// recommended for an offer (the rest of the batch already had outcomes).
@@ -30,7 +31,8 @@ impl Inserted {
 }
 
 /// Writes outcomes inside the caller's transaction, one statement per run in the batch (usually
-/// one): what is the same for the whole run (run id, rule set, worker) is sent once, not per row,
+/// one): what is the same for the whole run (run id, worker) is sent once, not per row, the rule
+/// set is on the run only, each fired rule is stored by its id (its words are the rule set's),
 /// and only counts and the new recommendations come back. A (run, case) that already has an
 /// outcome is left as it is.
 ///
@@ -65,7 +67,7 @@ struct Columns<'a> {
     job_ids: Vec<Uuid>,
     decisions: Vec<&'static str>,
     scores: Vec<i32>,
-    fired: Vec<String>,
+    fired_ids: Vec<&'a str>,
     facts: Vec<&'a str>,
 }
 
@@ -77,16 +79,15 @@ impl<'a> Columns<'a> {
             job_ids: Vec::with_capacity(n),
             decisions: Vec::with_capacity(n),
             scores: Vec::with_capacity(n),
-            fired: Vec::with_capacity(n),
+            fired_ids: Vec::with_capacity(n),
             facts: Vec::with_capacity(n),
         };
         for o in group {
             c.case_ids.push(o.case_id.as_str());
             c.job_ids.push(o.job_id);
-            c.decisions.push(o.evaluation.decision.as_str());
-            c.scores.push(o.evaluation.score);
-            c.fired
-                .push(serde_json::to_string(&o.evaluation.fired).expect("fired rules serialize"));
+            c.decisions.push(o.verdict.decision.as_str());
+            c.scores.push(o.verdict.score);
+            c.fired_ids.push(o.verdict.fired_ids.as_str());
             c.facts.push(o.facts_hash.as_str());
         }
         c
@@ -100,21 +101,19 @@ async fn insert_run(
     group: &[&NewOutcome],
     worker: &str,
 ) -> Result<Vec<RunTally>, StoreError> {
-    let rules = &group[0].rules;
     let c = Columns::of(group);
     let rows = sqlx::query!(
         r#"
         WITH chk AS (
             SELECT t.*, rc.case_id IS NOT NULL AS member, c.facts_hash AS imported
-            FROM UNNEST($6::text[], $7::uuid[], $8::text[], $9::int[], $10::text[], $11::text[])
-                 AS t(case_id, job_id, decision, score, fired, facts_hash)
+            FROM UNNEST($3::text[], $4::uuid[], $5::text[], $6::int[], $7::text[], $8::text[])
+                 AS t(case_id, job_id, decision, score, fired_ids, facts_hash)
             LEFT JOIN run_cases rc ON rc.run_id = $1 AND rc.case_id = t.case_id
             LEFT JOIN cases c ON c.case_id = t.case_id
         ), ins AS (
-            INSERT INTO outcomes (run_id, case_id, job_id, decision, score, fired, rules_name,
-                                  rules_version, rules_hash, facts_hash, worker)
-            SELECT $1, k.case_id, k.job_id, k.decision, k.score, k.fired::jsonb, $2, $3, $4,
-                   k.facts_hash, $5
+            INSERT INTO outcomes (run_id, case_id, job_id, decision, score, fired_ids, facts_hash,
+                                  worker)
+            SELECT $1, k.case_id, k.job_id, k.decision, k.score, k.fired_ids, k.facts_hash, $2
             FROM chk k WHERE k.member AND k.imported = k.facts_hash
             ON CONFLICT (run_id, case_id) DO NOTHING
             RETURNING case_id, decision
@@ -130,15 +129,12 @@ async fn insert_run(
         GROUP BY 1
         "#,
         run_id,
-        &rules.name,
-        &rules.version,
-        &rules.hash,
         worker,
         &c.case_ids as &[&str],
         &c.job_ids,
         &c.decisions as &[&str],
         &c.scores,
-        &c.fired,
+        &c.fired_ids as &[&str],
         &c.facts as &[&str]
     )
     .fetch_all(&mut *conn)
@@ -228,22 +224,73 @@ pub async fn join_open_run(
     Ok(())
 }
 
-/// The outcome of one case in one run, if it has been reviewed.
+/// The outcome of one case in one run, if it has been reviewed, with every fired rule in words:
+/// as stored for rows written before outcomes kept only rule ids, otherwise put in words again
+/// from the run's stored rule set (see [`crate::rules::RuleSet::explain`]). The rule set's name,
+/// version and hash are the run's.
 pub async fn find(
     pool: &PgPool,
     run_id: i64,
     case_id: &str,
 ) -> Result<Option<StoredOutcome>, StoreError> {
-    Ok(sqlx::query_as!(
-        StoredOutcome,
-        r#"SELECT case_id, job_id, decision, score, fired, rules_name, rules_version, rules_hash,
-                  facts_hash, decided_at, worker
-           FROM outcomes WHERE run_id = $1 AND case_id = $2"#,
+    let Some(r) = sqlx::query!(
+        r#"SELECT o.case_id, o.job_id, o.decision, o.score, o.fired AS "fired?",
+                  o.fired_ids AS "fired_ids?",
+                  coalesce(o.rules_name, r.rules_name) AS "rules_name!",
+                  coalesce(o.rules_version, r.rules_version) AS "rules_version!",
+                  coalesce(o.rules_hash, r.rules_hash) AS "rules_hash!",
+                  r.rules_text, r.as_of, r.courts, o.facts_hash, o.decided_at, o.worker
+           FROM outcomes o JOIN runs r ON r.id = o.run_id
+           WHERE o.run_id = $1 AND o.case_id = $2"#,
         run_id,
         case_id
     )
     .fetch_optional(pool)
-    .await?)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let fired = match r.fired {
+        Some(words) => words,
+        None => {
+            let ctx = EvalContext {
+                as_of: r.as_of,
+                courts: r.courts,
+            };
+            let ids = r.fired_ids.unwrap_or_default();
+            let evaluation = explain(&r.rules_text, &r.decision, r.score, &ids, &ctx)
+                .map_err(|why| StoreError::Unexplained { run_id, why })?;
+            serde_json::to_value(&evaluation.fired).expect("fired rules serialize")
+        }
+    };
+    Ok(Some(StoredOutcome {
+        case_id: r.case_id,
+        job_id: r.job_id,
+        decision: r.decision,
+        score: r.score,
+        fired,
+        rules_name: r.rules_name,
+        rules_version: r.rules_version,
+        rules_hash: r.rules_hash,
+        facts_hash: r.facts_hash,
+        decided_at: r.decided_at,
+        worker: r.worker,
+    }))
+}
+
+/// The evaluation a stored verdict stands for under the rule set `rules_text`.
+fn explain(
+    rules_text: &str,
+    decision: &str,
+    score: i32,
+    fired_ids: &str,
+    ctx: &EvalContext,
+) -> Result<Evaluation, String> {
+    let rules = RuleSet::from_toml(rules_text).map_err(|e| e.to_string())?;
+    let decision: Decision = decision.parse()?;
+    rules
+        .explain(decision, score, fired_ids, ctx)
+        .map_err(|e| e.to_string())
 }
 
 /// Every decision of a run, by case id (for checks and audits).

@@ -7,6 +7,7 @@
 use sqlx::PgConnection;
 
 use super::review::Plan;
+use crate::domain::RuleKind;
 use crate::offers::plan::{automatic_offer, batch_offers};
 use crate::store::offers;
 use crate::store::outcomes::Inserted;
@@ -26,8 +27,15 @@ pub async fn open(
         let run_id = group.run_id;
         // Letters need the address on file even when the job came from another producer.
         cases::insert_missing(conn, &group.records).await?;
-        let created = offers::recommend(conn, run_id, &group.case_ids, worker).await?;
-        let policy = &plan.runs[&run_id].offer_policy;
+        let run = &plan.runs[&run_id];
+        let qualifying: Vec<&str> = run
+            .rules
+            .rules(RuleKind::Qualifying)
+            .iter()
+            .map(|r| r.id())
+            .collect();
+        let created = offers::recommend(conn, run_id, &group.case_ids, &qualifying, worker).await?;
+        let policy = &run.offer_policy;
         let Some(request) = automatic_offer(policy, &created, today) else {
             continue;
         };

@@ -176,8 +176,8 @@ impl Plan {
             self.joining.entry(run.id).or_default().push(case.clone());
         }
         self.origins.push(origin);
-        let evaluation = run.rules.evaluate(case, &run.ctx);
-        if evaluation.decision == Decision::OfferRecommended {
+        let verdict = run.rules.verdict(case, &run.ctx);
+        if verdict.decision == Decision::OfferRecommended {
             let key = (run.id, case_id.clone());
             if self.recommended.remove(&key).is_some() || self.ambiguous.contains(&key) {
                 self.ambiguous.insert(key);
@@ -190,8 +190,7 @@ impl Plan {
             run_id: run.id,
             case_id,
             job_id: job.job_id.expect("a job with a valid case has an id"),
-            evaluation,
-            rules: run.rules_ref.clone(),
+            verdict,
             facts_hash: hash,
         });
     }

@@ -11,7 +11,7 @@ use sqlx::PgPool;
 use crate::rules::{EvalContext, RuleSet};
 use crate::store::offers::OfferPolicy;
 use crate::store::run_state::RunStateRow;
-use crate::store::{self, StoreError, outcomes::RulesRef};
+use crate::store::{self, StoreError};
 
 /// How long "no such run" is remembered before the database is asked again.
 const NEGATIVE_TTL: Duration = Duration::from_secs(5);
@@ -49,8 +49,6 @@ pub struct LoadedRun {
     pub id: i64,
     /// Parsed rule set (the run's stored copy).
     pub rules: RuleSet,
-    /// Name, version and hash recorded with each outcome.
-    pub rules_ref: RulesRef,
     /// Review date and court scope.
     pub ctx: EvalContext,
     /// What the rule set says about offers (approval, background check, deadline).
@@ -137,11 +135,6 @@ impl RunCache {
         };
         let loaded = Arc::new(LoadedRun {
             id: run.id,
-            rules_ref: RulesRef {
-                name: run.rules_name,
-                version: run.rules_version,
-                hash: run.rules_hash,
-            },
             ctx: EvalContext {
                 as_of: run.as_of,
                 courts: run.courts,

@@ -45,8 +45,19 @@ async fn archive_exports_a_finished_run_then_drops_every_row_of_it() {
         .map(|l| l["case_id"].as_str().unwrap())
         .collect();
     assert_eq!(ids.len(), 40);
+    let rules = docket::rules::RuleSet::from_toml(RULES).unwrap();
+    let as_of = lines[0]["run"]["as_of"].as_str().unwrap().parse().unwrap();
+    let ctx = docket::rules::EvalContext::new(as_of);
     for l in &lines[1..] {
-        assert!(l["decision"].is_string() && l["fired"].is_array(), "{l}");
+        // The fired rules by id; their words follow from the first line's rule set.
+        let (decision, score) = (
+            l["decision"].as_str().unwrap(),
+            l["score"].as_i64().unwrap(),
+        );
+        let fired_ids = l["fired_ids"].as_str().unwrap();
+        rules
+            .explain(decision.parse().unwrap(), score as i32, fired_ids, &ctx)
+            .unwrap_or_else(|e| panic!("{l}: {e}"));
         let recommended = l["decision"] == "offer_recommended";
         assert_eq!(l["offer"].is_object(), recommended, "{l}");
         if recommended {

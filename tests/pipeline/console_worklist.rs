@@ -16,8 +16,9 @@ const RULES: &str = include_str!("../../config/rules/morton-2011.toml");
 async fn reference(env: &TestEnv, run_id: i64) -> Vec<Row> {
     sqlx::query_as(
         "SELECT o.case_id, c.court, oc.score,
-                ARRAY(SELECT r->>'id' FROM jsonb_array_elements(oc.fired) r
-                      WHERE r->>'kind' = 'qualifying') AS categories,
+                ARRAY(SELECT q.id
+                      FROM unnest(string_to_array(oc.fired_ids, ' ')) WITH ORDINALITY q(id, n)
+                      WHERE q.id = ANY($2) ORDER BY q.n) AS categories,
                 (c.record->>'filed_on')::date AS filed_on, o.state, o.deadline
          FROM offers o
          JOIN outcomes oc ON oc.run_id = o.run_id AND oc.case_id = o.case_id
@@ -25,9 +26,20 @@ async fn reference(env: &TestEnv, run_id: i64) -> Vec<Row> {
          WHERE o.run_id = $1",
     )
     .bind(run_id)
+    .bind(qualifying())
     .fetch_all(&env.pool)
     .await
     .unwrap()
+}
+
+/// The qualifying rule ids of the run's rule set.
+fn qualifying() -> Vec<String> {
+    docket::rules::RuleSet::from_toml(RULES)
+        .unwrap()
+        .rules(docket::domain::RuleKind::Qualifying)
+        .iter()
+        .map(|r| r.id().to_string())
+        .collect()
 }
 
 fn years_before(d: NaiveDate, y: Option<u32>) -> Option<NaiveDate> {

@@ -26,6 +26,7 @@ mod runctl;
 mod runctl_policy;
 #[path = "../common/scratch.rs"]
 mod scratch;
+mod slim_outcomes;
 mod step;
 
 use std::collections::HashMap;

@@ -9,6 +9,7 @@ mod gates;
 mod load;
 mod qualifying;
 mod shipped;
+mod stored;
 
 use std::sync::LazyLock;
 
