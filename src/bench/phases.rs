@@ -24,7 +24,7 @@ pub struct Loaded {
     pub import_seconds: f64,
     /// Seconds `run create` took.
     pub run_create_seconds: f64,
-    /// CPU seconds of this process during the import, generation excluded.
+    /// CPU seconds of this process during the import, generating the backlog included.
     pub import_cpu_seconds: f64,
     /// CPU seconds of this database's PostgreSQL backends during the import (parallel index
     /// build workers, which exit when done, are not counted).
@@ -43,7 +43,7 @@ pub async fn load(s: &Settings, pool: &sqlx::PgPool, opt: &BenchOptions) -> Resu
     let imported = crate::import::import(pool, &mut backlog, std::io::sink()).await?;
     let generate_seconds = backlog.generating().as_secs_f64();
     let import_seconds = t.elapsed().as_secs_f64() - generate_seconds;
-    let import_cpu_seconds = procs::own_cpu_seconds() - cpu - generate_seconds;
+    let import_cpu_seconds = procs::own_cpu_seconds() - cpu;
     let import_postgres_cpu_seconds = procs::cpu_seconds_matching(&db) - pg_cpu;
     if imported.rejected > 0 {
         bail!("{} generated cases were rejected", imported.rejected);

@@ -28,7 +28,7 @@ pub struct BenchReport {
     pub import_seconds: f64,
     /// Seconds `run create` took (not part of end to end).
     pub run_create_seconds: f64,
-    /// CPU seconds of the importer (this process, generation excluded).
+    /// CPU seconds of this process during the import (generating the backlog included).
     pub import_cpu_seconds: f64,
     /// CPU seconds of PostgreSQL's backends during the import.
     pub import_postgres_cpu_seconds: f64,
@@ -154,7 +154,7 @@ pub fn render(r: &BenchReport) -> String {
          store ceiling   {sc:>9.0} cases/s (same outcome rows and offers, {k} writers, no broker)\n\
          bottleneck      end to end = {rb:.2} × min(broker, store) ceiling\n\
          before          generate {genr:.2} s, import {imp:.2} s, run create {rc:.2} s (not in end to end)\n\
-         CPU before      import {icpu:.2} s + PostgreSQL {ipg:.2} s, run create PostgreSQL {rpg:.2} s\n\
+         CPU before      import {icpu:.2} s (generation included) + PostgreSQL {ipg:.2} s, run create PostgreSQL {rpg:.2} s\n\
          bench           peak RSS {brss:.1} MiB (this process, import included)\n\
          database        {dbm:.0} MiB per million cases (once reviewed)\n\
          CPU per 1,000   worker {cpu:.3} s, PostgreSQL {pgc:.3} s, RabbitMQ {rmq:.3} s, enqueue {enc:.3} s (end to end)\n",
