@@ -124,7 +124,7 @@ async fn measure(
     opt: &BenchOptions,
     id: &str,
 ) -> Result<BenchReport> {
-    let loaded = phases::load(pool, opt).await?;
+    let loaded = phases::load(s, pool, opt).await?;
     let run_id = loaded.run.id;
     let ceilings = phases::broker_ceilings(s, pool, run_id, opt, id).await?;
     let piped = phases::pipeline(s, pool, run_id, opt).await?;

@@ -24,22 +24,34 @@ pub struct Loaded {
     pub import_seconds: f64,
     /// Seconds `run create` took.
     pub run_create_seconds: f64,
+    /// CPU seconds of this process during the import, generating the backlog included.
+    pub import_cpu_seconds: f64,
+    /// CPU seconds of this database's PostgreSQL backends during the import (parallel index
+    /// build workers, which exit when done, are not counted).
+    pub import_postgres_cpu_seconds: f64,
+    /// CPU seconds of this database's PostgreSQL backends during `run create`.
+    pub run_create_postgres_cpu_seconds: f64,
 }
 
 /// Generates the backlog as the import reads it, imports it, and creates the run `bench`.
-pub async fn load(pool: &sqlx::PgPool, opt: &BenchOptions) -> Result<Loaded> {
+pub async fn load(s: &Settings, pool: &sqlx::PgPool, opt: &BenchOptions) -> Result<Loaded> {
     eprintln!("bench: generating and importing {} cases", opt.cases);
+    let db = database_name(s);
     let mut backlog = Backlog::new(opt.cases, opt.seed);
+    let (cpu, pg_cpu) = (procs::own_cpu_seconds(), procs::cpu_seconds_matching(&db));
     let t = Instant::now();
     let imported = crate::import::import(pool, &mut backlog, std::io::sink()).await?;
     let generate_seconds = backlog.generating().as_secs_f64();
     let import_seconds = t.elapsed().as_secs_f64() - generate_seconds;
+    let import_cpu_seconds = procs::own_cpu_seconds() - cpu;
+    let import_postgres_cpu_seconds = procs::cpu_seconds_matching(&db) - pg_cpu;
     if imported.rejected > 0 {
         bail!("{} generated cases were rejected", imported.rejected);
     }
     eprintln!("bench: creating the run");
     let text = crate::commands::DEFAULT_RULES;
     let rules = crate::rules::RuleSet::from_toml(text)?;
+    let pg_cpu = procs::cpu_seconds_matching(&db);
     let t = Instant::now();
     let (run, _) = store::runs::create(
         pool,
@@ -61,6 +73,9 @@ pub async fn load(pool: &sqlx::PgPool, opt: &BenchOptions) -> Result<Loaded> {
         generate_seconds,
         import_seconds,
         run_create_seconds: t.elapsed().as_secs_f64(),
+        import_cpu_seconds,
+        import_postgres_cpu_seconds,
+        run_create_postgres_cpu_seconds: procs::cpu_seconds_matching(&db) - pg_cpu,
     })
 }
 

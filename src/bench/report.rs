@@ -28,6 +28,12 @@ pub struct BenchReport {
     pub import_seconds: f64,
     /// Seconds `run create` took (not part of end to end).
     pub run_create_seconds: f64,
+    /// CPU seconds of this process during the import (generating the backlog included).
+    pub import_cpu_seconds: f64,
+    /// CPU seconds of PostgreSQL's backends during the import.
+    pub import_postgres_cpu_seconds: f64,
+    /// CPU seconds of PostgreSQL's backends during `run create`.
+    pub run_create_postgres_cpu_seconds: f64,
     /// Seconds from the start of enqueue to the last outcome committed.
     pub end_to_end_seconds: f64,
     /// Cases per second end to end.
@@ -102,6 +108,9 @@ pub(super) fn assemble(
         generate_seconds: loaded.generate_seconds,
         import_seconds: loaded.import_seconds,
         run_create_seconds: loaded.run_create_seconds,
+        import_cpu_seconds: loaded.import_cpu_seconds,
+        import_postgres_cpu_seconds: loaded.import_postgres_cpu_seconds,
+        run_create_postgres_cpu_seconds: loaded.run_create_postgres_cpu_seconds,
         end_to_end_seconds: piped.end_to_end_seconds,
         cases_per_second,
         enqueue_seconds: piped.enqueue_seconds,
@@ -145,6 +154,7 @@ pub fn render(r: &BenchReport) -> String {
          store ceiling   {sc:>9.0} cases/s (same outcome rows and offers, {k} writers, no broker)\n\
          bottleneck      end to end = {rb:.2} × min(broker, store) ceiling\n\
          before          generate {genr:.2} s, import {imp:.2} s, run create {rc:.2} s (not in end to end)\n\
+         CPU before      import {icpu:.2} s (generation included) + PostgreSQL {ipg:.2} s, run create PostgreSQL {rpg:.2} s\n\
          bench           peak RSS {brss:.1} MiB (this process, import included)\n\
          database        {dbm:.0} MiB per million cases (once reviewed)\n\
          CPU per 1,000   worker {cpu:.3} s, PostgreSQL {pgc:.3} s, RabbitMQ {rmq:.3} s, enqueue {enc:.3} s (end to end)\n",
@@ -154,6 +164,9 @@ pub fn render(r: &BenchReport) -> String {
         dbm = r.database_mib_per_million_cases,
         genr = r.generate_seconds,
         rc = r.run_create_seconds,
+        icpu = r.import_cpu_seconds,
+        ipg = r.import_postgres_cpu_seconds,
+        rpg = r.run_create_postgres_cpu_seconds,
         brss = r.bench_peak_rss_mib,
         pc = r.publish_ceiling_cases_per_second,
         ea = r.enqueue_alone_cases_per_second,

@@ -1,6 +1,8 @@
-//! Bulk import of validated cases through `COPY`: rows are streamed into a temporary staging table
-//! (no WAL, no index), duplicates within the batch are found there by line number, and the rest
-//! are merged into `cases` by one statement with the same upsert rule as [`super::cases::upsert`].
+//! Bulk import of validated cases into a `cases` table that has rows already: rows are streamed
+//! with binary `COPY` into a temporary staging table (no WAL, no index), duplicates within the
+//! batch are found there by line number, and the rest are merged into `cases` by one statement
+//! with the same upsert rule as [`super::cases::upsert`]. An empty `cases` is loaded directly
+//! instead (see [`super::case_load`]).
 //!
 //! Why: one `INSERT … UNNEST` per 1,000 cases sent every record twice (as a bound array and as
 //! its parse) and held a map of every case id in the importer; `COPY` streams at PostgreSQL's own
@@ -9,12 +11,8 @@
 use sqlx::PgConnection;
 use sqlx::postgres::PgCopyIn;
 
-use super::StoreError;
-use super::cases::{UpsertCounts, facts_hash};
-use crate::domain::Case;
-
-/// The staging table's columns, in the order [`push_row`] writes them.
-const COLUMNS: &str = "line, case_id, court, case_type, custody, nationality, language, represented, record, facts_hash";
+use super::cases::UpsertCounts;
+use super::{StoreError, case_rows};
 
 /// Creates the staging table in the caller's transaction (dropped when it ends).
 pub async fn create_stage(conn: &mut PgConnection) -> Result<(), StoreError> {
@@ -33,47 +31,16 @@ pub async fn create_stage(conn: &mut PgConnection) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Starts a text `COPY` into the staging table; feed it rows written by [`push_row`].
+/// Starts a binary `COPY` into the staging table; feed it [`case_rows::HEADER`], rows written
+/// by [`case_rows::push_row`] with their line numbers, and [`case_rows::TRAILER`].
 pub async fn copy_in(conn: &mut PgConnection) -> Result<PgCopyIn<&mut PgConnection>, StoreError> {
     // Runtime: COPY streams rows; it is not a statement the query macros can prepare.
     Ok(conn
-        .copy_in_raw(&format!("COPY import_stage ({COLUMNS}) FROM STDIN"))
+        .copy_in_raw(&format!(
+            "COPY import_stage (line, {}) FROM STDIN (FORMAT binary)",
+            case_rows::CASE_COLUMNS
+        ))
         .await?)
-}
-
-/// Appends one case as a row of `COPY`'s text format to `buf`.
-pub fn push_row(buf: &mut Vec<u8>, line: u64, case: &Case) {
-    let json = case.to_json();
-    let hash = facts_hash(&json);
-    buf.extend_from_slice(line.to_string().as_bytes());
-    for field in [
-        case.case_id.as_str(),
-        case.court.as_str(),
-        case.case_type.code(),
-        case.custody.code(),
-        case.respondent.nationality.as_str(),
-        case.respondent.language.as_str(),
-        if case.counsel.is_some() { "t" } else { "f" },
-        &json,
-        &hash,
-    ] {
-        buf.push(b'\t');
-        push_escaped(buf, field);
-    }
-    buf.push(b'\n');
-}
-
-/// Writes `s` escaped for `COPY`'s text format: backslash, tab, newline and carriage return.
-fn push_escaped(buf: &mut Vec<u8>, s: &str) {
-    for &b in s.as_bytes() {
-        match b {
-            b'\\' => buf.extend_from_slice(b"\\\\"),
-            b'\t' => buf.extend_from_slice(b"\\t"),
-            b'\n' => buf.extend_from_slice(b"\\n"),
-            b'\r' => buf.extend_from_slice(b"\\r"),
-            _ => buf.push(b),
-        }
-    }
 }
 
 /// Removes from the staging table every row whose case id an earlier line already has; returns
@@ -132,30 +99,4 @@ pub async fn merge(conn: &mut PgConnection) -> Result<UpsertCounts, StoreError> 
         updated,
         unchanged: staged as u64 - inserted - updated,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_copy_text_specials() {
-        let mut buf = Vec::new();
-        push_escaped(&mut buf, "a\\b\tc\nd\re\"f");
-        assert_eq!(buf, b"a\\\\b\\tc\\nd\\re\"f");
-    }
-
-    #[test]
-    fn a_row_has_every_column_and_ends_the_line() {
-        let case = crate::generate::case(7, 1);
-        let mut buf = Vec::new();
-        push_row(&mut buf, 42, &case);
-        let text = String::from_utf8(buf).unwrap();
-        assert!(text.ends_with('\n'));
-        let fields: Vec<&str> = text.trim_end().split('\t').collect();
-        assert_eq!(fields.len(), COLUMNS.split(',').count());
-        assert_eq!(fields[0], "42");
-        assert_eq!(fields[1], case.case_id.as_str());
-        assert_eq!(fields[9], facts_hash(&case.to_json()));
-    }
 }

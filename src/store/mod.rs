@@ -4,6 +4,8 @@ pub mod archive;
 pub mod audit;
 pub mod bench;
 pub mod case_copy;
+pub mod case_load;
+pub mod case_rows;
 pub mod cases;
 pub mod counts;
 pub mod dead_letters;

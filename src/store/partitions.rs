@@ -96,6 +96,18 @@ pub async fn fill_members(
     ))
     .execute(&mut **tx)
     .await?;
+    // Members are numbered in the heap's order, which enqueue reads them in: a plain serial scan.
+    // Once the pages of `cases` are all-visible (an import's `COPY … FREEZE`, or a vacuum) the
+    // planner prefers an index-only scan of the primary key, which would number them in
+    // case-id order and make every enqueue read a random heap page.
+    sqlx::query!(
+        "SELECT set_config('enable_indexonlyscan', 'off', true) AS a, \
+                set_config('enable_indexscan', 'off', true) AS b, \
+                set_config('enable_bitmapscan', 'off', true) AS c, \
+                set_config('max_parallel_workers_per_gather', '0', true) AS d"
+    )
+    .fetch_one(&mut **tx)
+    .await?;
     // Runtime: inserts into the run's partition, named by its id.
     let members = sqlx::query(&format!(
         "INSERT INTO {table} (run_id, case_id, seq) \
@@ -107,6 +119,13 @@ pub async fn fill_members(
     .execute(&mut **tx)
     .await?
     .rows_affected();
+    sqlx::query!(
+        "SELECT set_config(name, reset_val, true) FROM pg_settings WHERE name IN \
+         ('enable_indexonlyscan', 'enable_indexscan', 'enable_bitmapscan', \
+          'max_parallel_workers_per_gather')"
+    )
+    .fetch_all(&mut **tx)
+    .await?;
     sqlx::query!("SET LOCAL maintenance_work_mem = '256MB'")
         .execute(&mut **tx)
         .await?;
