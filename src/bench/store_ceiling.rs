@@ -3,13 +3,13 @@
 //! consumers), with no broker and no decoding or rules in the timed part.
 //!
 //! The rows are decided once for a sample of the run's cases (untimed) and written for every case
-//! of the run, a batch's case ids and imported facts hashes read by sequence number as the writers
-//! go: the bench's memory stays flat whatever the backlog's size. The scratch run has the same
+//! of the run, whose case ids and imported facts hashes one statement streams to the writers a few
+//! batches ahead of them: the bench's memory stays flat whatever the backlog's size, and no writer
+//! waits on a lookup of its batch (the worker gets its cases in the message, not from the store). The scratch run has the same
 //! members as the run, so every row passes the membership and facts checks the worker's rows pass
 //! and is written (the count is checked afterwards).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
@@ -59,20 +59,21 @@ pub async fn measure(pool: &PgPool, t: &Target<'_>, writers: usize, batch: usize
             .collect(),
     );
     let sample = Arc::new(decide_sample(pool, t, run_id).await?);
-    let next = Arc::new(AtomicI64::new(0));
-    let (members, cases, batch) = (t.run_id, t.cases, batch.max(1) as i64);
+    let (batch, writers) = (batch.max(1), writers.max(1));
+    // One statement reads the members as the writers go, a few batches ahead of them.
+    let (send, recv) = tokio::sync::mpsc::channel(writers * 2);
+    let recv = Arc::new(tokio::sync::Mutex::new(recv));
     let started = Instant::now();
+    let feeder = tokio::spawn(feed(pool.clone(), t.run_id, batch, send));
     let mut tasks = Vec::new();
-    for _ in 0..writers.max(1) {
-        let (pool, sample, next) = (pool.clone(), sample.clone(), next.clone());
+    for _ in 0..writers {
+        let (pool, sample, recv) = (pool.clone(), sample.clone(), recv.clone());
         let qualifying = qualifying.clone();
         tasks.push(tokio::spawn(async move {
             loop {
-                let after = next.fetch_add(batch, Ordering::Relaxed);
-                if after >= cases {
+                let Some((after, ids)) = recv.lock().await.recv().await else {
                     return Ok::<(), store::StoreError>(());
-                }
-                let ids = store::bench::members(&pool, members, after, batch).await?;
+                };
                 let chunk: Vec<NewOutcome> = ids
                     .into_iter()
                     .enumerate()
@@ -80,23 +81,55 @@ pub async fn measure(pool: &PgPool, t: &Target<'_>, writers: usize, batch: usize
                         case_id,
                         job_id: Uuid::new_v4(),
                         facts_hash,
-                        ..sample[(after as usize + i) % sample.len()].clone()
+                        ..sample[(after + i) % sample.len()].clone()
                     })
                     .collect();
                 write(&pool, &chunk, &qualifying).await?;
             }
         }));
     }
+    drop(recv);
     for task in tasks {
         task.await.context("a store-ceiling writer panicked")??;
     }
+    feeder
+        .await
+        .context("the store ceiling's reader panicked")??;
     let seconds = started.elapsed().as_secs_f64();
     let written = store::bench::outcome_count(pool, run_id).await?;
+    let cases = t.cases;
     anyhow::ensure!(
         written == cases,
         "the store ceiling wrote {written} outcomes for a run of {cases} cases"
     );
     Ok(seconds)
+}
+
+/// Sends the members of run `run_id` to the writers, `batch` at a time, each with the number of
+/// members sent before it.
+async fn feed(
+    pool: PgPool,
+    run_id: i64,
+    batch: usize,
+    send: tokio::sync::mpsc::Sender<(usize, Vec<(String, String)>)>,
+) -> Result<()> {
+    use futures_util::TryStreamExt;
+    let mut rows = store::bench::members(&pool, run_id);
+    let (mut chunk, mut sent) = (Vec::with_capacity(batch), 0);
+    while let Some(row) = rows.try_next().await? {
+        chunk.push(row);
+        if chunk.len() == batch {
+            let full = std::mem::replace(&mut chunk, Vec::with_capacity(batch));
+            if send.send((sent, full)).await.is_err() {
+                return Ok(()); // a writer failed; its error is reported
+            }
+            sent += batch;
+        }
+    }
+    if !chunk.is_empty() {
+        send.send((sent, chunk)).await.ok();
+    }
+    Ok(())
 }
 
 /// Decodes and decides the run's first cases, as the worker would have, for the scratch run.

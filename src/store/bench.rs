@@ -74,26 +74,25 @@ pub async fn create_ceiling_run(
     .await?)
 }
 
-/// The case ids of run `run_id`'s members with sequence numbers in `(after, after + count]`, in
-/// order, with their imported facts hashes.
-pub async fn members(
+/// Every member of run `run_id` with its imported facts hash, read by one statement as the caller
+/// consumes the stream (in no particular order): the store ceiling's writers are fed from it
+/// without a lookup per batch and without holding the run in memory.
+pub fn members(
     pool: &PgPool,
     run_id: i64,
-    after: i64,
-    count: i64,
-) -> Result<Vec<(String, String)>, StoreError> {
-    Ok(sqlx::query!(
+) -> futures_util::stream::BoxStream<'_, Result<(String, String), StoreError>> {
+    use futures_util::StreamExt;
+    sqlx::query!(
         "SELECT rc.case_id, c.facts_hash FROM run_cases rc JOIN cases c USING (case_id) \
-         WHERE rc.run_id = $1 AND rc.seq > $2 AND rc.seq <= $2 + $3 ORDER BY rc.seq",
-        run_id,
-        after,
-        count
+         WHERE rc.run_id = $1",
+        run_id
     )
-    .fetch_all(pool)
-    .await?
-    .into_iter()
-    .map(|r| (r.case_id, r.facts_hash))
-    .collect())
+    .fetch(pool)
+    .map(|row| {
+        row.map(|r| (r.case_id, r.facts_hash))
+            .map_err(StoreError::from)
+    })
+    .boxed()
 }
 
 /// Lets the notify bench fill the outbox without offers behind its rows: drops the outbox's
