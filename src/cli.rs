@@ -413,7 +413,7 @@ pub enum RunCommand {
     Create {
         /// Run name (letters, digits, '.', '_', '-').
         name: String,
-        /// Rule-set file.
+        /// Rule-set file, or the name of a shipped one (`morton-2011`, `johnson-2014`, `mayorkas-2021`).
         #[arg(long, default_value = "config/rules/morton-2011.toml")]
         rules: PathBuf,
         /// Limit the run to these courts (repeatable).

@@ -91,11 +91,23 @@ mod tests {
         let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
         let mut closed = text.lines().filter(|l| l.contains("close"));
         let first = closed.next().expect("a span line for the first request");
-        assert!(first.contains("route=/api/v1/runs/{run}/cases/{case_id}"), "{first}");
-        assert!(first.contains("run=spring") && first.contains("status=200"), "{first}");
-        assert!(!first.contains("q=1"), "the query string is not logged: {first}");
+        assert!(
+            first.contains("route=/api/v1/runs/{run}/cases/{case_id}"),
+            "{first}"
+        );
+        assert!(
+            first.contains("run=spring") && first.contains("status=200"),
+            "{first}"
+        );
+        assert!(
+            !first.contains("q=1"),
+            "the query string is not logged: {first}"
+        );
         let second = closed.next().expect("a span line for the second request");
-        assert!(second.contains("route=(no route)") && second.contains("status=404"), "{second}");
+        assert!(
+            second.contains("route=(no route)") && second.contains("status=404"),
+            "{second}"
+        );
     }
 
     #[test]

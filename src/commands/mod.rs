@@ -44,3 +44,16 @@ pub use status_render::{render_status, render_views};
 pub const DEFAULT_RULES: &str = include_str!("../../config/rules/morton-2011.toml");
 /// Path of the default rule set.
 pub const DEFAULT_RULES_PATH: &str = "config/rules/morton-2011.toml";
+/// The rule sets shipped in `config/rules/`, by name (the file's stem), bundled so that a name
+/// such as `mayorkas-2021` can stand for its file wherever a rule set is asked for.
+pub const SHIPPED_RULES: [(&str, &str); 3] = [
+    ("morton-2011", DEFAULT_RULES),
+    (
+        "johnson-2014",
+        include_str!("../../config/rules/johnson-2014.toml"),
+    ),
+    (
+        "mayorkas-2021",
+        include_str!("../../config/rules/mayorkas-2021.toml"),
+    ),
+];

@@ -35,7 +35,7 @@ pub enum RulesCommand {
 /// `docket simulate` options.
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
-    /// The rule set to try.
+    /// The rule set to try: a file, or a shipped rule set's name (`mayorkas-2021`).
     #[arg(long)]
     pub rules: PathBuf,
     /// Evaluate the cases of this run and compare with its recorded decisions.

@@ -84,15 +84,36 @@ pub async fn import(
     Ok(summary)
 }
 
-/// Reads a rule-set file, falling back to the bundled default for its usual path.
+/// Reads a rule-set file, falling back to the bundled default for its usual path. A bare name
+/// that is no file (`mayorkas-2021`) names a shipped rule set ([`super::SHIPPED_RULES`]).
 pub fn read_rules(path: &Path) -> Result<String> {
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(text),
         Err(_) if path == Path::new(super::DEFAULT_RULES_PATH) => {
             Ok(super::DEFAULT_RULES.to_string())
         }
-        Err(e) => Err(e).with_context(|| format!("cannot read rule set {}", path.display())),
+        Err(e) => match shipped_rules(path) {
+            Some(text) => Ok(text.to_string()),
+            None if path.components().count() == 1 && path.extension().is_none() => {
+                let names: Vec<&str> = super::SHIPPED_RULES.iter().map(|(n, _)| *n).collect();
+                anyhow::bail!(
+                    "no rule set file {} and no shipped rule set of that name (shipped: {})",
+                    path.display(),
+                    names.join(", ")
+                )
+            }
+            None => Err(e).with_context(|| format!("cannot read rule set {}", path.display())),
+        },
     }
+}
+
+/// The shipped rule set that the bare name `path` names, if any.
+fn shipped_rules(path: &Path) -> Option<&'static str> {
+    let name = path.to_str()?;
+    super::SHIPPED_RULES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| *text)
 }
 
 /// Creates a run with the rule set at `rules`; prints and returns (run id, members).
@@ -176,4 +197,27 @@ pub async fn run_create_with(
         );
     }
     Ok((run.id, members))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::read_rules;
+
+    #[test]
+    fn a_shipped_rule_set_is_found_by_its_name_and_an_unknown_name_lists_them() {
+        let text = read_rules(Path::new("mayorkas-2021")).unwrap();
+        let rules = crate::rules::RuleSet::from_toml(&text).unwrap();
+        assert_eq!(rules.name(), "mayorkas-2021");
+        let err = read_rules(Path::new("mayorkas-2099"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("mayorkas-2099") && err.contains("johnson-2014"),
+            "{err}"
+        );
+        let err = format!("{:#}", read_rules(Path::new("no/such.toml")).unwrap_err());
+        assert!(err.contains("cannot read rule set no/such.toml"), "{err}");
+    }
 }

@@ -55,9 +55,14 @@ async fn archive_exports_a_finished_run_then_drops_every_row_of_it() {
             l["score"].as_i64().unwrap(),
         );
         let fired_ids = l["fired_ids"].as_str().unwrap();
-        rules
+        let evaluation = rules
             .explain(decision.parse().unwrap(), score as i32, fired_ids, &ctx)
             .unwrap_or_else(|e| panic!("{l}: {e}"));
+        // ... and are written out, so the file reads without the rule-set format.
+        let fired: Vec<docket::domain::FiredRule> =
+            serde_json::from_value(l["fired"].clone()).unwrap();
+        assert!(!fired.is_empty(), "{l}");
+        assert_eq!(fired, evaluation.fired, "{l}");
         let recommended = l["decision"] == "offer_recommended";
         assert_eq!(l["offer"].is_object(), recommended, "{l}");
         if recommended {
