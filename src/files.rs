@@ -109,6 +109,21 @@ impl Access {
         Ok(())
     }
 
+    /// Writes `bytes` to `dir/name` whole or not at all: into a temporary file of its own
+    /// (named after this process and a counter, so concurrent writers never share one), renamed
+    /// over `name`. A reader sees the old file or the new one, never a part.
+    pub fn replace(self, dir: &Path, name: &str, bytes: &[u8]) -> Result<(), FilesError> {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let tmp = dir.join(format!(".{name}.{}-{n}.tmp", std::process::id()));
+        self.write(&tmp, bytes)?;
+        std::fs::rename(&tmp, dir.join(name)).inspect_err(|_| {
+            std::fs::remove_file(&tmp).ok();
+        })?;
+        Ok(())
+    }
+
     fn chgrp(self, path: &Path) -> Result<(), FilesError> {
         if let Some(gid) = self.group {
             std::os::unix::fs::chown(path, None, Some(gid))?;

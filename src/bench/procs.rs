@@ -82,6 +82,16 @@ fn peak_rss_mib(pid: u32) -> Option<f64> {
 
 /// CPU seconds (user + system) a process has used so far.
 fn cpu_seconds(pid: u32) -> Option<f64> {
+    user_system_seconds(pid).map(|(u, s)| u + s)
+}
+
+/// CPU seconds this process has spent in the kernel so far (system time).
+pub fn own_system_cpu_seconds() -> f64 {
+    user_system_seconds(std::process::id()).map_or(0.0, |(_, s)| s)
+}
+
+/// CPU seconds a process has used so far, in user space and in the kernel.
+fn user_system_seconds(pid: u32) -> Option<(f64, f64)> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Fields after the command name, which is in parentheses and may hold spaces.
     let rest = &stat[stat.rfind(')')? + 2..];
@@ -89,7 +99,7 @@ fn cpu_seconds(pid: u32) -> Option<f64> {
     let utime: f64 = fields.get(11)?.parse().ok()?;
     let stime: f64 = fields.get(12)?.parse().ok()?;
     // Linux reports clock ticks of 1/100 s (USER_HZ) on every mainstream architecture.
-    Some((utime + stime) / 100.0)
+    Some((utime / 100.0, stime / 100.0))
 }
 
 /// Asks a child to stop (SIGTERM).

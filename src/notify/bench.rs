@@ -17,7 +17,7 @@ use sqlx::PgPool;
 use super::Channels;
 use super::metrics::NotifyMetrics;
 use super::relay::{DrainOutcome, Relay};
-use crate::bench::procs::{cpu_seconds_matching, own_cpu_seconds};
+use crate::bench::procs::{cpu_seconds_matching, own_cpu_seconds, own_system_cpu_seconds};
 use crate::config::Settings;
 use crate::domain::{Channel, NoticeContext, NoticeKind, plan_notices};
 use crate::store::{self, outbox};
@@ -54,6 +54,8 @@ pub struct NotifyBenchReport {
     pub letter_bytes: u64,
     /// CPU seconds (user + system) of this process while the relays ran.
     pub cpu_seconds: f64,
+    /// Of which in the kernel (creating, writing and renaming files, mostly).
+    pub system_cpu_seconds: f64,
     /// CPU seconds of the bench database's PostgreSQL backends while the relays ran.
     pub postgres_cpu_seconds: f64,
     /// The load average (1, 5, 15 minutes) when the relays finished.
@@ -111,7 +113,11 @@ async fn measure(
     notify.batch_size = opt.batch;
     let channels = Channels::from_settings(&notify)?;
     let started = Instant::now();
-    let cpu_before = (own_cpu_seconds(), cpu_seconds_matching(db_name));
+    let cpu_before = (
+        own_cpu_seconds(),
+        cpu_seconds_matching(db_name),
+        own_system_cpu_seconds(),
+    );
     let relays: Vec<_> = (0..opt.relays.max(1))
         .map(|_| {
             let relay = Relay::new(
@@ -132,6 +138,7 @@ async fn measure(
     let seconds = started.elapsed().as_secs_f64();
     let cpu_seconds = own_cpu_seconds() - cpu_before.0;
     let postgres_cpu_seconds = cpu_seconds_matching(db_name) - cpu_before.1;
+    let system_cpu_seconds = own_system_cpu_seconds() - cpu_before.2;
     pool.close().await;
     Ok(NotifyBenchReport {
         sent: total.sent,
@@ -142,6 +149,7 @@ async fn measure(
         per_second: total.sent as f64 / seconds.max(1e-9),
         letter_bytes: dir_bytes(&out.join("print")),
         cpu_seconds,
+        system_cpu_seconds,
         postgres_cpu_seconds,
         load_average: std::fs::read_to_string("/proc/loadavg")
             .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
@@ -230,7 +238,7 @@ pub fn render(r: &NotifyBenchReport) -> String {
     format!(
         "relayed {} notices ({} letters, {} emails; {} not sent) in {:.1} s: {:.0} notices/s; \
          {:.0} MB of letters\n\
-         CPU while relaying: docket {:.1} s ({:.2} ms a notice), PostgreSQL {:.1} s ({:.2} ms a \
+         CPU while relaying: docket {:.1} s ({:.2} ms a notice, {:.0}% in the kernel), PostgreSQL {:.1} s ({:.2} ms a \
          notice); load average {}\n",
         r.sent,
         r.letters,
@@ -241,6 +249,7 @@ pub fn render(r: &NotifyBenchReport) -> String {
         r.letter_bytes as f64 / 1e6,
         r.cpu_seconds,
         per_notice(r.cpu_seconds),
+        100.0 * r.system_cpu_seconds / r.cpu_seconds.max(1e-9),
         r.postgres_cpu_seconds,
         per_notice(r.postgres_cpu_seconds),
         r.load_average,

@@ -96,6 +96,65 @@ impl EmailChannel {
 
     /// Renders and sends one notice.
     pub async fn send(&self, key: &str, payload: &NoticePayload) -> Result<(), SendError> {
+        let message = self.message(key, payload)?;
+        match &self.transport {
+            Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| classify(&e)),
+            Transport::Pickup(dir, access) => {
+                let (dir, access) = (dir.clone(), *access);
+                let name = pickup_name(key);
+                tokio::task::spawn_blocking(move || {
+                    access.create_dir(&dir)?;
+                    access.replace(&dir, &name, &message.formatted())
+                })
+                .await
+                .map_err(|_| unwritable())?
+                .map_err(|_| unwritable())
+            }
+        }
+    }
+
+    /// Whether messages are written as files (a pickup directory) rather than sent over SMTP.
+    pub fn writes_files(&self) -> bool {
+        matches!(self.transport, Transport::Pickup(..))
+    }
+
+    /// Sends each notice over its own SMTP connection, side by side, each within `limit`.
+    pub async fn send_each(&self, jobs: Vec<super::Job>, limit: Duration) -> Vec<super::Sent> {
+        let timed = jobs.iter().map(|j| async move {
+            let started = std::time::Instant::now();
+            let sent = tokio::time::timeout(limit, self.send(&j.key, &j.payload))
+                .await
+                .unwrap_or_else(|_| Err(SendError::Transient("send timed out".into())));
+            (sent, started.elapsed())
+        });
+        futures_util::future::join_all(timed).await
+    }
+
+    /// Renders a batch of notices and writes them into the pickup directory in one blocking task
+    /// (on every core); one result per job, in order.
+    pub async fn write_batch(&self, jobs: Vec<super::Job>) -> Vec<Result<(), SendError>> {
+        let Transport::Pickup(dir, access) = &self.transport else {
+            let each = jobs.iter().map(|j| self.send(&j.key, &j.payload));
+            return futures_util::future::join_all(each).await;
+        };
+        let (this, dir, access, n) = (self.clone(), dir.clone(), *access, jobs.len());
+        tokio::task::spawn_blocking(move || {
+            if access.create_dir(&dir).is_err() {
+                return vec![Err(unwritable()); jobs.len()];
+            }
+            super::work::par_map(&jobs, |j| {
+                let message = this.message(&j.key, &j.payload)?;
+                access
+                    .replace(&dir, &pickup_name(&j.key), &message.formatted())
+                    .map_err(|_| unwritable())
+            })
+        })
+        .await
+        .unwrap_or_else(|_| vec![Err(unwritable()); n])
+    }
+
+    /// The message of one notice, addressed and rendered.
+    fn message(&self, key: &str, payload: &NoticePayload) -> Result<Message, SendError> {
         let to: Mailbox = payload
             .email
             .as_deref()
@@ -114,7 +173,7 @@ impl EmailChannel {
             .email
             .parse()
             .map_err(|_| SendError::Permanent("office email is not a mailbox".into()))?;
-        let message = Message::builder()
+        Message::builder()
             .from(from)
             .reply_to(reply_to)
             .to(to)
@@ -122,38 +181,18 @@ impl EmailChannel {
             .message_id(Some(message_id(key, &self.domain)))
             .header(ContentType::TEXT_PLAIN)
             .body(templates::email_body(&notice))
-            .map_err(|_| SendError::Permanent("message could not be built".into()))?;
-        match &self.transport {
-            Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| classify(&e)),
-            Transport::Pickup(dir, access) => {
-                write_pickup(dir, *access, key, message.formatted()).await
-            }
-        }
+            .map_err(|_| SendError::Permanent("message could not be built".into()))
     }
 }
 
-/// Writes one `.eml` file named after the key's digest, atomically (temporary file, then rename),
-/// so a retried notice replaces its own file and never makes a second one.
-async fn write_pickup(
-    dir: &std::path::Path,
-    access: crate::files::Access,
-    key: &str,
-    bytes: Vec<u8>,
-) -> Result<(), SendError> {
-    let name = hex::encode(Sha256::digest(key.as_bytes()));
-    let dir = dir.to_path_buf();
-    let written = tokio::task::spawn_blocking(move || {
-        access.create_dir(&dir)?;
-        let tmp = dir.join(format!(".{name}.tmp"));
-        access.write(&tmp, &bytes)?;
-        std::fs::rename(&tmp, dir.join(format!("{name}.eml")))?;
-        Ok::<_, crate::files::FilesError>(())
-    })
-    .await;
-    match written {
-        Ok(Ok(())) => Ok(()),
-        _ => Err(SendError::Transient("pickup directory not writable".into())),
-    }
+fn unwritable() -> SendError {
+    SendError::Transient("pickup directory not writable".into())
+}
+
+/// The `.eml` file of a key, named after the key's digest, so a retried notice replaces its own
+/// file (atomically: a temporary file, then a rename) and never makes a second one.
+fn pickup_name(key: &str) -> String {
+    format!("{}.eml", hex::encode(Sha256::digest(key.as_bytes())))
 }
 
 /// `<sha256(key)[..32 hex]@domain>`: stable for a key, and opaque (the key names the case).
@@ -206,11 +245,12 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("mail");
         let access = crate::files::Access::default();
-        write_pickup(&dir, access, "k/1", b"To: x".to_vec())
-            .await
-            .unwrap();
+        access.create_dir(&dir).unwrap();
+        access.replace(&dir, &pickup_name("k/1"), b"To: x").unwrap();
         let name = hex::encode(Sha256::digest(b"k/1"));
         assert_eq!(mode(&dir.join(format!("{name}.eml"))), 0o600);
         assert_eq!(mode(&dir), 0o700);
+        let names: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert_eq!(names.len(), 1, "no temporary file left");
     }
 }

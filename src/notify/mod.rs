@@ -11,6 +11,7 @@ pub mod batch;
 pub mod bench;
 pub mod email;
 pub mod letter;
+pub mod manifest;
 pub mod metrics;
 pub mod offices;
 pub mod pdf;
@@ -21,6 +22,9 @@ pub mod settings;
 /// The outbox queries the relay uses (owned by [`crate::store::outbox`]).
 pub use crate::store::outbox as store;
 pub mod templates;
+mod work;
+
+use std::time::{Duration, Instant};
 
 use crate::domain::{Channel, NoticePayload};
 
@@ -53,6 +57,19 @@ pub enum SendError {
     #[error("held: {0}")]
     Held(String),
 }
+
+/// One notice to send: its outbox key and payload.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// The idempotency key (names the letter's file and the email's Message-ID).
+    pub key: String,
+    /// What to write.
+    pub payload: NoticePayload,
+}
+
+/// What became of one notice of a batch, and the time it took (for a notice written with its
+/// batch in one go, its share of the batch's time).
+pub type Sent = (Result<(), SendError>, Duration);
 
 /// The channels a relay sends through.
 #[derive(Clone)]
@@ -95,6 +112,27 @@ impl Channels {
             )
             .with_templates(templates),
         })
+    }
+
+    /// Sends a batch of notices through `channel`, each within `limit`: letters and `.eml` files
+    /// in one go per batch (a batch over `limit` fails as a whole, transiently), SMTP messages
+    /// one connection each, side by side. One result per job, in order.
+    pub async fn send_batch(&self, channel: Channel, jobs: Vec<Job>, limit: Duration) -> Vec<Sent> {
+        let n = jobs.len();
+        if n == 0 {
+            return Vec::new();
+        }
+        let started = Instant::now();
+        let results = match channel {
+            Channel::Letter => tokio::time::timeout(limit, self.letters.send_batch(jobs)).await,
+            Channel::Email if self.email.writes_files() => {
+                tokio::time::timeout(limit, self.email.write_batch(jobs)).await
+            }
+            Channel::Email => return self.email.send_each(jobs, limit).await,
+        }
+        .unwrap_or_else(|_| vec![Err(SendError::Transient("send timed out".into())); n]);
+        let share = started.elapsed() / u32::try_from(n).unwrap_or(u32::MAX);
+        results.into_iter().map(|r| (r, share)).collect()
     }
 
     /// Sends one notice through `channel`.

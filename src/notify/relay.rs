@@ -1,20 +1,21 @@
 //! The outbox relay: claim due rows in small batches, send each, and record the result in the
-//! same transaction as the claim.
+//! same transaction as the claim. A batch's letters are written together, and so are its
+//! emails when they go to a pickup directory (see `print` and `email`).
 //!
 //! Any number of relays can run side by side: `FOR UPDATE SKIP LOCKED` gives each row to one
 //! relay at a time. A relay that dies mid-batch never commits, so its rows stay `pending` and
 //! are sent by the next relay. Delivery is therefore at-least-once at the transport and
 //! exactly-once in the outbox; see the README ("Notifications") for the one duplicate window.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use futures_util::future::join_all;
+use serde::Deserialize;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 use super::metrics::{FailReason, NotifyMetrics, Relayed};
 use super::store::{self, Claimed};
-use super::{Channels, NotifySettings, SendError};
+use super::{Channels, Job, NotifySettings, SendError};
 use crate::domain::{Channel, NoticePayload};
 use crate::retry::Backoff;
 use crate::store::StoreError;
@@ -151,7 +152,7 @@ impl Relay {
             tx.commit().await?;
             return Ok(DrainOutcome::default());
         }
-        let verdicts = join_all(rows.iter().map(|r| self.attempt(r))).await;
+        let verdicts = self.send_all(&rows).await;
         let mut out = DrainOutcome {
             claimed: rows.len(),
             ..DrainOutcome::default()
@@ -278,8 +279,59 @@ impl Relay {
         }
     }
 
-    async fn attempt(&self, row: &Claimed) -> Verdict {
-        let result = self.send(row).await;
+    /// Sends the claimed rows: the letters as one batch and the emails as another, side by
+    /// side; one verdict per row, in order.
+    async fn send_all(&self, rows: &[Claimed]) -> Vec<Verdict> {
+        let mut results: Vec<Option<Result<(), SendError>>> = vec![None; rows.len()];
+        let (mut letters, mut emails) = ((Vec::new(), Vec::new()), (Vec::new(), Vec::new()));
+        for (i, row) in rows.iter().enumerate() {
+            let (indices, jobs) = match channel_of(&row.channel) {
+                Some(Channel::Letter) => (&mut letters.0, &mut letters.1),
+                Some(Channel::Email) => (&mut emails.0, &mut emails.1),
+                None => {
+                    results[i] = Some(Err(SendError::Permanent("unknown channel".into())));
+                    continue;
+                }
+            };
+            match NoticePayload::deserialize(&row.payload) {
+                Ok(payload) => {
+                    indices.push(i);
+                    jobs.push(Job {
+                        key: row.idempotency_key.clone(),
+                        payload,
+                    });
+                }
+                Err(_) => {
+                    let e = SendError::Permanent("payload does not decode".into());
+                    results[i] = Some(Err(e));
+                }
+            }
+        }
+        let limit = Duration::from_secs(self.settings.send_timeout_secs);
+        let (sent_letters, sent_emails) = tokio::join!(
+            self.channels.send_batch(Channel::Letter, letters.1, limit),
+            self.channels.send_batch(Channel::Email, emails.1, limit),
+        );
+        for (channel, indices, sent) in [
+            (Channel::Letter, letters.0, sent_letters),
+            (Channel::Email, emails.0, sent_emails),
+        ] {
+            for (i, (result, took)) in indices.into_iter().zip(sent) {
+                self.metrics.send_took(channel, took);
+                results[i] = Some(result);
+            }
+        }
+        rows.iter()
+            .zip(results)
+            .map(|(row, r)| {
+                let r = r.unwrap_or_else(|| Err(SendError::Transient("not sent".into())));
+                self.verdict(row, r)
+            })
+            .collect()
+    }
+
+    /// The verdict on one row's send.
+    fn verdict(&self, row: &Claimed, result: Result<(), SendError>) -> Verdict {
         match result {
             Ok(()) => Verdict::Sent,
             Err(SendError::Permanent(e)) => Verdict::Failed(FailReason::Permanent, e),
@@ -293,24 +345,6 @@ impl Relay {
                 }
             }
         }
-    }
-
-    async fn send(&self, row: &Claimed) -> Result<(), SendError> {
-        let Some(channel) = channel_of(&row.channel) else {
-            return Err(SendError::Permanent("unknown channel".into()));
-        };
-        let payload: NoticePayload = serde_json::from_value(row.payload.clone())
-            .map_err(|_| SendError::Permanent("payload does not decode".into()))?;
-        let limit = Duration::from_secs(self.settings.send_timeout_secs);
-        let started = Instant::now();
-        let result = tokio::time::timeout(
-            limit,
-            self.channels.send(channel, &row.idempotency_key, &payload),
-        )
-        .await
-        .unwrap_or_else(|_| Err(SendError::Transient("send timed out".into())));
-        self.metrics.send_took(channel, started.elapsed());
-        result
     }
 
     /// Delay before attempt `attempts + 1`: exponential from `backoff_base_ms`, full jitter, capped.

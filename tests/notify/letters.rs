@@ -204,3 +204,83 @@ async fn the_letter_comes_from_the_office_of_the_cases_court() {
         docket::notify::SendError::Held("court XYZ: no office in the office directory".into())
     );
 }
+
+/// A relay's batch of letters: each written whole, once, and listed once in the manifest, also
+/// when the batch is sent again or another relay sends part of it; a held letter leaves no file
+/// and no line, and the others of its batch go out.
+#[tokio::test]
+async fn a_batch_of_letters_is_written_and_listed_once_each() {
+    use docket::notify::{Job, SendError};
+    let dir = tempfile::tempdir().unwrap();
+    let jobs: Vec<Job> = (0..6)
+        .map(|i| {
+            let c = case(&format!("DEN-2011-{i:06}"), ["en", "es"][i % 2]);
+            let mut n = offer_notices(&c)
+                .into_iter()
+                .find(|n| n.recipient == Recipient::Respondent && n.channel == Channel::Letter)
+                .unwrap();
+            if i == 3 {
+                // Tibetan: no font covers it.
+                n.payload.addressee_name = "བཀྲ་ཤིས".into();
+            }
+            let key = format!("1/DEN-2011-{i:06}/1/respondent/letter");
+            Job {
+                key,
+                payload: n.payload,
+            }
+        })
+        .collect();
+    let relay = PrintChannel::new(dir.path().to_path_buf(), offices(), fonts());
+    let other = PrintChannel::new(dir.path().to_path_buf(), offices(), fonts());
+    let first = relay.send_batch(jobs.clone()).await;
+    let day = relay.day_dir(&jobs[0].payload);
+    let bytes = std::fs::read(day.join(file_name(&jobs[0].key))).unwrap();
+    let again = relay.send_batch(jobs.clone()).await;
+    let part = other.send_batch(jobs[..3].to_vec()).await;
+    for (i, r) in first.iter().enumerate() {
+        match (i, r) {
+            (3, Err(SendError::Held(why))) => assert!(why.contains("addressee_name"), "{why}"),
+            (3, r) => panic!("the Tibetan name is held: {r:?}"),
+            (_, r) => assert_eq!(r, &Ok(()), "letter {i}"),
+        }
+    }
+    assert_eq!(first, again);
+    assert_eq!(part, first[..3]);
+    let listed: Vec<String> = read_manifest(&day)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.key)
+        .collect();
+    let expected: Vec<&str> = [0, 1, 2, 4, 5].map(|i| jobs[i].key.as_str()).to_vec();
+    assert_eq!(
+        listed, expected,
+        "each written key once, in the batch's order"
+    );
+    let mut files: Vec<String> = std::fs::read_dir(&day)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    let mut want: Vec<String> = expected.iter().map(|k| file_name(k)).collect();
+    want.push("manifest.ndjson".into());
+    want.sort();
+    assert_eq!(
+        files, want,
+        "no temporary file, no file for the held letter"
+    );
+    assert_eq!(
+        std::fs::read(day.join(file_name(&jobs[0].key))).unwrap(),
+        bytes,
+        "a letter written again has the same bytes"
+    );
+    let languages: Vec<String> = read_manifest(&day)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.language)
+        .collect();
+    assert_eq!(
+        languages,
+        ["en", "es", "en", "en", "es"],
+        "each its own letter"
+    );
+}

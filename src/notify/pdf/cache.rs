@@ -7,49 +7,63 @@
 //! for letters is the wording of the kinds and languages being relayed.
 
 use std::collections::HashMap;
-use std::hash::Hash;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 
 use super::fonts::{FontSet, Style};
 use super::shape::{self, Shaped};
 
-/// A map that forgets everything when it reaches `cap` entries.
-pub struct Bounded<K, V> {
+/// Which texts: the font set (by address: one per process and directory) and the weight.
+type Family = (usize, Style);
+
+/// Each family's texts.
+type Texts<V> = HashMap<Family, HashMap<String, V>>;
+
+/// A map of texts per font set and weight that forgets everything when it reaches `cap` entries.
+/// Looked up by `&str`, so a hit allocates nothing, and behind a read-write lock, so the threads
+/// writing a batch's letters look words up side by side.
+pub struct Bounded<V> {
     cap: usize,
-    map: Mutex<HashMap<K, V>>,
+    /// Entries held, and the texts of each family.
+    map: RwLock<(usize, Texts<V>)>,
 }
 
-impl<K: Eq + Hash, V: Clone> Bounded<K, V> {
+impl<V: Clone> Bounded<V> {
     /// An empty cache of at most `cap` entries.
     pub fn new(cap: usize) -> Self {
         Self {
             cap,
-            map: Mutex::new(HashMap::new()),
+            map: RwLock::new((0, HashMap::new())),
         }
     }
 
-    /// The value for `key`, computed by `make` (outside the lock) when it is not cached.
-    pub fn get_or(&self, key: K, make: impl FnOnce() -> V) -> V {
-        if let Some(v) = self.lock().get(&key) {
-            return v.clone();
+    /// The value for `text` in `family`, computed by `make` (outside the lock) when it is not
+    /// cached.
+    pub fn get_or(&self, family: Family, text: &str, make: impl FnOnce() -> V) -> V {
+        {
+            let map = self.map.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(v) = map.1.get(&family).and_then(|m| m.get(text)) {
+                return v.clone();
+            }
         }
         let v = make();
-        let mut map = self.lock();
-        if map.len() >= self.cap {
-            map.clear();
+        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
+        let (len, families) = &mut *map;
+        if *len >= self.cap {
+            families.clear();
+            *len = 0;
         }
-        map.insert(key, v.clone());
+        let texts = families.entry(family).or_default();
+        if texts.insert(text.to_string(), v.clone()).is_none() {
+            *len += 1;
+        }
         v
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, V>> {
-        self.map.lock().unwrap_or_else(|e| e.into_inner())
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.map.read().unwrap_or_else(|e| e.into_inner()).0
     }
 }
-
-/// Key of a shaped text: the font set (by address: one per process and directory), the weight
-/// and the text.
-type Key = (usize, Style, String);
 
 /// Lines kept shaped: a line of glyphs is a few kilobytes, so at most a few tens of megabytes.
 const LINES_KEPT: usize = 8_192;
@@ -57,27 +71,27 @@ const LINES_KEPT: usize = 8_192;
 /// Widths kept (the words of the wording; names do not repeat).
 const WIDTHS_KEPT: usize = 100_000;
 
-fn key(fonts: &FontSet, style: Style, text: &str) -> Key {
-    (std::ptr::from_ref(fonts) as usize, style, text.to_string())
+fn family(fonts: &FontSet, style: Style) -> Family {
+    (std::ptr::from_ref(fonts) as usize, style)
 }
 
 /// `text` shaped in `style`, shaped once per process while it stays in the cache.
 pub fn shaped(fonts: &FontSet, style: Style, text: &str) -> Result<Arc<Shaped>, char> {
-    static LINES: std::sync::OnceLock<Bounded<Key, Result<Arc<Shaped>, char>>> =
+    static LINES: std::sync::OnceLock<Bounded<Result<Arc<Shaped>, char>>> =
         std::sync::OnceLock::new();
     LINES
         .get_or_init(|| Bounded::new(LINES_KEPT))
-        .get_or(key(fonts, style, text), || {
+        .get_or(family(fonts, style), text, || {
             shape::shape(fonts, style, text).map(Arc::new)
         })
 }
 
 /// Width of `text` in em (a character no font covers counts half an em).
 pub fn width_em(fonts: &FontSet, style: Style, text: &str) -> f32 {
-    static WIDTHS: std::sync::OnceLock<Bounded<Key, f32>> = std::sync::OnceLock::new();
+    static WIDTHS: std::sync::OnceLock<Bounded<f32>> = std::sync::OnceLock::new();
     WIDTHS
         .get_or_init(|| Bounded::new(WIDTHS_KEPT))
-        .get_or(key(fonts, style, text), || {
+        .get_or(family(fonts, style), text, || {
             match shape::shape(fonts, style, text) {
                 Ok(s) => s.width,
                 Err(_) => 0.5 * text.chars().count() as f32,
@@ -92,11 +106,12 @@ mod tests {
     #[test]
     fn a_full_cache_starts_over_and_keeps_answering() {
         let cache = Bounded::new(2);
-        assert_eq!(cache.get_or(1, || "a"), "a");
-        assert_eq!(cache.get_or(1, || "not computed again"), "a");
-        cache.get_or(2, || "b");
-        assert_eq!(cache.get_or(3, || "c"), "c");
-        assert_eq!(cache.lock().len(), 1, "emptied when full, then filled");
-        assert_eq!(cache.get_or(1, || "a again"), "a again");
+        let (a, b) = ((1, Style::Regular), (1, Style::Bold));
+        assert_eq!(cache.get_or(a, "1", || "a"), "a");
+        assert_eq!(cache.get_or(a, "1", || "not computed again"), "a");
+        assert_eq!(cache.get_or(b, "1", || "bold"), "bold", "weights apart");
+        assert_eq!(cache.get_or(a, "3", || "c"), "c");
+        assert_eq!(cache.len(), 1, "emptied when full, then filled");
+        assert_eq!(cache.get_or(a, "1", || "a again"), "a again");
     }
 }

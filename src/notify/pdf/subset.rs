@@ -15,12 +15,23 @@ use sha2::{Digest, Sha256};
 use super::PdfError;
 use super::fonts::Face;
 
+/// A glyph not in a subset, in [`Subset`]'s table.
+const NO_CID: u16 = u16::MAX;
+
+/// Glyph ids below which a subset looks CIDs up in a table rather than by a binary search: the
+/// relay looks up every glyph of every letter in the common subset (Latin glyph ids of Noto Sans
+/// are below 4,000), and a table of 8,192 entries is 16 KB.
+const DENSE_UP_TO: usize = 8_192;
+
 /// A subset of a face: its glyphs, widths and compressed program.
 pub struct Subset {
     /// The compressed font program: the whole TrueType subset, or the bare CFF table.
     pub program: Vec<u8>,
     /// (glyph id in the face, glyph id in the subset = CID), sorted.
     pub cids: Vec<(u16, u16)>,
+    /// CID by glyph id in the face ([`NO_CID`]: not in the subset), when the glyph ids are
+    /// small enough for a table ([`DENSE_UP_TO`]); otherwise empty, and `cids` is searched.
+    dense: Vec<u16>,
     /// Advance of each subset glyph, in thousandths of an em.
     pub widths: Vec<f32>,
     /// Subset tag and PostScript name (`ABCDEF+NotoSans-Regular`).
@@ -52,6 +63,16 @@ impl Subset {
             widths.push(f32::from(advance) * scale);
         }
         cids.sort_unstable();
+        let dense = match cids.last() {
+            Some((max, _)) if usize::from(*max) < DENSE_UP_TO => {
+                let mut table = vec![NO_CID; usize::from(*max) + 1];
+                for (old, cid) in &cids {
+                    table[usize::from(*old)] = *cid;
+                }
+                table
+            }
+            _ => Vec::new(),
+        };
         let mut hash = Sha256::new();
         hash.update(face.postscript_name.as_bytes());
         for g in &sorted {
@@ -64,6 +85,7 @@ impl Subset {
         Ok(Subset {
             program,
             cids,
+            dense,
             widths,
             name: format!("{tag}+{}", face.postscript_name),
         })
@@ -71,6 +93,10 @@ impl Subset {
 
     /// The subset's id of `glyph`, if it has it.
     pub fn cid(&self, glyph: u16) -> Option<u16> {
+        if !self.dense.is_empty() {
+            let cid = *self.dense.get(usize::from(glyph))?;
+            return (cid != NO_CID).then_some(cid);
+        }
         self.cids
             .binary_search_by_key(&glyph, |(old, _)| *old)
             .ok()
@@ -174,5 +200,31 @@ fn write_descriptor(chunk: &mut Chunk, at: Ref, program: Ref, face: &Face, name:
         d.font_file3(program);
     } else {
         d.font_file2(program);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::notify::pdf::Style;
+
+    #[test]
+    fn a_glyph_has_the_same_cid_by_table_as_by_search() {
+        let fonts = crate::notify::templates::tests::fonts();
+        let face = &fonts.faces(Style::Regular)[0];
+        let glyphs: BTreeSet<u16> = [3, 36, 68, 1200, 2500].into_iter().collect();
+        let mut subset = Subset::new(face, &glyphs, 1).unwrap();
+        assert!(!subset.dense.is_empty(), "small glyph ids: a table");
+        let by_table: Vec<_> = (0..3000).map(|g| subset.cid(g)).collect();
+        subset.dense.clear();
+        let by_search: Vec<_> = (0..3000).map(|g| subset.cid(g)).collect();
+        assert_eq!(by_table, by_search);
+        assert!(glyphs.iter().all(|g| by_table[usize::from(*g)].is_some()));
+        assert_eq!(
+            by_table.iter().flatten().count(),
+            glyphs.len() + 1,
+            "and .notdef"
+        );
+        assert_eq!(subset.cid(u16::MAX), None);
     }
 }
