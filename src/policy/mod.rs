@@ -5,10 +5,12 @@
 //! (court, nationality, language, representation, custody) and case ids — never a name, an A-number,
 //! an address or a confidential flag.
 
+pub mod copy_rows;
 pub mod plot;
 mod record;
 pub mod render;
 pub mod report;
+mod run_scan;
 pub mod simulate;
 pub mod stats;
 pub mod stream;

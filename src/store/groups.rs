@@ -85,11 +85,13 @@ pub async fn count_completed(pool: &PgPool) -> Result<(), StoreError> {
 }
 
 /// Counts the run's members by group, decision and offer state into `run_groups` unless that was
-/// done: one scan of the run (every member joined to its case, outcome and offer), once. Call it
-/// for a wholly reviewed run only (outcomes written afterwards are not counted). Offers changed
-/// meanwhile are counted once: the scan and the counters' deletion share one snapshot, and
-/// counter rows committed after it stay. Builders of one run wait for each other.
+/// done: one scan of the run, once: `cases` read in heap order against the run's members, their
+/// outcomes and offers hashed ([`super::run_scan`]). Call it for a wholly reviewed run only
+/// (outcomes written afterwards are not counted). Offers changed meanwhile are counted once: the
+/// scan and the counters' deletion share one snapshot, and counter rows committed after it stay.
+/// Builders of one run wait for each other.
 pub async fn ensure_counted(pool: &PgPool, run_id: i64) -> Result<bool, StoreError> {
+    super::run_scan::analyze_cases_once(pool).await?;
     let mut tx = pool.begin().await?;
     sqlx::query_scalar!(
         r#"SELECT count(*) AS "locked!"
@@ -107,25 +109,39 @@ pub async fn ensure_counted(pool: &PgPool, run_id: i64) -> Result<bool, StoreErr
     if counted {
         return Ok(false);
     }
-    sqlx::query!(
+    super::run_scan::hash_joins_only(&mut tx).await?;
+    // The count and the scan are two statements (two snapshots): when a member joined the run in
+    // between, the limit may have left someone out, so the count is made again.
+    let members = super::run_scan::members(&mut tx, run_id).await?;
+    let now = sqlx::query_scalar!(
         r#"
         WITH old AS (DELETE FROM run_groups WHERE run_id = $1),
-        built AS (INSERT INTO run_group_builds (run_id) VALUES ($1))
-        INSERT INTO run_groups (run_id, court, nationality, language, represented, custody,
-                                petition, decision, state, n, at)
-        SELECT $1, c.court, c.nationality, c.language, c.represented, c.custody,
-               case_has_petition(c.record), o.decision, f.state, count(*), '-infinity'
-        FROM run_cases rc
-        JOIN cases c USING (case_id)
-        LEFT JOIN outcomes o ON o.run_id = rc.run_id AND o.case_id = rc.case_id
-        LEFT JOIN offers f ON f.run_id = rc.run_id AND f.case_id = rc.case_id
-        WHERE rc.run_id = $1
-        GROUP BY 2, 3, 4, 5, 6, 7, 8, 9
+        built AS (INSERT INTO run_group_builds (run_id) VALUES ($1)),
+        counted AS (
+            INSERT INTO run_groups (run_id, court, nationality, language, represented, custody,
+                                    petition, decision, state, n, at)
+            SELECT $1, c.court, c.nationality, c.language, c.represented, c.custody,
+                   case_has_petition(c.record), m.decision, m.state, count(*), '-infinity'
+            FROM cases c
+            JOIN (SELECT rc.case_id, o.decision, f.state
+                  FROM run_cases rc
+                  LEFT JOIN outcomes o ON o.run_id = rc.run_id AND o.case_id = rc.case_id
+                  LEFT JOIN offers f ON f.run_id = rc.run_id AND f.case_id = rc.case_id
+                  WHERE rc.run_id = $1
+                  LIMIT $2) m USING (case_id)
+            GROUP BY 2, 3, 4, 5, 6, 7, 8, 9
+        )
+        SELECT count(*) AS "members!" FROM run_cases WHERE run_id = $1
         "#,
-        run_id
+        run_id,
+        members
     )
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
+    if now != members {
+        tx.rollback().await?;
+        return Box::pin(ensure_counted(pool, run_id)).await;
+    }
     tx.commit().await?;
     Ok(true)
 }

@@ -23,6 +23,7 @@ pub mod policy_counts;
 pub mod policy_status;
 pub mod progress;
 pub mod publishes;
+pub mod run_scan;
 pub mod run_state;
 pub mod run_views;
 pub mod runs;

@@ -2,7 +2,8 @@
 //! a run) and the counts of its cases by group, decision and offer state (the audit report).
 //! Read-only.
 
-use sqlx::PgPool;
+use futures_util::{Stream, StreamExt};
+use sqlx::{PgConnection, PgPool};
 
 use super::StoreError;
 use crate::policy::Dimension;
@@ -36,6 +37,35 @@ pub async fn records_in_range(
         decision: r.decision,
     })
     .collect())
+}
+
+/// The members of run `run_id`, each as its recorded decision (NULL when not reviewed) and its
+/// case record (contract JSON text), in PostgreSQL's binary `COPY` format: one statement over
+/// the whole run that scans `cases` in heap order against the run's members hashed (see
+/// [`super::run_scan`]) instead of two index lookups a member ([`records_in_range`]). Call it
+/// in a transaction of [`super::run_scan::begin_snapshot`]. The rows come in no particular
+/// order; read the stream to its end (or drop the transaction with it). See
+/// [`crate::policy::copy_rows`] for the format.
+pub async fn copy_run_records(
+    tx: &mut PgConnection,
+    run_id: i64,
+) -> Result<impl Stream<Item = Result<impl AsRef<[u8]>, StoreError>> + Send + Unpin, StoreError> {
+    super::run_scan::hash_joins_only(&mut *tx).await?;
+    let members = super::run_scan::members(&mut *tx, run_id).await?;
+    // Runtime: COPY streams rows and takes no bound parameter; both numbers are integers.
+    let stream = tx
+        .copy_out_raw(&format!(
+            "COPY (SELECT m.decision, c.record::text
+                   FROM cases c
+                   JOIN (SELECT rc.case_id, o.decision
+                         FROM run_cases rc
+                         LEFT JOIN outcomes o ON o.run_id = rc.run_id AND o.case_id = rc.case_id
+                         WHERE rc.run_id = {run_id}
+                         LIMIT {members}) m USING (case_id))
+             TO STDOUT (FORMAT binary)"
+        ))
+        .await?;
+    Ok(stream.map(|chunk| chunk.map_err(StoreError::from)))
 }
 
 /// The lowest and highest sequence numbers of run `run_id`'s members (None: no members).

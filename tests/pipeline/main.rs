@@ -24,6 +24,7 @@ mod publish;
 mod run_create;
 mod runctl;
 mod runctl_policy;
+mod scans;
 #[path = "../common/scratch.rs"]
 mod scratch;
 mod slim_outcomes;

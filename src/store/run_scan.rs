@@ -1,0 +1,68 @@
+//! What a statement that reads every member of a run with its case needs to be one pass over
+//! `cases` in heap order: the run's members (with their outcomes, and offers) hashed, and `cases`
+//! scanned and probed against them, instead of two index lookups a member (at 3,000,000 members
+//! about a minute, most of it reading the 3.6 GB heap of `cases` in random order).
+//!
+//! The planner does not find that plan on its own: the parent tables `outcomes` and `offers` have
+//! no statistics (autovacuum never analyzes a partitioned table), so it takes a join of members
+//! to outcomes for hundreds of times larger than the run and hashes `cases` instead. The members'
+//! subquery therefore ends with `LIMIT` the run's exact member count, taken in the same snapshot,
+//! which bounds that estimate to the truth without leaving anyone out; nested loops and merge
+//! joins are turned off for the transaction, and hashes get room for a large run's members
+//! (about 300 MB at 3,000,000).
+
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
+
+use super::StoreError;
+
+/// `work_mem` of a whole-run scan: a hash may take twice this (`hash_mem_multiplier`), enough
+/// for the members of a 3,000,000-case run.
+pub const WORK_MEM: &str = "256MB";
+
+/// Sets the transaction's planner settings for a whole-run scan (see the module's notes).
+pub async fn hash_joins_only(conn: &mut PgConnection) -> Result<(), StoreError> {
+    sqlx::query!(
+        r#"SELECT set_config('work_mem', $1, true) AS "work_mem!",
+                  set_config('enable_nestloop', 'off', true) AS "nestloop!",
+                  set_config('enable_mergejoin', 'off', true) AS "mergejoin!""#,
+        WORK_MEM
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(())
+}
+
+/// Gathers statistics on `cases` when it has never had any (an import into an empty table on a
+/// server without autovacuum): without them the planner takes case records for a few bytes and
+/// may choose to hash `cases` rather than the members. Reads a sample of 30,000 pages once.
+pub async fn analyze_cases_once(pool: &PgPool) -> Result<(), StoreError> {
+    let never = sqlx::query_scalar!(
+        r#"SELECT coalesce(s.last_analyze IS NULL AND s.last_autoanalyze IS NULL, true)
+                  AS "never!"
+           FROM pg_stat_user_tables s WHERE s.relid = 'cases'::regclass"#
+    )
+    .fetch_optional(pool)
+    .await?;
+    if never.unwrap_or(true) {
+        sqlx::query!("ANALYZE cases").execute(pool).await?;
+    }
+    Ok(())
+}
+
+/// The number of members of run `run_id`, in the caller's snapshot.
+pub async fn members(conn: &mut PgConnection, run_id: i64) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM run_cases WHERE run_id = $1"#,
+        run_id
+    )
+    .fetch_one(conn)
+    .await?)
+}
+
+/// A read-only transaction in which every statement sees one snapshot, so the member count
+/// bounds the scan that follows exactly.
+pub async fn begin_snapshot(pool: &PgPool) -> Result<Transaction<'static, Postgres>, StoreError> {
+    Ok(pool
+        .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .await?)
+}
