@@ -171,9 +171,26 @@ pub struct ANumber(String);
 impl ANumber {
     /// Parses and normalises an A-number.
     pub fn parse(value: &str) -> Result<Self, String> {
-        let mut digits = String::with_capacity(9);
-        Self::scan(value, |c| digits.push(c))?;
-        Ok(Self(format!("A{digits:0>9}")))
+        let normal = Self::normalised(value)?;
+        Ok(Self(
+            std::str::from_utf8(&normal).expect("ASCII").to_owned(),
+        ))
+    }
+
+    /// Checks `value` and returns its normalised form, `A` + 9 digits, without allocating.
+    pub fn normalised(value: &str) -> Result<[u8; 10], String> {
+        let mut digits = [0u8; 9];
+        let mut n = 0;
+        Self::scan(value, |c| {
+            // A tenth digit is refused by `scan` right after it is seen.
+            if let Some(d) = digits.get_mut(n) {
+                *d = c as u8;
+            }
+            n += 1;
+        })?;
+        let mut normal = *b"A000000000";
+        normal[10 - n..].copy_from_slice(&digits[..n]);
+        Ok(normal)
     }
 
     /// Whether `value` is a valid A-number, with the reason when not; keeps nothing.
