@@ -5,21 +5,25 @@
 //! [`store::case_copy`]), in one transaction either way; bad lines go to a rejects file as
 //! `line N: field: reason` and never stop the good ones. Lines that fail validation are reported
 //! as they are read, then lines whose case id an earlier line already has, in line order. Memory
-//! stays flat whatever the backlog's size: the importer holds one line and one `COPY`
-//! chunk (and the line numbers around rejected lines).
+//! stays flat whatever the backlog's size: the importer holds a few batches of about 1 MiB of
+//! lines and their rows (and the line numbers around rejected lines).
 
+use std::collections::VecDeque;
 use std::io::{BufRead, Write};
+use std::time::Instant;
 
 use sqlx::postgres::PgCopyIn;
 use sqlx::{PgConnection, PgPool};
 
-use crate::domain::Case;
 use crate::store::{StoreError, case_copy, case_load, case_rows, cases::UpsertCounts};
+use batch::Batch;
 
-/// Bytes of `COPY` data sent at a time.
-const CHUNK_BYTES: usize = 1 << 20;
-/// Longest line read; anything longer is rejected without being held in memory whole.
-const MAX_LINE_BYTES: usize = 256 * 1024;
+mod batch;
+mod record;
+
+/// Batches being validated and encoded at once, on blocking threads: with the task that reads
+/// and sends, and PostgreSQL's backend, enough to keep two cores busy.
+const ENCODERS: usize = 2;
 
 /// Import errors (bad lines are not errors: they are counted and written to the rejects file).
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +62,7 @@ pub async fn import<R: BufRead, W: Write>(
     mut rejects: W,
 ) -> Result<ImportSummary, ImportError> {
     let mut summary = ImportSummary::default();
+    let started = Instant::now();
     let fresh = case_load::looks_empty(pool).await?;
     let mut tx = pool.begin().await?;
     let indexes = if fresh {
@@ -66,12 +71,15 @@ pub async fn import<R: BufRead, W: Write>(
         None
     };
     let mut sent = SentLines::default();
+    let streamed;
+    let direct = indexes.is_some();
     let dups = match indexes {
         Some(indexes) => {
             let copy = case_load::copy_in(&mut tx).await?;
             Stream::new(&mut input, &mut rejects, &mut summary, &mut sent, false)
                 .run(copy)
                 .await?;
+            streamed = started.elapsed();
             let dups = case_load::restore(&mut tx, indexes).await?;
             let dups: Vec<(u64, u64)> = dups
                 .iter()
@@ -86,6 +94,7 @@ pub async fn import<R: BufRead, W: Write>(
             Stream::new(&mut input, &mut rejects, &mut summary, &mut sent, true)
                 .run(copy)
                 .await?;
+            streamed = started.elapsed();
             let dups = case_copy::remove_duplicates(&mut tx).await?;
             summary.counts = case_copy::merge(&mut tx).await?;
             dups
@@ -95,13 +104,25 @@ pub async fn import<R: BufRead, W: Write>(
         writeln!(rejects, "line {line}: case_id: duplicate of line {first}")?;
         summary.rejected += 1;
     }
+    let finished = started.elapsed();
     tx.commit().await?;
     rejects.flush()?;
+    tracing::info!(
+        direct,
+        lines = summary.lines,
+        rejected = summary.rejected,
+        stream_secs = streamed.as_secs_f64(),
+        indexes_or_merge_secs = (finished - streamed).as_secs_f64(),
+        commit_secs = (started.elapsed() - finished).as_secs_f64(),
+        "import phases: lines read, validated and copied; then indexes built (direct load) or \
+         rows merged (staged); then the commit"
+    );
     Ok(summary)
 }
 
 /// The lines of the input streamed into one `COPY`, the good ones as rows, the bad ones to the
-/// rejects.
+/// rejects. Batches of lines are validated and encoded on blocking threads, [`ENCODERS`] at a
+/// time, while this task reads the next batch and sends the rows of the previous ones in order.
 struct Stream<'a, R, W> {
     input: &'a mut R,
     rejects: &'a mut W,
@@ -128,17 +149,14 @@ impl<'a, R: BufRead, W: Write> Stream<'a, R, W> {
         }
     }
 
-    /// Sends every good line, one chunk at a time, and finishes the `COPY`; aborts it on error.
+    /// Sends every good line, one batch at a time, and finishes the `COPY`; aborts it on error.
     async fn run(&mut self, mut copy: PgCopyIn<&mut PgConnection>) -> Result<(), ImportError> {
-        let mut chunk = Vec::with_capacity(CHUNK_BYTES + MAX_LINE_BYTES);
-        chunk.extend_from_slice(case_rows::HEADER);
-        let streamed = self.send_all(&mut copy, &mut chunk).await;
-        if let Err(e) = streamed {
+        copy.send(case_rows::HEADER).await?;
+        if let Err(e) = self.send_all(&mut copy).await {
             copy.abort("import failed").await.ok();
             return Err(e);
         }
-        chunk.extend_from_slice(case_rows::TRAILER);
-        copy.send(chunk.as_slice()).await?;
+        copy.send(case_rows::TRAILER).await?;
         copy.finish().await?;
         Ok(())
     }
@@ -146,52 +164,32 @@ impl<'a, R: BufRead, W: Write> Stream<'a, R, W> {
     async fn send_all(
         &mut self,
         copy: &mut PgCopyIn<&mut PgConnection>,
-        chunk: &mut Vec<u8>,
     ) -> Result<(), ImportError> {
-        let mut buf = Vec::new();
         let mut line_no = 0u64;
+        let mut pending = VecDeque::with_capacity(ENCODERS);
+        let mut read_all = false;
         loop {
-            buf.clear();
-            let n = read_line_capped(self.input, &mut buf)?;
-            if n == 0 {
+            while !read_all && pending.len() < ENCODERS {
+                let b = Batch::read(self.input, &mut line_no)?;
+                read_all = b.is_empty();
+                if !read_all {
+                    let numbered = self.numbered;
+                    pending.push_back(tokio::task::spawn_blocking(move || {
+                        batch::encode(b, numbered)
+                    }));
+                }
+            }
+            let Some(next) = pending.pop_front() else {
                 return Ok(());
-            }
-            line_no += 1;
-            let Some(case) = self.check_line(&buf, n, line_no)? else {
-                continue;
             };
-            case_rows::push_row(chunk, self.numbered.then_some(line_no), &case);
-            self.sent.push(line_no);
-            if chunk.len() >= CHUNK_BYTES {
-                copy.send(chunk.as_slice()).await?;
-                chunk.clear();
+            let encoded = next.await.map_err(std::io::Error::other)?;
+            self.rejects.write_all(&encoded.rejects)?;
+            self.summary.lines += encoded.lines;
+            self.summary.rejected += encoded.rejected;
+            for &line in &encoded.row_lines {
+                self.sent.push(line);
             }
-        }
-    }
-
-    /// Validates one line read (`n` bytes long in full): returns its case, or writes its reject.
-    /// Blank lines are skipped and not counted.
-    fn check_line(&mut self, buf: &[u8], n: usize, line_no: u64) -> std::io::Result<Option<Case>> {
-        let line = buf.trim_ascii();
-        if line.is_empty() {
-            return Ok(None);
-        }
-        self.summary.lines += 1;
-        if n > MAX_LINE_BYTES {
-            writeln!(
-                self.rejects,
-                "line {line_no}: .: longer than {MAX_LINE_BYTES} bytes"
-            )?;
-            self.summary.rejected += 1;
-            return Ok(None);
-        }
-        match Case::from_json(line) {
-            Ok(case) => Ok(Some(case)),
-            Err(e) => {
-                writeln!(self.rejects, "line {line_no}: {e}")?;
-                self.summary.rejected += 1;
-                Ok(None)
-            }
+            copy.send(encoded.rows.as_slice()).await?;
         }
     }
 }
@@ -224,30 +222,6 @@ impl SentLines {
         let i = self.runs.partition_point(|&(o, _)| o <= ordinal);
         let (first, line) = self.runs[i.saturating_sub(1)];
         line + (ordinal - first)
-    }
-}
-
-/// Reads one line into `buf`, keeping at most `MAX_LINE_BYTES + 1` bytes of it; returns the full
-/// length of the line read (0 at end of input).
-fn read_line_capped<R: BufRead>(input: &mut R, buf: &mut Vec<u8>) -> std::io::Result<usize> {
-    let mut total = 0;
-    loop {
-        let available = input.fill_buf()?;
-        if available.is_empty() {
-            return Ok(total);
-        }
-        let (chunk, done) = match available.iter().position(|&b| b == b'\n') {
-            Some(i) => (&available[..=i], true),
-            None => (available, false),
-        };
-        let len = chunk.len();
-        let room = (MAX_LINE_BYTES + 1).saturating_sub(buf.len());
-        buf.extend_from_slice(&chunk[..len.min(room)]);
-        input.consume(len);
-        total += len;
-        if done {
-            return Ok(total);
-        }
     }
 }
 

@@ -1,7 +1,6 @@
 //! `docket bench`: the real pipeline on the real servers, in a fresh database and fresh queues,
 //! measured end to end, next to the broker's own ceiling measured in the same invocation.
 
-mod backlog;
 mod ceiling;
 mod phases;
 pub mod procs;

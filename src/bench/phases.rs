@@ -1,13 +1,15 @@
 //! The bench's phases, each timed on its own: load (generate, import, run create), the broker's
-//! ceilings, the pipeline itself, and enqueue alone. None holds the backlog in memory.
+//! ceilings, the pipeline itself, and enqueue alone. None holds the backlog in memory (it is
+//! generated into a temporary file, which the import reads).
 
+use std::io::{Seek, SeekFrom};
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
 use secrecy::ExposeSecret;
 use tokio_util::sync::CancellationToken;
 
-use super::{BenchOptions, backlog::Backlog, ceiling, procs, teardown};
+use super::{BenchOptions, ceiling, procs, teardown};
 use crate::config::Settings;
 use crate::store::{self, runs::Run};
 
@@ -18,13 +20,13 @@ const CEILING_SAMPLE_CASES: i64 = 20_000;
 pub struct Loaded {
     /// The run, with every imported case.
     pub run: Run,
-    /// Seconds spent generating the backlog (interleaved with the import, counted apart).
+    /// Seconds spent generating the backlog into a temporary file, before the import.
     pub generate_seconds: f64,
-    /// Seconds the import took, generation excluded.
+    /// Seconds the import of that file took.
     pub import_seconds: f64,
     /// Seconds `run create` took.
     pub run_create_seconds: f64,
-    /// CPU seconds of this process during the import, generating the backlog included.
+    /// CPU seconds of this process during the import.
     pub import_cpu_seconds: f64,
     /// CPU seconds of this database's PostgreSQL backends during the import (parallel index
     /// build workers, which exit when done, are not counted).
@@ -33,16 +35,22 @@ pub struct Loaded {
     pub run_create_postgres_cpu_seconds: f64,
 }
 
-/// Generates the backlog as the import reads it, imports it, and creates the run `bench`.
+/// Generates the backlog into a temporary file, imports that file as `docket import` does (each
+/// timed on its own), and creates the run `bench`.
 pub async fn load(s: &Settings, pool: &sqlx::PgPool, opt: &BenchOptions) -> Result<Loaded> {
-    eprintln!("bench: generating and importing {} cases", opt.cases);
+    eprintln!("bench: generating {} cases", opt.cases);
+    let t = Instant::now();
+    let mut file = unlinked_file()?;
+    crate::generate::write_ndjson(&mut file, opt.cases, opt.seed)?;
+    file.seek(SeekFrom::Start(0))?;
+    let generate_seconds = t.elapsed().as_secs_f64();
+    eprintln!("bench: importing {} cases", opt.cases);
     let db = database_name(s);
-    let mut backlog = Backlog::new(opt.cases, opt.seed);
     let (cpu, pg_cpu) = (procs::own_cpu_seconds(), procs::cpu_seconds_matching(&db));
     let t = Instant::now();
-    let imported = crate::import::import(pool, &mut backlog, std::io::sink()).await?;
-    let generate_seconds = backlog.generating().as_secs_f64();
-    let import_seconds = t.elapsed().as_secs_f64() - generate_seconds;
+    let input = std::io::BufReader::with_capacity(1 << 20, file);
+    let imported = crate::import::import(pool, input, std::io::sink()).await?;
+    let import_seconds = t.elapsed().as_secs_f64();
     let import_cpu_seconds = procs::own_cpu_seconds() - cpu;
     let import_postgres_cpu_seconds = procs::cpu_seconds_matching(&db) - pg_cpu;
     if imported.rejected > 0 {
@@ -250,6 +258,28 @@ pub async fn enqueue_alone(s: &Settings, pool: &sqlx::PgPool, run_id: i64) -> Re
         .await?;
     conn.close(200, "bench".into()).await.ok();
     Ok(seconds)
+}
+
+/// A new file in the temporary folder, readable by its owner only and unlinked at once: it goes
+/// when it is closed, whatever happens.
+fn unlinked_file() -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    let path = std::env::temp_dir().join(format!(
+        "docket-bench-{}-{nanos}.ndjson",
+        std::process::id()
+    ));
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)?;
+    std::fs::remove_file(&path)?;
+    Ok(file)
 }
 
 /// The bench database's name, as its PostgreSQL backends show it.

@@ -22,13 +22,13 @@ pub struct BenchReport {
     pub batch: usize,
     /// Prefetch per consumer.
     pub prefetch: u16,
-    /// Seconds spent generating the backlog (read by the import as it is generated).
+    /// Seconds spent generating the backlog into a temporary file, before the import.
     pub generate_seconds: f64,
-    /// Seconds to import the backlog, generation excluded (not part of end to end).
+    /// Seconds to import that file (not part of end to end).
     pub import_seconds: f64,
     /// Seconds `run create` took (not part of end to end).
     pub run_create_seconds: f64,
-    /// CPU seconds of this process during the import (generating the backlog included).
+    /// CPU seconds of this process during the import.
     pub import_cpu_seconds: f64,
     /// CPU seconds of PostgreSQL's backends during the import.
     pub import_postgres_cpu_seconds: f64,
@@ -153,8 +153,8 @@ pub fn render(r: &BenchReport) -> String {
          publish ceiling {pc:>9.0} cases/s (same messages, confirms, no consumer); enqueue alone {ea:.0} cases/s ({er:.2} × publish ceiling)\n\
          store ceiling   {sc:>9.0} cases/s (same outcome rows and offers, {k} writers, no broker)\n\
          bottleneck      end to end = {rb:.2} × min(broker, store) ceiling\n\
-         before          generate {genr:.2} s, import {imp:.2} s, run create {rc:.2} s (not in end to end)\n\
-         CPU before      import {icpu:.2} s (generation included) + PostgreSQL {ipg:.2} s, run create PostgreSQL {rpg:.2} s\n\
+         before          generate {genr:.2} s (to a file), import {imp:.2} s (of that file), run create {rc:.2} s (not in end to end)\n\
+         CPU before      import {icpu:.2} s + PostgreSQL {ipg:.2} s, run create PostgreSQL {rpg:.2} s\n\
          bench           peak RSS {brss:.1} MiB (this process, import included)\n\
          database        {dbm:.0} MiB per million cases (once reviewed)\n\
          CPU per 1,000   worker {cpu:.3} s, PostgreSQL {pgc:.3} s, RabbitMQ {rmq:.3} s, enqueue {enc:.3} s (end to end)\n",

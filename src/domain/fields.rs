@@ -171,9 +171,26 @@ pub struct ANumber(String);
 impl ANumber {
     /// Parses and normalises an A-number.
     pub fn parse(value: &str) -> Result<Self, String> {
-        let mut digits = String::with_capacity(9);
-        Self::scan(value, |c| digits.push(c))?;
-        Ok(Self(format!("A{digits:0>9}")))
+        let normal = Self::normalised(value)?;
+        Ok(Self(
+            std::str::from_utf8(&normal).expect("ASCII").to_owned(),
+        ))
+    }
+
+    /// Checks `value` and returns its normalised form, `A` + 9 digits, without allocating.
+    pub fn normalised(value: &str) -> Result<[u8; 10], String> {
+        let mut digits = [0u8; 9];
+        let mut n = 0;
+        Self::scan(value, |c| {
+            // A tenth digit is refused by `scan` right after it is seen.
+            if let Some(d) = digits.get_mut(n) {
+                *d = c as u8;
+            }
+            n += 1;
+        })?;
+        let mut normal = *b"A000000000";
+        normal[10 - n..].copy_from_slice(&digits[..n]);
+        Ok(normal)
     }
 
     /// Whether `value` is a valid A-number, with the reason when not; keeps nothing.
@@ -242,7 +259,11 @@ pub struct Date(NaiveDate);
 
 impl Serialize for Date {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        // Every case record has several dates: write them without the formatting machinery.
+        match self.digits() {
+            Some(text) => serializer.serialize_str(std::str::from_utf8(&text).expect("ASCII")),
+            None => serializer.collect_str(self),
+        }
     }
 }
 
@@ -289,6 +310,16 @@ impl Date {
         Ok(Self(date))
     }
 
+    /// The date as `YYYY-MM-DD`, for years 0 to 9999 (what [`Date::parse`] accepts is within).
+    fn digits(self) -> Option<[u8; 10]> {
+        let year = u32::try_from(self.0.year()).ok().filter(|y| *y <= 9999)?;
+        let mut text = *b"0000-00-00";
+        put_digits(&mut text[0..4], year);
+        put_digits(&mut text[5..7], self.0.month());
+        put_digits(&mut text[8..10], self.0.day());
+        Some(text)
+    }
+
     /// Wraps a chrono date.
     pub fn from_naive(date: NaiveDate) -> Self {
         Self(date)
@@ -297,6 +328,14 @@ impl Date {
     /// The chrono date.
     pub fn naive(self) -> NaiveDate {
         self.0
+    }
+}
+
+/// Writes `value` in decimal into `out`, right-aligned, zero-padded, cut to its width.
+fn put_digits(out: &mut [u8], mut value: u32) {
+    for b in out.iter_mut().rev() {
+        *b = b'0' + (value % 10) as u8;
+        value /= 10;
     }
 }
 
@@ -350,6 +389,20 @@ mod tests {
         assert!(Date::parse("2011-2-9").is_err());
         assert!(Date::parse("1850-01-01").is_err());
         assert!(Date::parse("+2011-01-01").is_err());
+    }
+
+    #[test]
+    fn dates_serialize_as_they_display() {
+        let mut day = NaiveDate::from_ymd_opt(1899, 12, 25).unwrap();
+        while day.year() < 2101 {
+            let date = Date::from_naive(day);
+            assert_eq!(serde_json::to_string(&date).unwrap(), format!("\"{date}\""));
+            day += chrono::Duration::days(37);
+        }
+        for (y, m, d) in [(1, 1, 1), (9999, 12, 31), (10000, 1, 1), (-5, 3, 4)] {
+            let date = Date::from_naive(NaiveDate::from_ymd_opt(y, m, d).unwrap());
+            assert_eq!(serde_json::to_string(&date).unwrap(), format!("\"{date}\""));
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The domain core: case records, validation, decisions and job messages. No I/O here.
 
 mod case;
+pub(crate) mod checked;
 mod decision;
 mod fields;
 mod job;
@@ -27,7 +28,9 @@ pub use notice::{
     Channel, NoticeContext, NoticeKind, NoticePayload, PlannedNotice, Recipient, idempotency_key,
     plan_notices,
 };
-pub use outcome::{DeadLetter, FACTS_MISMATCH, NOT_IN_RUN, NewOutcome, RulesRef, facts_hash};
+pub use outcome::{
+    DeadLetter, FACTS_MISMATCH, NOT_IN_RUN, NewOutcome, RulesRef, facts_hash, facts_hash_hex,
+};
 pub use parse::{CaseDates, FieldError, check_dates, decode_json};
 
 #[cfg(test)]

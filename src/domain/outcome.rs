@@ -53,7 +53,15 @@ pub struct DeadLetter {
 
 /// sha256 (hex) of a case's canonical JSON: identifies the facts a decision was made on.
 pub fn facts_hash(canonical_json: &str) -> String {
-    hex::encode(Sha256::digest(canonical_json.as_bytes()))
+    let hex = facts_hash_hex(canonical_json.as_bytes());
+    std::str::from_utf8(&hex).expect("hex digits").to_owned()
+}
+
+/// [`facts_hash`] as its 64 hex digits, without allocating.
+pub fn facts_hash_hex(canonical_json: &[u8]) -> [u8; 64] {
+    let mut hex = [0u8; 64];
+    hex::encode_to_slice(Sha256::digest(canonical_json), &mut hex).expect("64 digits for 32 bytes");
+    hex
 }
 
 /// Dead-letter kind of a job whose facts differ from the imported record of its case.

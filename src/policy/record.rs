@@ -7,14 +7,10 @@
 //! [`Case::from_json`]: crate::domain::Case::from_json
 //! [`Case`]: crate::domain::Case
 
-use std::borrow::Cow;
-use std::fmt;
-use std::marker::PhantomData;
-
 use serde::Deserialize;
-use serde::de::{Deserializer, Error, Visitor};
 
 use super::{Dimension, relief, representation};
+use crate::domain::checked::{Checked, Kept};
 use crate::domain::{
     ANumber, CaseDates, CaseId, CaseType, Confidential, CountryCode, CourtCode, Custody, Date,
     EmailAddress, EoirId, Flags, LanguageCode, OffenseCategory, OffenseLevel, PetitionStatus,
@@ -143,15 +139,15 @@ impl<'a> CaseRecord<'a> {
 
     /// The case id.
     pub(super) fn case_id(&self) -> &str {
-        &self.case_id.0
+        self.case_id.as_str()
     }
 
     /// The group of the case along `dim`, as [`Dimension::of`] gives it for a case.
     pub(super) fn group(&self, dim: Dimension) -> &str {
         match dim {
-            Dimension::Court => &self.court.0,
-            Dimension::Nationality => &self.respondent.nationality.0,
-            Dimension::Language => &self.respondent.language.0,
+            Dimension::Court => self.court.as_str(),
+            Dimension::Nationality => self.respondent.nationality.as_str(),
+            Dimension::Language => self.respondent.language.as_str(),
             Dimension::Representation => representation(self.counsel.is_some()),
             Dimension::Custody => self.custody.code(),
             Dimension::Relief => relief(self.factors.pending_petition.is_some()),
@@ -161,7 +157,7 @@ impl<'a> CaseRecord<'a> {
 
 impl RuleInput for CaseRecord<'_> {
     fn court(&self) -> &str {
-        &self.court.0
+        self.court.as_str()
     }
 
     fn case_type(&self) -> CaseType {
@@ -214,95 +210,6 @@ impl RuleInput for CaseRecord<'_> {
         self.convictions
             .iter()
             .map(|c| (c.level, c.category, c.convicted_on))
-    }
-}
-
-/// A field type's check of a string value, as its deserializer applies it.
-trait Check {
-    /// What the decoder says it expects.
-    const EXPECTING: &'static str;
-    /// The field type's own check.
-    fn check(value: &str) -> Result<(), String>;
-}
-
-/// Implements [`Check`] with each type's own `check`.
-macro_rules! checks {
-    ($($t:ty),+) => {$(
-        impl Check for $t {
-            const EXPECTING: &'static str = "a string";
-            fn check(value: &str) -> Result<(), String> {
-                <$t>::check(value)
-            }
-        }
-    )+};
-}
-
-checks!(
-    ANumber,
-    CaseId,
-    CountryCode,
-    CourtCode,
-    EmailAddress,
-    EoirId,
-    LanguageCode,
-    ShortText,
-    StateCode
-);
-
-/// A string field checked as `T` checks it, and dropped.
-struct Checked<T>(PhantomData<T>);
-
-/// A string field checked as `T` checks it, and kept, borrowed from the record when it has no
-/// escapes.
-struct Kept<'a, T>(Cow<'a, str>, PhantomData<T>);
-
-/// Visits one string, checks it as `T` and hands it on borrowed or copied.
-struct CheckedStr<T>(PhantomData<T>);
-
-impl<'de, T: Check> Visitor<'de> for CheckedStr<T> {
-    type Value = Cow<'de, str>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(T::EXPECTING)
-    }
-
-    fn visit_borrowed_str<E: Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        T::check(v).map_err(E::custom)?;
-        Ok(Cow::Borrowed(v))
-    }
-
-    fn visit_str<E: Error>(self, v: &str) -> Result<Self::Value, E> {
-        T::check(v).map_err(E::custom)?;
-        Ok(Cow::Owned(v.to_owned()))
-    }
-}
-
-/// Visits one string and checks it as `T`, keeping nothing.
-struct DroppedStr<T>(PhantomData<T>);
-
-impl<T: Check> Visitor<'_> for DroppedStr<T> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(T::EXPECTING)
-    }
-
-    fn visit_str<E: Error>(self, v: &str) -> Result<(), E> {
-        T::check(v).map_err(E::custom)
-    }
-}
-
-impl<'de, T: Check> Deserialize<'de> for Checked<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_str(DroppedStr::<T>(PhantomData))?;
-        Ok(Checked(PhantomData))
-    }
-}
-
-impl<'de: 'a, 'a, T: Check> Deserialize<'de> for Kept<'a, T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = d.deserialize_str(CheckedStr::<T>(PhantomData))?;
-        Ok(Kept(value, PhantomData))
     }
 }
 

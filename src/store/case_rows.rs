@@ -7,8 +7,7 @@
 //! binary (load average 4.6–5.0). A failed row is also reported without its value (text `COPY`
 //! quotes the column's text in its error context, which may be personal data).
 
-use super::cases::facts_hash;
-use crate::domain::Case;
+use crate::domain::{Case, facts_hash_hex};
 
 /// The columns of `cases` a row carries, in the order [`push_row`] writes them.
 pub const CASE_COLUMNS: &str =
@@ -20,30 +19,80 @@ pub const HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
 /// The end of the data: a tuple with field count -1.
 pub const TRAILER: &[u8] = &(-1i16).to_be_bytes();
 
+/// The columns of one case row, borrowed from whatever holds the case.
+#[derive(Debug, Clone, Copy)]
+pub struct CaseColumns<'a> {
+    /// `case_id`.
+    pub case_id: &'a str,
+    /// `court`.
+    pub court: &'a str,
+    /// `case_type` (its EOIR code).
+    pub case_type: &'a str,
+    /// `custody` (its EOIR code).
+    pub custody: &'a str,
+    /// `nationality`.
+    pub nationality: &'a str,
+    /// `language`.
+    pub language: &'a str,
+    /// `represented`: whether counsel is of record.
+    pub represented: bool,
+}
+
+impl<'a> CaseColumns<'a> {
+    /// The columns of `case`.
+    pub fn of(case: &'a Case) -> Self {
+        CaseColumns {
+            case_id: case.case_id.as_str(),
+            court: case.court.as_str(),
+            case_type: case.case_type.code(),
+            custody: case.custody.code(),
+            nationality: case.respondent.nationality.as_str(),
+            language: case.respondent.language.as_str(),
+            represented: case.counsel.is_some(),
+        }
+    }
+}
+
 /// Appends one case as a row to `buf`: its line number first when given (the staging table's
 /// `line` column, a bigint), then [`CASE_COLUMNS`]. Text and `json` values are sent as their
 /// UTF-8 text, `represented` as one byte.
 pub fn push_row(buf: &mut Vec<u8>, line: Option<u64>, case: &Case) {
-    let json = case.to_json();
-    let hash = facts_hash(&json);
+    push_columns(buf, line, &CaseColumns::of(case), |out| {
+        out.extend_from_slice(case.to_json().as_bytes())
+    });
+}
+
+/// Appends one row as [`push_row`] does, from its columns and `write_record`, which appends the
+/// case's canonical JSON; the facts hash is computed from the bytes it wrote.
+pub fn push_columns(
+    buf: &mut Vec<u8>,
+    line: Option<u64>,
+    cols: &CaseColumns<'_>,
+    write_record: impl FnOnce(&mut Vec<u8>),
+) {
     let fields: i16 = if line.is_some() { 10 } else { 9 };
     buf.extend_from_slice(&fields.to_be_bytes());
     if let Some(line) = line {
         push_field(buf, &line.to_be_bytes());
     }
     for text in [
-        case.case_id.as_str(),
-        case.court.as_str(),
-        case.case_type.code(),
-        case.custody.code(),
-        case.respondent.nationality.as_str(),
-        case.respondent.language.as_str(),
+        cols.case_id,
+        cols.court,
+        cols.case_type,
+        cols.custody,
+        cols.nationality,
+        cols.language,
     ] {
         push_field(buf, text.as_bytes());
     }
-    push_field(buf, &[u8::from(case.counsel.is_some())]);
-    push_field(buf, json.as_bytes());
-    push_field(buf, hash.as_bytes());
+    push_field(buf, &[u8::from(cols.represented)]);
+    let at = buf.len();
+    buf.extend_from_slice(&[0; 4]);
+    write_record(buf);
+    let len = i32::try_from(buf.len() - at - 4).expect("a record is far below 2 GiB");
+    buf[at..at + 4].copy_from_slice(&len.to_be_bytes());
+    let hash = facts_hash_hex(&buf[at + 4..]);
+    push_field(buf, &hash);
 }
 
 /// Appends one field: its length as a big-endian i32, then its bytes.
@@ -56,6 +105,7 @@ fn push_field(buf: &mut Vec<u8>, value: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::facts_hash;
 
     /// Splits a row written by [`push_row`] back into its fields.
     fn fields(mut row: &[u8]) -> Vec<Vec<u8>> {

@@ -16,6 +16,7 @@ mod console_policies;
 mod console_worklist;
 mod counters;
 mod helpers;
+mod import_batches;
 mod integrity;
 mod offers;
 mod policy;
