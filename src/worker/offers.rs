@@ -9,9 +9,9 @@ use sqlx::PgConnection;
 use super::review::Plan;
 use crate::domain::RuleKind;
 use crate::offers::plan::{automatic_offer, batch_offers};
+use crate::store::StoreError;
 use crate::store::offers;
 use crate::store::outcomes::Inserted;
-use crate::store::{StoreError, cases};
 
 /// Opens offers for the newly inserted recommendations of `plan`, and makes them at once where
 /// [`automatic_offer`] says so. Returns the notices queued.
@@ -25,8 +25,9 @@ pub async fn open(
     let mut notices = 0;
     for group in batch_offers(&inserted.recommended, &plan.recommended) {
         let run_id = group.run_id;
-        // Letters need the address on file even when the job came from another producer.
-        cases::insert_missing(conn, &group.records).await?;
+        // Every case here is on file: an outcome is inserted only when the case's imported
+        // record has the job's facts (a job for a new case of an open run joined it, record
+        // first, in `outcomes::join_open_run`), so the records need no insert of their own.
         let run = &plan.runs[&run_id];
         let qualifying: Vec<&str> = run
             .rules
