@@ -44,9 +44,16 @@ pub struct Sink {
 
 impl Sink {
     /// A sink listening on a free loopback port.
+    /// The listener is bound once and kept: freeing a probed port and binding it again could find
+    /// it taken by another test's outgoing connection in between.
     pub async fn start() -> Sink {
-        let sink = Sink::start_down().await;
-        sink.come_up().await;
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let sink = Sink {
+            port: listener.local_addr().unwrap().port(),
+            shared: Arc::default(),
+            accept: Mutex::new(None),
+        };
+        sink.listen(listener);
         sink
     }
 
@@ -68,7 +75,11 @@ impl Sink {
 
     /// Starts listening on the sink's port.
     pub async fn come_up(&self) {
-        let listener = TcpListener::bind(("127.0.0.1", self.port)).await.unwrap();
+        self.listen(TcpListener::bind(("127.0.0.1", self.port)).await.unwrap());
+    }
+
+    /// Accepts sessions on `listener` until [`Sink::go_down`].
+    fn listen(&self, listener: TcpListener) {
         let shared = self.shared.clone();
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
