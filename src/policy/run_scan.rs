@@ -77,23 +77,15 @@ fn evaluate(
     threads: usize,
 ) -> Tally {
     let rx = Mutex::new(rx);
-    let tallies: Vec<Tally> = std::thread::scope(|s| {
+    std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
                 let (rx, free) = (&rx, free.clone());
                 s.spawn(move || evaluate_blocks(rx, &free, rules, ctx))
             })
             .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("a simulation thread panicked"))
-            .collect()
-    });
-    let mut total = Tally::default();
-    for t in tallies {
-        total.merge(t);
-    }
-    total
+        Tally::joined(handles)
+    })
 }
 
 /// One evaluating thread: takes blocks until the queue closes.

@@ -126,7 +126,7 @@ pub(super) fn tally(
     threads: usize,
 ) -> Tally {
     let chunk = inputs.len().div_ceil(threads.max(1)).max(1);
-    let tallies: Vec<Tally> = std::thread::scope(|s| {
+    std::thread::scope(|s| {
         let handles: Vec<_> = inputs
             .chunks(chunk)
             .map(|part| {
@@ -144,16 +144,8 @@ pub(super) fn tally(
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("a simulation thread panicked"))
-            .collect()
-    });
-    let mut total = Tally::default();
-    for t in tallies {
-        total.merge(t);
-    }
-    total
+        Tally::joined(handles)
+    })
 }
 
 /// Builds the answer from the merged tally; `against` names the second rule set of a comparison

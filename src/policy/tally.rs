@@ -93,6 +93,15 @@ impl Tally {
         }
     }
 
+    /// The merged tally of the scoped threads `handles`, each joined in turn.
+    pub(super) fn joined(handles: Vec<std::thread::ScopedJoinHandle<'_, Tally>>) -> Tally {
+        let mut total = Tally::default();
+        for h in handles {
+            total.merge(h.join().expect("a simulation thread panicked"));
+        }
+        total
+    }
+
     /// Adds `other`'s counts to these.
     pub(super) fn merge(&mut self, other: Tally) {
         self.cases += other.cases;
