@@ -32,6 +32,27 @@ fn a_case_does_not_depend_on_the_cases_before_it() {
 }
 
 #[test]
+fn pieces_made_on_several_threads_are_written_in_index_order() {
+    // Past two pieces, so that a round has several threads on a two-core machine and the last
+    // piece is short.
+    let count = 2 * PIECE as usize + 37;
+    let out = ndjson(count, 13);
+    let lines: Vec<&[u8]> = out.split(|&b| b == b'\n').collect();
+    assert_eq!(
+        lines.len(),
+        count + 1,
+        "one line per case and nothing after the last newline"
+    );
+    for index in [0, PIECE - 1, PIECE, 2 * PIECE, count as u64 - 1] {
+        assert_eq!(
+            lines[index as usize],
+            case(13, index).to_json().as_bytes(),
+            "line {index} is case {index}"
+        );
+    }
+}
+
+#[test]
 fn ndjson_has_one_case_per_line() {
     let out = String::from_utf8(ndjson(100, 3)).unwrap();
     assert!(out.ends_with('\n'));
