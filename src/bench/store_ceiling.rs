@@ -16,7 +16,7 @@ use anyhow::{Context, Result};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::domain::{Case, Decision, RuleKind};
+use crate::domain::{Case, CaseGroups, Decision, RuleKind};
 use crate::rules::{EvalContext, RuleSet};
 use crate::store::outcomes::{self, NewOutcome, RulesRef};
 use crate::store::{self, cases::facts_hash};
@@ -144,6 +144,7 @@ async fn decide_sample(pool: &PgPool, t: &Target<'_>, run_id: i64) -> Result<Vec
             job_id: Uuid::new_v4(),
             verdict: t.rules.verdict(&case, t.ctx),
             facts_hash: facts_hash(&m.record),
+            groups: CaseGroups::of(&case),
             case_id: m.case_id,
         });
     }

@@ -29,7 +29,8 @@ pub use notice::{
     plan_notices,
 };
 pub use outcome::{
-    DeadLetter, FACTS_MISMATCH, NOT_IN_RUN, NewOutcome, RulesRef, facts_hash, facts_hash_hex,
+    CaseGroups, DeadLetter, FACTS_MISMATCH, NOT_IN_RUN, NewOutcome, RulesRef, facts_hash,
+    facts_hash_hex,
 };
 pub use parse::{CaseDates, FieldError, check_dates, decode_json};
 

@@ -20,6 +20,38 @@ pub struct NewOutcome {
     pub verdict: Verdict,
     /// sha256 of the case facts decided on.
     pub facts_hash: String,
+    /// What the audit report groups the case by, as decided on.
+    pub groups: CaseGroups,
+}
+
+/// The values of a case that the audit report groups by besides its court (which the store takes
+/// from the imported record's key): kept on the outcome, so that a run's cases are counted by
+/// group from its outcomes alone. The same values as the `cases` columns of the same names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseGroups {
+    /// The respondent's nationality (country code).
+    pub nationality: String,
+    /// The respondent's best language (language code).
+    pub language: String,
+    /// Whether counsel is of record.
+    pub represented: bool,
+    /// The custody code.
+    pub custody: &'static str,
+    /// Whether a petition is pending or approved (the report's relief group).
+    pub petition: bool,
+}
+
+impl CaseGroups {
+    /// The groups of `case`.
+    pub fn of(case: &super::Case) -> Self {
+        CaseGroups {
+            nationality: case.respondent.nationality.as_str().to_string(),
+            language: case.respondent.language.as_str().to_string(),
+            represented: case.counsel.is_some(),
+            custody: case.custody.code(),
+            petition: case.factors.pending_petition.is_some(),
+        }
+    }
 }
 
 /// Identifies the rule set a decision was made under.

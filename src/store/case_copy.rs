@@ -76,7 +76,7 @@ pub async fn merge(conn: &mut PgConnection) -> Result<UpsertCounts, StoreError> 
             INSERT INTO cases (case_id, court, case_type, custody, nationality, language,
                                represented, record, facts_hash)
             SELECT case_id, court, case_type, custody, nationality, language, represented,
-                   record::json, facts_hash
+                   record, facts_hash
             FROM import_stage
             ON CONFLICT (case_id) DO UPDATE SET
                 court = EXCLUDED.court, case_type = EXCLUDED.case_type,

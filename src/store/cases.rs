@@ -36,7 +36,7 @@ pub async fn upsert(pool: &PgPool, cases: &[Case]) -> Result<UpsertCounts, Store
             INSERT INTO cases (case_id, court, case_type, custody, nationality, language,
                                represented, record, facts_hash)
             SELECT t.case_id, t.court, t.case_type, t.custody, t.nationality, t.language,
-                   t.represented, t.record::json, t.facts_hash
+                   t.represented, t.record, t.facts_hash
             FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
                         $7::bool[], $8::text[], $9::text[])
                  AS t(case_id, court, case_type, custody, nationality, language,
@@ -88,7 +88,7 @@ pub async fn insert_missing(
         INSERT INTO cases (case_id, court, case_type, custody, nationality, language,
                            represented, record, facts_hash)
         SELECT t.case_id, t.court, t.case_type, t.custody, t.nationality, t.language,
-               t.represented, t.record::json, t.facts_hash
+               t.represented, t.record, t.facts_hash
         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
                     $7::bool[], $8::text[], $9::text[])
              AS t(case_id, court, case_type, custody, nationality, language,

@@ -85,28 +85,78 @@ pub async fn count_completed(pool: &PgPool) -> Result<(), StoreError> {
 }
 
 /// Counts the run's members by group, decision and offer state into `run_groups` unless that was
-/// done: one scan of the run, once: `cases` read in heap order against the run's members, their
-/// outcomes and offers hashed ([`super::run_scan`]). Call it for a wholly reviewed run only
-/// (outcomes written afterwards are not counted). Offers changed meanwhile are counted once: the
-/// scan and the counters' deletion share one snapshot, and counter rows committed after it stay.
-/// Builders of one run wait for each other.
+/// done, once: from the run's outcomes, which carry their case's groups, and its offers hashed
+/// ([`count_outcomes`]); for a run with outcomes written before outcomes kept their groups, by one
+/// scan of `cases` in heap order against the run's members, their outcomes and offers hashed
+/// ([`count_members`]). Call it for a wholly reviewed run only (outcomes written afterwards are
+/// not counted). Offers changed meanwhile are counted once: the scan and the counters' deletion
+/// share one snapshot, and counter rows committed after it stay. Builders of one run wait for
+/// each other.
 pub async fn ensure_counted(pool: &PgPool, run_id: i64) -> Result<bool, StoreError> {
+    let mut tx = pool.begin().await?;
+    if !lock_uncounted(&mut tx, run_id).await? {
+        return Ok(false);
+    }
+    super::run_scan::hash_joins_only(&mut tx).await?;
+    let members = super::run_scan::members(&mut tx, run_id).await?;
+    if count_outcomes(&mut tx, run_id, members).await? {
+        tx.commit().await?;
+        return Ok(true);
+    }
+    drop(tx);
+    count_members(pool, run_id).await
+}
+
+/// In the caller's transaction (planner set by [`super::run_scan::hash_joins_only`]): counts the
+/// run's outcomes by the groups they carry, decision and offer state into `run_groups` and marks
+/// the run counted, when that counts every one of its `members` members; returns whether it did.
+/// It does not when an outcome has no groups (written before they were kept) or a member has no
+/// outcome; then nothing is written.
+async fn count_outcomes(
+    tx: &mut sqlx::PgConnection,
+    run_id: i64,
+    members: i64,
+) -> Result<bool, StoreError> {
+    Ok(sqlx::query_scalar!(
+        r#"
+        WITH counted AS (
+            SELECT o.court, o.nationality, o.language, o.represented, o.custody, o.petition,
+                   o.decision, f.state, count(*) AS n
+            FROM outcomes o
+            LEFT JOIN offers f ON f.run_id = o.run_id AND f.case_id = o.case_id
+            WHERE o.run_id = $1
+            GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+        ), whole AS (
+            SELECT coalesce(sum(n), 0) = $2::bigint
+                   AND coalesce(bool_and(court IS NOT NULL), true) AS ok
+            FROM counted
+        ), old AS (
+            DELETE FROM run_groups WHERE run_id = $1 AND (SELECT ok FROM whole)
+        ), built AS (
+            INSERT INTO run_group_builds (run_id) SELECT $1 WHERE (SELECT ok FROM whole)
+        ), ins AS (
+            INSERT INTO run_groups (run_id, court, nationality, language, represented, custody,
+                                    petition, decision, state, n, at)
+            SELECT $1, court, nationality, language, represented, custody, petition, decision,
+                   state, n, '-infinity'
+            FROM counted WHERE (SELECT ok FROM whole)
+        )
+        SELECT ok AS "ok!" FROM whole
+        "#,
+        run_id,
+        members
+    )
+    .fetch_one(&mut *tx)
+    .await?)
+}
+
+/// [`ensure_counted`] for a run whose outcomes do not all carry their groups: one scan of `cases`
+/// in heap order against the run's members, their outcomes and offers hashed
+/// ([`super::run_scan`]), each case counted in its groups as imported.
+async fn count_members(pool: &PgPool, run_id: i64) -> Result<bool, StoreError> {
     super::run_scan::analyze_cases_once(pool).await?;
     let mut tx = pool.begin().await?;
-    sqlx::query_scalar!(
-        r#"SELECT count(*) AS "locked!"
-           FROM (SELECT pg_advisory_xact_lock(hashtext('run_groups'), $1::int)) l"#,
-        run_id as i32
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    let counted = sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM run_group_builds WHERE run_id = $1) AS "counted!""#,
-        run_id
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    if counted {
+    if !lock_uncounted(&mut tx, run_id).await? {
         return Ok(false);
     }
     super::run_scan::hash_joins_only(&mut tx).await?;
@@ -140,10 +190,29 @@ pub async fn ensure_counted(pool: &PgPool, run_id: i64) -> Result<bool, StoreErr
     .await?;
     if now != members {
         tx.rollback().await?;
-        return Box::pin(ensure_counted(pool, run_id)).await;
+        return Box::pin(count_members(pool, run_id)).await;
     }
     tx.commit().await?;
     Ok(true)
+}
+
+/// In the caller's transaction: waits for any other count of the run (and holds its lock until
+/// the transaction ends); returns whether the run is still to be counted.
+async fn lock_uncounted(tx: &mut sqlx::PgConnection, run_id: i64) -> Result<bool, StoreError> {
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "locked!"
+           FROM (SELECT pg_advisory_xact_lock(hashtext('run_groups'), $1::int)) l"#,
+        run_id as i32
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let counted = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM run_group_builds WHERE run_id = $1) AS "counted!""#,
+        run_id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(!counted)
 }
 
 /// The run's cases counted by group (the value of `by`, or with `then` both values joined by

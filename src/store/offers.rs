@@ -234,7 +234,7 @@ pub async fn recommend(
                coalesce(ARRAY(SELECT q.id
                               FROM unnest(string_to_array(oc.fired_ids, ' ')) WITH ORDINALITY q(id, n)
                               WHERE q.id = ANY($3) ORDER BY q.n), '{}'),
-               (c.record->>'filed_on')::date
+               (c.record::json->>'filed_on')::date
         FROM UNNEST($2::text[]) AS t(id)
         LEFT JOIN LATERAL (SELECT o.score, o.fired_ids FROM outcomes o
                            WHERE o.run_id = $1 AND o.case_id = t.id LIMIT 1) oc ON true

@@ -69,6 +69,11 @@ struct Columns<'a> {
     scores: Vec<i32>,
     fired_ids: Vec<&'a str>,
     facts: Vec<&'a str>,
+    nationalities: Vec<&'a str>,
+    languages: Vec<&'a str>,
+    represented: Vec<bool>,
+    custodies: Vec<&'static str>,
+    petitions: Vec<bool>,
 }
 
 impl<'a> Columns<'a> {
@@ -81,6 +86,11 @@ impl<'a> Columns<'a> {
             scores: Vec::with_capacity(n),
             fired_ids: Vec::with_capacity(n),
             facts: Vec::with_capacity(n),
+            nationalities: Vec::with_capacity(n),
+            languages: Vec::with_capacity(n),
+            represented: Vec::with_capacity(n),
+            custodies: Vec::with_capacity(n),
+            petitions: Vec::with_capacity(n),
         };
         for o in group {
             c.case_ids.push(o.case_id.as_str());
@@ -89,6 +99,11 @@ impl<'a> Columns<'a> {
             c.scores.push(o.verdict.score);
             c.fired_ids.push(o.verdict.fired_ids.as_str());
             c.facts.push(o.facts_hash.as_str());
+            c.nationalities.push(o.groups.nationality.as_str());
+            c.languages.push(o.groups.language.as_str());
+            c.represented.push(o.groups.represented);
+            c.custodies.push(o.groups.custody);
+            c.petitions.push(o.groups.petition);
         }
         c
     }
@@ -105,15 +120,19 @@ async fn insert_run(
     let rows = sqlx::query!(
         r#"
         WITH chk AS (
-            SELECT t.*, rc.case_id IS NOT NULL AS member, c.facts_hash AS imported
-            FROM UNNEST($3::text[], $4::uuid[], $5::text[], $6::int[], $7::text[], $8::text[])
-                 AS t(case_id, job_id, decision, score, fired_ids, facts_hash)
+            SELECT t.*, rc.case_id IS NOT NULL AS member, c.facts_hash AS imported, c.court
+            FROM UNNEST($3::text[], $4::uuid[], $5::text[], $6::int[], $7::text[], $8::text[],
+                        $9::text[], $10::text[], $11::bool[], $12::text[], $13::bool[])
+                 AS t(case_id, job_id, decision, score, fired_ids, facts_hash,
+                      nationality, language, represented, custody, petition)
             LEFT JOIN run_cases rc ON rc.run_id = $1 AND rc.case_id = t.case_id
             LEFT JOIN cases c ON c.case_id = t.case_id
         ), ins AS (
             INSERT INTO outcomes (run_id, case_id, job_id, decision, score, fired_ids, facts_hash,
-                                  worker)
-            SELECT $1, k.case_id, k.job_id, k.decision, k.score, k.fired_ids, k.facts_hash, $2
+                                  worker, court, nationality, language, represented, custody,
+                                  petition)
+            SELECT $1, k.case_id, k.job_id, k.decision, k.score, k.fired_ids, k.facts_hash, $2,
+                   k.court, k.nationality, k.language, k.represented, k.custody, k.petition
             FROM chk k WHERE k.member AND k.imported = k.facts_hash
             ON CONFLICT (run_id, case_id) DO NOTHING
             RETURNING case_id, decision
@@ -135,7 +154,12 @@ async fn insert_run(
         &c.decisions as &[&str],
         &c.scores,
         &c.fired_ids as &[&str],
-        &c.facts as &[&str]
+        &c.facts as &[&str],
+        &c.nationalities as &[&str],
+        &c.languages as &[&str],
+        &c.represented,
+        &c.custodies as &[&str],
+        &c.petitions
     )
     .fetch_all(&mut *conn)
     .await?;

@@ -151,8 +151,7 @@ fn group_sql(dim: Dimension) -> &'static str {
         Dimension::Representation => "CASE WHEN c.represented THEN 'represented' ELSE 'pro_se' END",
         Dimension::Custody => "c.custody",
         Dimension::Relief => {
-            "CASE WHEN (c.record -> 'factors' -> 'pending_petition')::text <> 'null' \
-             THEN 'petition' ELSE 'no_petition' END"
+            "CASE WHEN case_has_petition(c.record) THEN 'petition' ELSE 'no_petition' END"
         }
     }
 }

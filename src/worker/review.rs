@@ -7,8 +7,8 @@ use serde_json::value::RawValue;
 
 use super::runs::{Gate, LoadedRun, RunLookup};
 use crate::domain::{
-    Case, DeadLetter, Decision, DecodedJob, FACTS_MISMATCH, FieldError, JobMessage, NewOutcome,
-    SINGLE_SCHEMA, decode_message, facts_hash,
+    Case, CaseGroups, DeadLetter, Decision, DecodedJob, FACTS_MISMATCH, FieldError, JobMessage,
+    NewOutcome, SINGLE_SCHEMA, decode_message, facts_hash,
 };
 
 /// A message as received: its body, decoded or refused.
@@ -192,6 +192,7 @@ impl Plan {
             job_id: job.job_id.expect("a job with a valid case has an id"),
             verdict,
             facts_hash: hash,
+            groups: CaseGroups::of(case),
         });
     }
 }

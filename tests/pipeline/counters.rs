@@ -187,6 +187,7 @@ async fn status_and_report_counters_agree_with_counting_the_rows() {
     // The groups are counted once the run is reviewed; the offers' trigger keeps them after.
     let run_id = reviewed_run(&env, 400, "counted", RULES).await;
     assert!(store::groups::complete(&env.pool, run_id).await.unwrap());
+    assert_eq!(outcomes_grouped_unlike_their_cases(&env, run_id).await, 0);
     assert!(
         store::groups::ensure_counted(&env.pool, run_id)
             .await
@@ -226,6 +227,56 @@ async fn status_and_report_counters_agree_with_counting_the_rows() {
     assert_eq!(
         (rep.total.accepted, rep.total.declined, rep.total.closed),
         (1, 1, 1)
+    );
+    env.cleanup().await;
+}
+
+/// The run's outcomes whose groups are missing or differ from their case's columns as imported
+/// (the relief group from the record).
+async fn outcomes_grouped_unlike_their_cases(env: &TestEnv, run_id: i64) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM outcomes o JOIN cases c USING (case_id)
+         WHERE o.run_id = $1
+           AND (o.court, o.nationality, o.language, o.represented, o.custody, o.petition)
+               IS DISTINCT FROM (c.court, c.nationality, c.language, c.represented, c.custody,
+                                 case_has_petition(c.record))",
+    )
+    .bind(run_id)
+    .fetch_one(&env.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_with_outcomes_written_before_they_kept_groups_is_counted_from_its_cases() {
+    // Arrange: a reviewed run, some of whose outcomes lost their groups as older rows have none;
+    // a petition and pro se cases among them, so that the fallback's own columns matter.
+    let env = TestEnv::new().await;
+    let run_id = reviewed_run(&env, 300, "older", RULES).await;
+    let cleared = sqlx::query(
+        "UPDATE outcomes SET court = NULL, nationality = NULL, language = NULL,
+                represented = NULL, custody = NULL, petition = NULL
+         WHERE run_id = $1 AND (petition OR NOT represented OR case_id IN
+             (SELECT case_id FROM outcomes WHERE run_id = $1 ORDER BY case_id LIMIT 40))",
+    )
+    .bind(run_id)
+    .execute(&env.pool)
+    .await
+    .unwrap()
+    .rows_affected();
+    assert!(cleared >= 40, "{cleared} outcomes cleared");
+
+    // Act
+    let counted = store::groups::ensure_counted(&env.pool, run_id)
+        .await
+        .unwrap();
+
+    // Assert: counted once, and the same lines as the join of every member to its case.
+    assert!(counted);
+    assert_report_is_counted(&env, run_id).await;
+    assert_eq!(
+        outcomes_grouped_unlike_their_cases(&env, run_id).await,
+        cleared as i64
     );
     env.cleanup().await;
 }
