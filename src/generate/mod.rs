@@ -88,32 +88,44 @@ const PIECE: u64 = 8_192;
 /// Writes `count` cases from `seed` as NDJSON (one [`Case::to_json`] per line) and returns how many
 /// were written. The writer is buffered here; pass it unbuffered.
 ///
-/// Cases are generated on every core: each round, one thread per core renders the next piece of
-/// [`PIECE`] cases into its own buffer, and the pieces are written in index order, so the output
-/// is the same bytes whatever the number of cores, and memory stays a few pieces.
+/// Cases are generated on every core: thread `t` of `n` renders pieces `t`, `t + n`, … of
+/// [`PIECE`] cases each into buffers, up to two ahead of the writer, and the writer takes the
+/// pieces from the threads in turn, so the output is the same bytes whatever the number of cores,
+/// no thread waits for another's piece but the writer, and memory stays a few pieces a thread.
 pub fn write_ndjson<W: Write>(out: W, count: usize, seed: u64) -> io::Result<usize> {
     let mut out = io::BufWriter::with_capacity(1 << 16, out);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
     let count = count as u64;
-    let mut next = 0;
-    while next < count {
-        let pieces: Vec<Vec<u8>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..threads)
-                .map(|t| next + t * PIECE)
-                .take_while(|&from| from < count)
-                .map(|from| s.spawn(move || piece(seed, from..(from + PIECE).min(count))))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("generating a case does not panic"))
-                .collect()
-        });
-        for p in &pieces {
-            out.write_all(p)?;
+    let pieces = count.div_ceil(PIECE);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get() as u64)
+        .clamp(1, pieces.max(1));
+    std::thread::scope(|s| {
+        let receivers: Vec<_> = (0..threads)
+            .map(|t| {
+                let (send, recv) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
+                s.spawn(move || {
+                    for k in (t..pieces).step_by(threads as usize) {
+                        let from = k * PIECE;
+                        // The writer stopped (a write failed): nothing more to do.
+                        if send
+                            .send(piece(seed, from..(from + PIECE).min(count)))
+                            .is_err()
+                        {
+                            return;
+                        }
+                    }
+                });
+                recv
+            })
+            .collect();
+        for k in 0..pieces {
+            let piece = receivers[(k % threads) as usize]
+                .recv()
+                .expect("a generating thread sends each of its pieces");
+            out.write_all(&piece)?;
         }
-        next = (next + threads * PIECE).min(count);
-    }
-    out.flush()?;
+        out.flush()
+    })?;
     Ok(count as usize)
 }
 
