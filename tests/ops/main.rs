@@ -155,8 +155,8 @@ async fn metrics_never_carry_a_case_id_an_a_number_or_a_name() {
     let live = Live::start(150).await;
     live.enqueue_and_review(150).await;
     let rows: Vec<(String, String, String, String, Option<String>)> = sqlx::query_as(
-        "SELECT case_id, record->>'a_number', record->'respondent'->>'given_name', \
-                record->'respondent'->>'family_name', record->'counsel'->>'name' FROM cases",
+        "SELECT case_id, record::json->>'a_number', record::json->'respondent'->>'given_name', \
+                record::json->'respondent'->>'family_name', record::json->'counsel'->>'name' FROM cases",
     )
     .fetch_all(&live.env.pool)
     .await

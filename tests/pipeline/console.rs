@@ -132,7 +132,7 @@ async fn an_attorney_filters_the_worklist_approves_one_case_then_a_court_after_c
     assert!(timeline.contains("lee.attorney"), "{timeline}");
     assert!(timeline.contains("meets the June 2011 memo"), "{timeline}");
     let a_number: String =
-        sqlx::query_scalar("SELECT record->>'a_number' FROM cases WHERE case_id = $1")
+        sqlx::query_scalar("SELECT record::json->>'a_number' FROM cases WHERE case_id = $1")
             .bind(&case_id)
             .fetch_one(&env.pool)
             .await
@@ -199,7 +199,7 @@ async fn viewers_are_refused_operators_steer_and_forms_and_passwords_are_guarded
     b.sign_in(base, "vic.viewer", PASSWORD).await;
     b.goto(&case_url).await;
     let (a_number, family): (String, String) = sqlx::query_as(
-        "SELECT record->>'a_number', record->'respondent'->>'family_name' FROM cases WHERE case_id = $1",
+        "SELECT record::json->>'a_number', record::json->'respondent'->>'family_name' FROM cases WHERE case_id = $1",
     )
     .bind(&case_id)
     .fetch_one(&env.pool)

@@ -19,7 +19,7 @@ async fn reference(env: &TestEnv, run_id: i64) -> Vec<Row> {
                 ARRAY(SELECT q.id
                       FROM unnest(string_to_array(oc.fired_ids, ' ')) WITH ORDINALITY q(id, n)
                       WHERE q.id = ANY($2) ORDER BY q.n) AS categories,
-                (c.record->>'filed_on')::date AS filed_on, o.state, o.deadline
+                (c.record::json->>'filed_on')::date AS filed_on, o.state, o.deadline
          FROM offers o
          JOIN outcomes oc ON oc.run_id = o.run_id AND oc.case_id = o.case_id
          JOIN cases c ON c.case_id = o.case_id
