@@ -2,8 +2,8 @@
 //! (an 11-byte signature, a 32-bit flags field, a 32-bit length and that many bytes of extension),
 //! then one tuple after another (a 16-bit field count, then per field a 32-bit length, -1 for
 //! NULL, and that many bytes), then a trailer (a field count of -1). Integers are big-endian.
-//! Fields of type `text` are their UTF-8 bytes as they are, with no quoting or escaping, so a case
-//! record is handed to the decoder byte for byte.
+//! Fields of type `text` or `json` are their UTF-8 text as stored, with no quoting or escaping, so
+//! a case record is handed to the decoder byte for byte.
 
 /// The signature every binary `COPY` stream starts with.
 pub const SIGNATURE: &[u8; 11] = b"PGCOPY\n\xff\r\n\0";

@@ -52,13 +52,17 @@ pub async fn copy_run_records(
 ) -> Result<impl Stream<Item = Result<impl AsRef<[u8]>, StoreError>> + Send + Unpin, StoreError> {
     super::run_scan::hash_joins_only(&mut *tx).await?;
     let members = super::run_scan::members(&mut *tx, run_id).await?;
-    // Runtime: COPY streams rows and takes no bound parameter; both numbers are integers.
+    let run_cases = super::run_scan::members_table(&mut *tx, run_id).await?;
+    // Runtime: COPY streams rows and takes no bound parameter; both numbers are integers and the
+    // table is `run_cases` or the run's partition of it, named from its id.
+    // `c.record` without a cast: in the binary format a `json` (or `text`) value is its text as
+    // stored, so the record crosses without the two copies of a cast to `text`.
     let stream = tx
         .copy_out_raw(&format!(
-            "COPY (SELECT m.decision, c.record::text
+            "COPY (SELECT m.decision, c.record
                    FROM cases c
                    JOIN (SELECT rc.case_id, o.decision
-                         FROM run_cases rc
+                         FROM {run_cases} rc
                          LEFT JOIN outcomes o ON o.run_id = rc.run_id AND o.case_id = rc.case_id
                          WHERE rc.run_id = {run_id}
                          LIMIT {members}) m USING (case_id))

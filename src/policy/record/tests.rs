@@ -234,3 +234,92 @@ fn it_accepts_and_refuses_exactly_what_the_case_decoder_does() {
         "{accepted} accepted, {refused} refused"
     );
 }
+
+/// What a decoded record holds, to compare the two paths.
+fn view(r: &CaseRecord<'_>) -> impl PartialEq + std::fmt::Debug {
+    (
+        (
+            r.case_id().to_string(),
+            Dimension::ALL.map(|d| r.group(d).to_string()),
+        ),
+        (
+            r.case_type,
+            r.custody,
+            r.filed_on,
+            r.entry_date,
+            r.next_hearing,
+        ),
+        (
+            r.final_order,
+            r.birth_date(),
+            r.flags,
+            r.factors(),
+            r.confidential,
+        ),
+        r.convictions().collect::<Vec<_>>(),
+    )
+}
+
+#[test]
+fn records_as_docket_writes_them_take_the_canonical_path_with_the_general_paths_values() {
+    let bytes = backlog(3000);
+    let (mut convicted, mut counselled) = (0, 0);
+    for line in bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+        let text = std::str::from_utf8(line).unwrap();
+        let fast = canonical::decode(text).expect("a generated record is canonical");
+        let general = CaseRecord::general(text).expect("and valid");
+        assert_eq!(view(&fast), view(&general), "{}", fast.case_id());
+        convicted += usize::from(!fast.convictions.is_empty());
+        counselled += usize::from(fast.counsel.is_some());
+    }
+    assert!(
+        convicted > 100 && counselled > 100,
+        "{convicted} {counselled}"
+    );
+    // The record of the acceptance test above, with every part, written as the importer stores it.
+    let full = Case::from_json(changed(|_| {}).as_bytes())
+        .unwrap()
+        .to_json();
+    assert!(canonical::decode(&full).is_some());
+}
+
+#[test]
+fn the_canonical_path_gives_up_or_agrees_with_the_general_path_on_every_one_byte_change() {
+    let full = Case::from_json(changed(|_| {}).as_bytes())
+        .unwrap()
+        .to_json();
+    let bytes = full.as_bytes();
+    let (mut agreed, mut gave_up) = (0, 0);
+    for at in 0..=bytes.len() {
+        for b in *b"\"\\0179xAz -:,{}[]ntf\x07" {
+            let deleted = (at < bytes.len()).then(|| [&bytes[..at], &bytes[at + 1..]].concat());
+            let replaced =
+                (at < bytes.len()).then(|| [&bytes[..at], &[b][..], &bytes[at + 1..]].concat());
+            let inserted = [&bytes[..at], &[b][..], &bytes[at..]].concat();
+            for changed in [deleted, replaced, Some(inserted)].into_iter().flatten() {
+                let Ok(text) = std::str::from_utf8(&changed) else {
+                    continue;
+                };
+                let general = CaseRecord::general(text);
+                match canonical::decode(text) {
+                    Some(fast) => {
+                        let general = general.expect("what the fast path takes, the general takes");
+                        assert_eq!(view(&fast), view(&general), "{text}");
+                        agreed += 1;
+                    }
+                    None => gave_up += usize::from(general.is_some()),
+                }
+                assert_eq!(
+                    CaseRecord::decode(text.as_bytes()).is_some(),
+                    Case::from_json(text.as_bytes()).is_ok(),
+                    "{text}"
+                );
+            }
+        }
+    }
+    // Changed letters and digits in values are taken; a space between tokens is left to serde_json.
+    assert!(
+        agreed > 1000 && gave_up > 100,
+        "{agreed} agreed, {gave_up} left"
+    );
+}
