@@ -1,7 +1,9 @@
 //! Lays a rendered [`Notice`] out as a printed letter: letterhead, date, address block, caption,
 //! title, body, signature, the reply slip, and "Page n of m" footers.
 
-use super::pdf::{self, DocInfo, FontSet, PAGE_HEIGHT, PAGE_WIDTH, Page, PdfError, Style};
+use std::sync::{Arc, OnceLock};
+
+use super::pdf::{self, Bounded, DocInfo, FontSet, PAGE_HEIGHT, PAGE_WIDTH, Page, PdfError, Style};
 use super::templates::{Block, Notice, Office, PAGE, PAGES, ResponseForm};
 use crate::domain::Address;
 
@@ -78,10 +80,10 @@ impl<'f> Layout<'f> {
         leading: f32,
         text: &str,
     ) {
-        for l in wrap(self.fonts, text, style, size, max) {
+        for l in wrap(self.fonts, text, style, size, max).iter() {
             self.ensure(leading);
             self.y -= leading;
-            self.page.text(x, self.y, style, size, &l);
+            self.page.text(x, self.y, style, size, l);
         }
     }
 
@@ -100,9 +102,35 @@ impl<'f> Layout<'f> {
     }
 }
 
-/// Splits `text` into lines no wider than `max` points. A word wider than a line (a long name
-/// written without spaces, as Chinese names are) is broken between characters.
-fn wrap(fonts: &FontSet, text: &str, style: Style, size: f32, max: f32) -> Vec<String> {
+/// What a text's lines depend on besides the text: the font set (by address, one per process
+/// and directory), the weight, and the size and width in points (as bits).
+type WrapKey = (usize, Style, u32, u32);
+
+/// Texts kept wrapped: the paragraphs of the wording per kind and language, and the names and
+/// addresses of the letters in progress.
+const WRAPS_KEPT: usize = 4_096;
+
+/// Splits `text` into lines no wider than `max` points, once per process for the same text,
+/// weight, size and width: most of a letter's wording is the same from letter to letter, and
+/// measuring it word by word was a tenth of a letter's cost. A word wider than a line (a long
+/// name written without spaces, as Chinese names are) is broken between characters.
+fn wrap(fonts: &FontSet, text: &str, style: Style, size: f32, max: f32) -> Arc<[String]> {
+    static WRAPPED: OnceLock<Bounded<WrapKey, Arc<[String]>>> = OnceLock::new();
+    let key = (
+        std::ptr::from_ref(fonts) as usize,
+        style,
+        size.to_bits(),
+        max.to_bits(),
+    );
+    WRAPPED
+        .get_or_init(|| Bounded::new(WRAPS_KEPT))
+        .get_or(key, text, || {
+            wrap_words(fonts, text, style, size, max).into()
+        })
+}
+
+/// [`wrap`], measured word by word.
+fn wrap_words(fonts: &FontSet, text: &str, style: Style, size: f32, max: f32) -> Vec<String> {
     let space = pdf::width(fonts, style, size, " ");
     let mut lines = Vec::new();
     let mut cur = String::new();
@@ -170,10 +198,10 @@ fn letterhead(l: &mut Layout, notice: &Notice, office: &Office) {
     right_lines.extend(office.hours.iter().cloned());
     right_lines.push(office.email.clone());
     for t in &right_lines {
-        for piece in wrap(l.fonts, t, Style::Regular, 8.5, OFFICE_COLUMN) {
+        for piece in wrap(l.fonts, t, Style::Regular, 8.5, OFFICE_COLUMN).iter() {
             y -= 11.0;
-            let w = l.width(Style::Regular, 8.5, &piece);
-            l.page.text(RIGHT - w, y, Style::Regular, 8.5, &piece);
+            let w = l.width(Style::Regular, 8.5, piece);
+            l.page.text(RIGHT - w, y, Style::Regular, 8.5, piece);
         }
     }
     l.y = l.y.min(y) - 6.0;
@@ -349,8 +377,16 @@ mod tests {
             lines.join(" "),
             text.split_whitespace().collect::<Vec<_>>().join(" ")
         );
-        for l in &lines {
+        for l in lines.iter() {
             assert!(pdf::width(&fonts, Style::Regular, 10.0, l) <= 200.0, "{l}");
         }
+        // Kept per text, weight, size and width: a narrower column wraps the text again.
+        assert_eq!(wrap(&fonts, text, Style::Regular, 10.0, 200.0), lines);
+        let narrow = wrap(&fonts, text, Style::Regular, 10.0, 120.0);
+        assert!(narrow.len() > lines.len(), "{narrow:?}");
+        assert_eq!(
+            narrow[..],
+            wrap_words(&fonts, text, Style::Regular, 10.0, 120.0)[..]
+        );
     }
 }

@@ -7,7 +7,10 @@
 //! for letters is the wording of the kinds and languages being relayed.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::{Arc, RwLock};
+
+use foldhash::fast::RandomState;
 
 use super::fonts::{FontSet, Style};
 use super::shape::{self, Shaped};
@@ -15,30 +18,32 @@ use super::shape::{self, Shaped};
 /// Which texts: the font set (by address: one per process and directory) and the weight.
 type Family = (usize, Style);
 
-/// Each family's texts.
-type Texts<V> = HashMap<Family, HashMap<String, V>>;
+/// Each family's texts. Hashed with foldhash: the texts are looked up for every word and line
+/// of every letter, and SipHash was a visible part of that.
+type Texts<F, V> = HashMap<F, HashMap<String, V, RandomState>, RandomState>;
 
-/// A map of texts per font set and weight that forgets everything when it reaches `cap` entries.
-/// Looked up by `&str`, so a hit allocates nothing, and behind a read-write lock, so the threads
-/// writing a batch's letters look words up side by side.
-pub struct Bounded<V> {
+/// A map of texts per family (font set and weight, and whatever else the value depends on) that
+/// forgets everything when it reaches `cap` entries. Looked up by `&str`, so a hit allocates
+/// nothing, and behind a read-write lock, so the threads writing a batch's letters look words up
+/// side by side.
+pub struct Bounded<F, V> {
     cap: usize,
     /// Entries held, and the texts of each family.
-    map: RwLock<(usize, Texts<V>)>,
+    map: RwLock<(usize, Texts<F, V>)>,
 }
 
-impl<V: Clone> Bounded<V> {
+impl<F: Hash + Eq + Copy, V: Clone> Bounded<F, V> {
     /// An empty cache of at most `cap` entries.
     pub fn new(cap: usize) -> Self {
         Self {
             cap,
-            map: RwLock::new((0, HashMap::new())),
+            map: RwLock::new((0, HashMap::default())),
         }
     }
 
     /// The value for `text` in `family`, computed by `make` (outside the lock) when it is not
     /// cached.
-    pub fn get_or(&self, family: Family, text: &str, make: impl FnOnce() -> V) -> V {
+    pub fn get_or(&self, family: F, text: &str, make: impl FnOnce() -> V) -> V {
         {
             let map = self.map.read().unwrap_or_else(|e| e.into_inner());
             if let Some(v) = map.1.get(&family).and_then(|m| m.get(text)) {
@@ -77,7 +82,7 @@ fn family(fonts: &FontSet, style: Style) -> Family {
 
 /// `text` shaped in `style`, shaped once per process while it stays in the cache.
 pub fn shaped(fonts: &FontSet, style: Style, text: &str) -> Result<Arc<Shaped>, char> {
-    static LINES: std::sync::OnceLock<Bounded<Result<Arc<Shaped>, char>>> =
+    static LINES: std::sync::OnceLock<Bounded<Family, Result<Arc<Shaped>, char>>> =
         std::sync::OnceLock::new();
     LINES
         .get_or_init(|| Bounded::new(LINES_KEPT))
@@ -88,7 +93,7 @@ pub fn shaped(fonts: &FontSet, style: Style, text: &str) -> Result<Arc<Shaped>, 
 
 /// Width of `text` in em (a character no font covers counts half an em).
 pub fn width_em(fonts: &FontSet, style: Style, text: &str) -> f32 {
-    static WIDTHS: std::sync::OnceLock<Bounded<f32>> = std::sync::OnceLock::new();
+    static WIDTHS: std::sync::OnceLock<Bounded<Family, f32>> = std::sync::OnceLock::new();
     WIDTHS
         .get_or_init(|| Bounded::new(WIDTHS_KEPT))
         .get_or(family(fonts, style), text, || {

@@ -37,8 +37,9 @@ pub const AFTER_COMMON: i32 = 16;
 /// The common subset of one weight, with the text of each glyph and its objects, written once.
 struct Common {
     subset: Subset,
-    /// CID → the text it stands for in the `ToUnicode` map.
-    texts: BTreeMap<u16, String>,
+    /// The text each CID stands for in the `ToUnicode` map, by CID (every glyph of every letter
+    /// is looked up here).
+    texts: Vec<Option<String>>,
     /// The five objects, at the weight's [`COMMON_REFS`].
     objects: Chunk,
 }
@@ -67,13 +68,17 @@ fn common(fonts: &FontSet, style: Style) -> Result<Arc<Common>, PdfError> {
     }
     let glyphs: BTreeSet<u16> = glyph_texts.keys().copied().collect();
     let subset = Subset::new(face, &glyphs, 9)?;
-    let texts = glyph_texts
+    let by_cid: BTreeMap<u16, String> = glyph_texts
         .into_iter()
         .filter_map(|(g, t)| Some((subset.cid(g)?, t)))
         .collect();
     let mut objects = Chunk::new();
     let at = Ref::new(COMMON_REFS[weight(style)]);
-    write_font(&mut objects, at, face, &subset, &texts);
+    write_font(&mut objects, at, face, &subset, &by_cid);
+    let mut texts = vec![None; by_cid.keys().max().map_or(0, |c| usize::from(*c) + 1)];
+    for (cid, t) in by_cid {
+        texts[usize::from(cid)] = Some(t);
+    }
     let common = Arc::new(Common {
         subset,
         texts,
@@ -194,9 +199,11 @@ impl<'f> Embedding<'f> {
     /// `text` (otherwise the text must be given as `ActualText`).
     pub fn map_text(&mut self, p: &Placed, text: &str) -> bool {
         match p.key {
-            FontKey::Common(style) => self.common[weight(style)]
-                .as_ref()
-                .is_some_and(|c| c.texts.get(&p.cid).is_some_and(|t| t == text)),
+            FontKey::Common(style) => self.common[weight(style)].as_ref().is_some_and(|c| {
+                c.texts
+                    .get(usize::from(p.cid))
+                    .is_some_and(|t| t.as_deref() == Some(text))
+            }),
             FontKey::Own(style, face) => self.own.get_mut(&(style, face)).is_some_and(|o| {
                 o.texts
                     .entry(p.cid)

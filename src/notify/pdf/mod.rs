@@ -20,6 +20,7 @@ mod subset;
 
 use chrono::NaiveDate;
 
+pub use cache::Bounded;
 pub use fonts::{FontError, FontSet, Style};
 
 /// Page width in points (US Letter).

@@ -3,12 +3,14 @@
 //! chain that covers a letter; spaces, digits and punctuation stay with the face in use when it has
 //! them, so an Arabic name keeps its joining), and every piece is shaped by rustybuzz.
 
+use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::{Arc, OnceLock, RwLock};
 
-use rustybuzz::{Direction, UnicodeBuffer};
+use rustybuzz::{Direction, Script, ShapePlan, UnicodeBuffer};
 use unicode_bidi::BidiInfo;
 
-use super::fonts::{FontSet, Style, is_invisible};
+use super::fonts::{Face, FontSet, Style, is_invisible};
 
 /// One positioned glyph of a run; lengths in em.
 #[derive(Debug, Clone)]
@@ -128,6 +130,29 @@ fn is_mark(c: char) -> bool {
     matches!(c, '\u{0300}'..='\u{036f}' | '\u{1ab0}'..='\u{1aff}' | '\u{1dc0}'..='\u{1dff}' | '\u{20d0}'..='\u{20ff}')
 }
 
+/// The shaping plan of `face` for a direction and script, made once per process. A plan (the
+/// face's features and lookups for the script) is what `rustybuzz::shape` compiles on every call
+/// before shaping, and compiling it cost about a third of shaping a line. The buffers shaped
+/// have no language set, as `rustybuzz::shape` would plan them.
+fn plan(face: &Face, rtl: bool, script: Option<Script>) -> Arc<ShapePlan> {
+    type Plans = RwLock<HashMap<(usize, bool, Option<Script>), Arc<ShapePlan>>>;
+    static PLANS: OnceLock<Plans> = OnceLock::new();
+    let plans = PLANS.get_or_init(Default::default);
+    // Faces live as long as the process (see `FontSet::load`), so the address names one.
+    let key = (std::ptr::from_ref(face) as usize, rtl, script);
+    if let Some(p) = plans.read().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return p.clone();
+    }
+    let direction = if rtl {
+        Direction::RightToLeft
+    } else {
+        Direction::LeftToRight
+    };
+    let made = Arc::new(ShapePlan::new(&face.shaper, direction, script, None, &[]));
+    let mut plans = plans.write().unwrap_or_else(|e| e.into_inner());
+    plans.entry(key).or_insert(made).clone()
+}
+
 fn shape_piece(fonts: &FontSet, style: Style, face: usize, text: &str, rtl: bool) -> Run {
     let f = &fonts.faces(style)[face];
     let mut buffer = UnicodeBuffer::new();
@@ -138,7 +163,9 @@ fn shape_piece(fonts: &FontSet, style: Style, face: usize, text: &str, rtl: bool
     } else {
         Direction::LeftToRight
     });
-    let out = rustybuzz::shape(&f.shaper, &[], buffer);
+    let script = buffer.script();
+    let script = (script != rustybuzz::script::UNKNOWN).then_some(script);
+    let out = rustybuzz::shape_with_plan(&f.shaper, &plan(f, rtl, script), buffer);
     let infos = out.glyph_infos();
     let positions = out.glyph_positions();
     // A cluster ends where the next larger cluster starts, whatever the direction.
