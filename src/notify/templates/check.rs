@@ -26,33 +26,6 @@ pub const KINDS: [NoticeKind; 7] = [
 pub const INTERPRETER_LANGUAGES: [&str; 10] =
     ["zh", "ar", "pa", "ht", "ru", "pt", "fr", "vi", "bn", "ti"];
 
-/// Words no notice may contain, lower case, and whether the word must end there (so "t visa"
-/// does not match "at visa", but "asylum" matches "asylum-seeker").
-const FORBIDDEN: &[(&str, bool)] = &[
-    ("asylum", false),
-    ("asilo", false),
-    ("asile", false),
-    ("vawa", false),
-    ("violence against women", false),
-    ("t visa", true),
-    ("u visa", true),
-    ("t-visa", true),
-    ("u-visa", true),
-    ("visa t", true),
-    ("visa u", true),
-    ("visa-t", true),
-    ("visa-u", true),
-    ("visto t", true),
-    ("visto u", true),
-    ("t nonimmigrant", true),
-    ("u nonimmigrant", true),
-    ("庇护", false),
-    ("庇護", false),
-    ("لجوء", false),
-    ("убежищ", false),
-    ("tị nạn", false),
-];
-
 /// A problem of one file, at a line when known.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Problem {
@@ -140,7 +113,7 @@ pub fn check(t: &Templates) -> Report {
             }
         }
         for (i, line) in source.lines().enumerate() {
-            if let Some(word) = forbidden(line) {
+            if let Some(word) = t.forbidden().find(line) {
                 r.problems.push(Problem::new(
                     name,
                     Some(i + 1),
@@ -156,10 +129,34 @@ pub fn check(t: &Templates) -> Report {
             }
         }
     }
+    lists(t, &mut r.problems);
     samples(t, &mut r.problems);
     let mut seen = std::collections::HashSet::new();
     r.problems.retain(|p| seen.insert(p.clone()));
     r
+}
+
+/// Every language a notice is written in (a complete folder, an interpreter notice, and English
+/// for counsel) needs its list of forbidden words: without one, a template in that language
+/// could name a confidential status in words no list knows.
+fn lists(t: &Templates, problems: &mut Vec<Problem>) {
+    let mut languages = t.languages();
+    languages.extend(t.interpreter_languages());
+    if t.sources().keys().any(|n| n.starts_with("counsel/")) {
+        languages.push("en".into());
+    }
+    languages.sort();
+    languages.dedup();
+    for lang in languages {
+        if !t.forbidden().has(&lang) {
+            problems.push(Problem::new(
+                &format!("{}{lang}.txt", super::forbidden::FOLDER),
+                None,
+                "missing list of forbidden words: every language a notice is written in needs \
+                 its words for asylum, VAWA, T and U visas",
+            ));
+        }
+    }
 }
 
 /// Renders every kind for every folder and language, with all optional values set and with
@@ -196,7 +193,7 @@ fn samples(t: &Templates, problems: &mut Vec<Problem>) {
                     match t.render(&p, channel, &office) {
                         Err(super::TemplateError::Render(problem)) => problems.push(problem),
                         Err(e) => problems.push(Problem::new(&name, None, e.to_string())),
-                        Ok(n) => check_notice(&name, &n, problems),
+                        Ok(n) => check_notice(t, &name, &n, problems),
                     }
                 }
             }
@@ -204,7 +201,7 @@ fn samples(t: &Templates, problems: &mut Vec<Problem>) {
     }
 }
 
-fn check_notice(name: &str, n: &Notice, problems: &mut Vec<Problem>) {
+fn check_notice(t: &Templates, name: &str, n: &Notice, problems: &mut Vec<Problem>) {
     for (what, empty) in [
         ("[subject]", n.subject.is_empty()),
         ("[title]", n.title.is_empty()),
@@ -224,7 +221,11 @@ fn check_notice(name: &str, n: &Notice, problems: &mut Vec<Problem>) {
         ));
     }
     let letter_only = format!("{}\n{}", n.letterhead.join("\n"), n.phone);
-    if let Some(word) = forbidden(&all_text(n)).or_else(|| forbidden(&letter_only)) {
+    let forbidden = t.forbidden();
+    if let Some(word) = forbidden
+        .find(&all_text(n))
+        .or_else(|| forbidden.find(&letter_only))
+    {
         problems.push(Problem::new(
             name,
             None,
@@ -247,22 +248,6 @@ pub fn all_text(n: &Notice) -> String {
         ));
     }
     s
-}
-
-/// The first forbidden word in `text`, if any.
-pub fn forbidden(text: &str) -> Option<&'static str> {
-    let lower = text.to_lowercase();
-    let alnum_at = |i: Option<char>| i.is_some_and(char::is_alphanumeric);
-    FORBIDDEN.iter().find_map(|(word, whole)| {
-        lower.match_indices(word).find_map(|(at, _)| {
-            let before = lower[..at].chars().next_back();
-            let after = lower[at + word.len()..].chars().next();
-            let starts =
-                !word.starts_with(|c: char| c.is_ascii_alphanumeric()) || !alnum_at(before);
-            let ends = !*whole || !alnum_at(after);
-            (starts && ends).then_some(*word)
-        })
-    })
 }
 
 /// The first line (from 1) where `ident` appears as a word.

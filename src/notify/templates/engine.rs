@@ -13,6 +13,7 @@ use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior, Value};
 
 use super::check::{self, Problem};
 use super::common::Words;
+use super::forbidden::Forbidden;
 use super::markup::{self, Sections};
 use super::vars::Vars;
 use super::{Lang, Notice, Office, ResponseForm};
@@ -55,6 +56,8 @@ pub struct Templates {
     origin: String,
     /// Each complete language's words (`LANG/_lang.j2`), by code.
     words: BTreeMap<String, Words>,
+    /// The words no notice may contain (`forbidden/LANG.txt`).
+    forbidden: Forbidden,
 }
 
 impl std::fmt::Debug for Templates {
@@ -106,14 +109,18 @@ impl Templates {
     }
 
     /// Compiles `files`; a file that does not compile is left out and named in the problems.
+    /// The lists of forbidden words (`forbidden/LANG.txt`) are read, not compiled.
     pub fn compile(origin: &str, files: Vec<(String, String)>) -> (Self, Vec<Problem>) {
+        let (lists, files): (Vec<_>, Vec<_>) =
+            files.into_iter().partition(|(n, _)| Forbidden::is_list(n));
+        let (forbidden, mut problems) =
+            Forbidden::parse(lists.iter().map(|(n, s)| (n.as_str(), s.as_str())));
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_trim_blocks(true);
         env.set_lstrip_blocks(true);
         env.set_auto_escape_callback(|_| AutoEscape::None);
         env.set_formatter(format_value);
-        let mut problems = Vec::new();
         let mut sources = BTreeMap::new();
         for (name, source) in files {
             match env.add_template_owned(name.clone(), source.clone()) {
@@ -128,6 +135,7 @@ impl Templates {
             sources,
             origin: origin.into(),
             words: BTreeMap::new(),
+            forbidden,
         };
         for lang in t.languages() {
             let name = format!("{lang}/_lang.j2");
@@ -163,6 +171,20 @@ impl Templates {
             .collect();
         out.dedup();
         out
+    }
+
+    /// The languages of the interpreter notices (`interpreter/LANG.j2`).
+    pub fn interpreter_languages(&self) -> Vec<String> {
+        self.sources
+            .keys()
+            .filter_map(|n| n.strip_prefix("interpreter/")?.strip_suffix(".j2"))
+            .map(String::from)
+            .collect()
+    }
+
+    /// The words no notice of this set may contain.
+    pub fn forbidden(&self) -> &Forbidden {
+        &self.forbidden
     }
 
     /// The language a payload is written in: counsel reads English; the respondent their own
@@ -348,7 +370,8 @@ fn problem(e: &minijinja::Error, name: &str) -> Problem {
     Problem::new(e.name().unwrap_or(name), e.line(), message)
 }
 
-/// Every `.j2` file under `root`, by name relative to it (`en/offer.j2`), sorted.
+/// Every `.j2` file under `root` and every list of forbidden words (`forbidden/LANG.txt`), by
+/// name relative to it (`en/offer.j2`), sorted.
 pub fn read_dir(root: &Path) -> std::io::Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     let mut dirs = vec![root.to_path_buf()];
@@ -357,13 +380,16 @@ pub fn read_dir(root: &Path) -> std::io::Result<Vec<(String, String)>> {
             let path = entry?.path();
             if path.is_dir() {
                 dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "j2") {
+            } else {
                 let rel = path.strip_prefix(root).unwrap_or(&path);
                 let name: Vec<String> = rel
                     .components()
                     .map(|c| c.as_os_str().to_string_lossy().into_owned())
                     .collect();
-                out.push((name.join("/"), std::fs::read_to_string(&path)?));
+                let name = name.join("/");
+                if name.ends_with(".j2") || Forbidden::is_list(&name) {
+                    out.push((name, std::fs::read_to_string(&path)?));
+                }
             }
         }
     }

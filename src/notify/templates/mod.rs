@@ -12,6 +12,7 @@
 pub mod check;
 mod common;
 mod engine;
+pub mod forbidden;
 pub mod markup;
 mod shipped;
 mod text;

@@ -86,13 +86,54 @@ fn a_template_that_mentions_a_confidential_status_is_refused() {
 }
 
 #[test]
+fn a_language_without_a_list_of_forbidden_words_is_refused() {
+    let p = problems(with("forbidden/pa.txt", None));
+    assert!(
+        p.iter().any(|p| p.file == "forbidden/pa.txt"
+            && p.message.starts_with("missing list of forbidden words")),
+        "{p:?}"
+    );
+    // A full folder for a new language needs one too.
+    let mut files = with("forbidden/fr.txt", None);
+    files.retain(|(n, _)| n != "interpreter/fr.j2");
+    for (name, source) in shipped_files() {
+        if let Some(rest) = name.strip_prefix("es/") {
+            files.push((format!("fr/{rest}"), source.replace("es/_", "fr/_")));
+        }
+    }
+    let p = problems(files);
+    assert!(p.iter().any(|p| p.file == "forbidden/fr.txt"), "{p:?}");
+}
+
+#[test]
+fn a_mention_in_a_language_of_its_own_list_is_refused_in_any_file() {
+    let mut source = shipped("interpreter/ht.j2");
+    source.push_str("\nYou ka mande azil.\n");
+    let p = problems(with("interpreter/ht.j2", Some(&source)));
+    assert!(
+        p.iter().any(|p| p.file == "interpreter/ht.j2"
+            && p.line.is_some()
+            && p.message.contains("\"azil\"")),
+        "{p:?}"
+    );
+}
+
+#[test]
 fn words_that_only_look_like_a_forbidden_one_pass() {
-    use super::check::forbidden;
+    let t = Templates::shipped();
+    let forbidden = |text| t.forbidden().find(text);
     assert_eq!(forbidden("a student visa, at visa time"), None);
     assert_eq!(forbidden("Visa Usually"), None);
     assert_eq!(forbidden("an asylum-seeker"), Some("asylum"));
     assert_eq!(forbidden("a T visa."), Some("t visa"));
     assert_eq!(forbidden("la visa U"), Some("visa u"));
+    assert_eq!(forbidden("demande d'asile"), Some("asile"));
+    assert_eq!(forbidden("mande azil"), Some("azil"));
+    assert_eq!(forbidden("ਸ਼ਰਣ ਦੀ ਅਰਜ਼ੀ"), Some("ਸ਼ਰਣ"));
+    assert_eq!(forbidden("রাজনৈতিক আশ্রয়"), Some("আশ্রয়"));
+    assert_eq!(forbidden("ሕቶ ንዑቕባ"), Some("ዑቕባ"));
+    assert_eq!(forbidden("申请庇护"), Some("庇护"));
+    assert_eq!(forbidden("Brazil"), None);
 }
 
 #[test]
