@@ -27,12 +27,16 @@ pub const PROGRESS_MIN_INTERVAL: Duration = Duration::from_secs(1);
 /// `/metrics` only reads.
 pub const COMPLETION_INTERVAL: Duration = Duration::from_secs(2);
 
-/// Marks finished runs completed, and counts and folds the report counters of completed runs, every
+/// Marks finished runs completed, gathers their outcomes' statistics, and counts and folds the
+/// report counters of completed runs, every
 /// [`COMPLETION_INTERVAL`] until `token` is cancelled.
 pub async fn complete_finished_runs(pool: PgPool, token: CancellationToken) {
     loop {
         if let Err(e) = crate::store::run_state::complete_finished(&pool).await {
             tracing::warn!(error = %e, "Finished runs not marked completed.");
+        }
+        if let Err(e) = crate::store::partitions::analyze_completed(&pool).await {
+            tracing::warn!(error = %e, "Statistics of completed runs not gathered.");
         }
         if let Err(e) = crate::store::groups::count_completed(&pool).await {
             tracing::warn!(error = %e, "Report counters of completed runs not kept.");

@@ -107,47 +107,132 @@ pub async fn ensure_counted(pool: &PgPool, run_id: i64) -> Result<bool, StoreErr
     count_members(pool, run_id).await
 }
 
-/// In the caller's transaction (planner set by [`super::run_scan::hash_joins_only`]): counts the
-/// run's outcomes by the groups they carry, decision and offer state into `run_groups` and marks
-/// the run counted, when that counts every one of its `members` members; returns whether it did.
-/// It does not when an outcome has no groups (written before they were kept) or a member has no
-/// outcome; then nothing is written.
+/// In the caller's transaction (planner set by [`super::run_scan::hash_joins_only`], the run's
+/// count lock held by [`lock_uncounted`]): counts the run's outcomes by the groups they carry,
+/// decision and offer state into `run_groups` and marks the run counted, when that counts every
+/// one of its `members` members; returns whether it did. It does not when an outcome has no
+/// groups (written before they were kept) or a member has no outcome; then nothing is written.
+///
+/// The count is a read-only statement of its own, so PostgreSQL may spread it over parallel
+/// workers (a statement that writes may not): at 3,000,000 outcomes 3.3-3.7 s against 5.5 s on
+/// one backend. The lock keeps every change of the run's offers out until the transaction ends,
+/// so the rows written are the count read.
 async fn count_outcomes(
     tx: &mut sqlx::PgConnection,
     run_id: i64,
     members: i64,
 ) -> Result<bool, StoreError> {
-    Ok(sqlx::query_scalar!(
+    super::run_scan::parallel_aggregate(&mut *tx).await?;
+    let rows = sqlx::query_as!(
+        GroupRow,
         r#"
-        WITH counted AS (
-            SELECT o.court, o.nationality, o.language, o.represented, o.custody, o.petition,
-                   o.decision, f.state, count(*) AS n
-            FROM outcomes o
-            LEFT JOIN offers f ON f.run_id = o.run_id AND f.case_id = o.case_id
-            WHERE o.run_id = $1
-            GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-        ), whole AS (
-            SELECT coalesce(sum(n), 0) = $2::bigint
-                   AND coalesce(bool_and(court IS NOT NULL), true) AS ok
-            FROM counted
-        ), old AS (
-            DELETE FROM run_groups WHERE run_id = $1 AND (SELECT ok FROM whole)
-        ), built AS (
-            INSERT INTO run_group_builds (run_id) SELECT $1 WHERE (SELECT ok FROM whole)
-        ), ins AS (
-            INSERT INTO run_groups (run_id, court, nationality, language, represented, custody,
-                                    petition, decision, state, n, at)
-            SELECT $1, court, nationality, language, represented, custody, petition, decision,
-                   state, n, '-infinity'
-            FROM counted WHERE (SELECT ok FROM whole)
-        )
-        SELECT ok AS "ok!" FROM whole
+        SELECT o.court AS "court?", o.nationality AS "nationality?", o.language AS "language?",
+               o.represented AS "represented?", o.custody AS "custody?",
+               o.petition AS "petition?", o.decision AS "decision!", f.state AS "state?",
+               count(*) AS "n!"
+        FROM outcomes o
+        LEFT JOIN offers f ON f.run_id = o.run_id AND f.case_id = o.case_id
+        WHERE o.run_id = $1
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+        "#,
+        run_id
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let whole =
+        rows.iter().map(|r| r.n).sum::<i64>() == members && rows.iter().all(GroupRow::has_groups);
+    if whole {
+        write_counts(tx, run_id, rows).await?;
+    }
+    Ok(whole)
+}
+
+/// One line of [`count_outcomes`]: a group, decision and offer state, and its cases.
+struct GroupRow {
+    court: Option<String>,
+    nationality: Option<String>,
+    language: Option<String>,
+    represented: Option<bool>,
+    custody: Option<String>,
+    petition: Option<bool>,
+    decision: String,
+    state: Option<String>,
+    n: i64,
+}
+
+impl GroupRow {
+    /// Whether the outcomes counted carry their groups (outcomes written before they were kept
+    /// have none).
+    fn has_groups(&self) -> bool {
+        self.court.is_some()
+            && self.nationality.is_some()
+            && self.language.is_some()
+            && self.represented.is_some()
+            && self.custody.is_some()
+            && self.petition.is_some()
+    }
+}
+
+/// Replaces the run's counters with `rows` and marks it counted, in the caller's transaction.
+async fn write_counts(
+    tx: &mut sqlx::PgConnection,
+    run_id: i64,
+    rows: Vec<GroupRow>,
+) -> Result<(), StoreError> {
+    let n = rows.len();
+    let (mut courts, mut nationalities, mut languages, mut custodies) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    let (mut represented, mut petitions) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut decisions, mut states, mut ns) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for r in rows {
+        courts.push(r.court.unwrap_or_default());
+        nationalities.push(r.nationality.unwrap_or_default());
+        languages.push(r.language.unwrap_or_default());
+        custodies.push(r.custody.unwrap_or_default());
+        represented.push(r.represented == Some(true));
+        petitions.push(r.petition == Some(true));
+        decisions.push(r.decision);
+        states.push(r.state);
+        ns.push(r.n);
+    }
+    sqlx::query!("DELETE FROM run_groups WHERE run_id = $1", run_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query!("INSERT INTO run_group_builds (run_id) VALUES ($1)", run_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query!(
+        r#"
+        INSERT INTO run_groups (run_id, court, nationality, language, represented, custody,
+                                petition, decision, state, n, at)
+        SELECT $1, t.*, '-infinity'
+        FROM UNNEST($2::text[], $3::text[], $4::text[], $5::bool[], $6::text[], $7::bool[],
+                    $8::text[], $9::text[], $10::bigint[])
+             AS t(court, nationality, language, represented, custody, petition, decision,
+                  state, n)
         "#,
         run_id,
-        members
+        &courts,
+        &nationalities,
+        &languages,
+        &represented,
+        &custodies,
+        &petitions,
+        &decisions,
+        &states as &[Option<String>],
+        &ns
     )
-    .fetch_one(&mut *tx)
-    .await?)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 /// [`ensure_counted`] for a run whose outcomes do not all carry their groups: one scan of `cases`

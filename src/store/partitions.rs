@@ -25,13 +25,27 @@ pub async fn create_outcomes(
     Ok(())
 }
 
+/// Gathers statistics on the partitions of completed runs that have none or stale ones (see
+/// [`analyze_outcomes`]); returns how many it analyzed. `serve` calls it in the background
+/// after marking finished runs completed; a run with fresh statistics costs one catalog lookup.
+pub async fn analyze_completed(pool: &sqlx::PgPool) -> Result<usize, StoreError> {
+    let mut analyzed = 0;
+    for run in super::run_state::all(pool).await? {
+        if run.state == "completed" && analyze_outcomes(pool, run.id).await? {
+            analyzed += 1;
+        }
+    }
+    Ok(analyzed)
+}
+
 /// Gathers statistics on the run's partition of `outcomes`, where it has one and they are
 /// missing or stale. Called when the run completes: a partition filled faster than autovacuum's
 /// analyze follows has none, and without statistics the planner joins it by nested loops (a
 /// minute for a 20,000-case report, 0.2 s with). One autovacuum already analyzed is left alone
 /// unless most of its rows came since: `ANALYZE` of a 3,000,000-row partition reads 30,000 pages
-/// (1–2 s on a loaded machine), and it ran in the `status` that saw the run complete.
-pub async fn analyze_outcomes(pool: &sqlx::PgPool, run_id: i64) -> Result<(), StoreError> {
+/// (1–2 s on a loaded machine), so it runs in `serve`'s background, not in a `status`. Returns
+/// whether it analyzed.
+pub async fn analyze_outcomes(pool: &sqlx::PgPool, run_id: i64) -> Result<bool, StoreError> {
     let table = name(run_id);
     let stale = sqlx::query_scalar!(
         r#"SELECT coalesce(s.last_analyze IS NULL AND s.last_autoanalyze IS NULL
@@ -49,7 +63,7 @@ pub async fn analyze_outcomes(pool: &sqlx::PgPool, run_id: i64) -> Result<(), St
             .execute(pool)
             .await?;
     }
-    Ok(())
+    Ok(stale == Some(true))
 }
 
 /// Detaches and drops the run's partitions of `outcomes` and `run_cases`, where it has them (rows

@@ -178,6 +178,8 @@ pub async fn give_back_tokens(pool: &PgPool, run_id: i64, n: usize) -> Result<()
 
 /// Marks `completed` the active or throttled runs whose every case has an outcome. Reads the
 /// runs' counters (see [`super::counts`]), never their outcomes, and folds old counter rows.
+/// It gathers no statistics, so a `status` stays fast: `serve` does, in the background
+/// ([`super::partitions::analyze_completed`]).
 pub async fn complete_finished(pool: &PgPool) -> Result<u64, StoreError> {
     super::counts::fold(pool).await?;
     let mut tx = pool.begin().await?;
@@ -206,9 +208,6 @@ pub async fn complete_finished(pool: &PgPool) -> Result<u64, StoreError> {
         .await?;
     }
     tx.commit().await?;
-    for d in &done {
-        super::partitions::analyze_outcomes(pool, d.id).await?;
-    }
     Ok(done.len() as u64)
 }
 

@@ -130,3 +130,36 @@ async fn progress_comes_from_counters_that_fold_without_changing_sums() {
     assert_eq!(again.reviewed, 30);
     env.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completing_a_run_gathers_no_statistics_and_serve_gathers_them_once() {
+    let env = TestEnv::new().await;
+    let run_id = reviewed_run(&env, 25, "stats", RULES).await;
+    let analyzed = || async {
+        sqlx::query_scalar::<_, bool>(
+            "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = $1",
+        )
+        .bind(format!("outcomes_run_{run_id}"))
+        .fetch_one(&env.pool)
+        .await
+        .unwrap()
+    };
+    let done = store::run_state::complete_finished(&env.pool)
+        .await
+        .unwrap();
+    assert_eq!(done, 1);
+    assert!(
+        !analyzed().await,
+        "`status` marks a run completed, no ANALYZE"
+    );
+    let n = store::partitions::analyze_completed(&env.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    assert!(analyzed().await);
+    let again = store::partitions::analyze_completed(&env.pool)
+        .await
+        .unwrap();
+    assert_eq!(again, 0, "fresh statistics are left alone");
+    env.cleanup().await;
+}
