@@ -127,7 +127,7 @@ async fn measure(
     let run_id = loaded.run.id;
     let ceilings = phases::broker_ceilings(s, pool, run_id, opt, id).await?;
     let piped = phases::pipeline(s, pool, run_id, opt).await?;
-    let latency = phases::latency(pool, run_id).await?;
+    let latency = phases::latency(pool, run_id, opt.cases).await?;
     // Cases, the run's members, outcomes, offers and notices, before the ceilings add their own.
     let db_bytes = crate::store::bench::database_size(pool).await?;
     eprintln!("bench: enqueue alone, then the store ceiling");

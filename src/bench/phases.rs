@@ -239,9 +239,10 @@ async fn wait_reviewed(
     }
 }
 
-/// Publish-confirm to commit latency (p50, p99, ms) and the seconds from first to last commit.
-pub async fn latency(pool: &sqlx::PgPool, run_id: i64) -> Result<(f64, f64, f64)> {
-    Ok(store::bench::commit_latency(pool, run_id).await?)
+/// Publish-confirm to commit latency (p50, p99, ms) over the run's `cases` (a sample of a large
+/// run) and the seconds from first to last commit.
+pub async fn latency(pool: &sqlx::PgPool, run_id: i64, cases: usize) -> Result<(f64, f64, f64)> {
+    Ok(store::bench::commit_latency(pool, run_id, cases as i64).await?)
 }
 
 /// Enqueues the run again with no worker running; returns the seconds it took. The queue is
