@@ -36,6 +36,9 @@ pub(super) async fn tally_run(
     threads: usize,
 ) -> Result<Tally, StoreError> {
     store::run_scan::analyze_cases_once(pool).await?;
+    // The scan of a run whose members are all reviewed hashes its outcomes: the planner needs
+    // the partition's statistics to hash it rather than `cases` (see `copy_run_records`).
+    store::partitions::analyze_outcomes(pool, run_id).await?;
     let mut tx = store::run_scan::begin_snapshot(pool).await?;
     let stream = store::policy_counts::copy_run_records(&mut tx, run_id).await?;
     tally_stream(stream, rules, ctx, threads, BLOCK).await

@@ -9,6 +9,22 @@ fn name(run_id: i64) -> String {
     format!("outcomes_run_{run_id}")
 }
 
+/// Where run `run_id`'s outcomes are: its own partition of `outcomes` when it has one (every run
+/// created by `run create` does), else `outcomes`. Naming the partition gives the planner its
+/// statistics (the parent has none).
+pub async fn table_of(conn: &mut sqlx::PgConnection, run_id: i64) -> Result<String, StoreError> {
+    let table = name(run_id);
+    let attached = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM pg_inherits
+                          WHERE inhrelid = to_regclass($1) AND inhparent = 'outcomes'::regclass)
+                  AS "attached!""#,
+        &table
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(if attached { table } else { "outcomes".into() })
+}
+
 /// Gives the run a partition of `outcomes` of its own. Call it last in the transaction that
 /// creates the run: it locks `outcomes` until the transaction ends.
 pub async fn create_outcomes(

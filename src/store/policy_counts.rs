@@ -52,13 +52,26 @@ pub async fn copy_run_records(
 ) -> Result<impl Stream<Item = Result<impl AsRef<[u8]>, StoreError>> + Send + Unpin, StoreError> {
     super::run_scan::hash_joins_only(&mut *tx).await?;
     let members = super::run_scan::members(&mut *tx, run_id).await?;
-    let run_cases = super::run_scan::members_table(&mut *tx, run_id).await?;
-    // Runtime: COPY streams rows and takes no bound parameter; both numbers are integers and the
-    // table is `run_cases` or the run's partition of it, named from its id.
+    let decided = super::run_scan::decided(&mut *tx, run_id).await?;
+    let outcomes = super::partitions::table_of(&mut *tx, run_id).await?;
+    // Runtime: COPY streams rows and takes no bound parameter; the numbers are integers and the
+    // tables are the run's partitions (or their parents), named from its id.
     // `c.record` without a cast: in the binary format a `json` (or `text`) value is its text as
     // stored, so the record crosses without the two copies of a cast to `text`.
-    let stream = tx
-        .copy_out_raw(&format!(
+    let query = if decided == members {
+        // Every member reviewed: its outcomes are its members, so `cases` is probed against the
+        // outcomes alone. Hashing the members joined to their outcomes took 4.8 of 8 seconds of
+        // PostgreSQL's time at 3,000,000 members; hashing the outcomes alone, 1.7.
+        format!(
+            "COPY (SELECT o.decision, c.record
+                   FROM cases c
+                   JOIN (SELECT case_id, decision FROM {outcomes}
+                         WHERE run_id = {run_id} LIMIT {members}) o USING (case_id))
+             TO STDOUT (FORMAT binary)"
+        )
+    } else {
+        let run_cases = super::run_scan::members_table(&mut *tx, run_id).await?;
+        format!(
             "COPY (SELECT m.decision, c.record
                    FROM cases c
                    JOIN (SELECT rc.case_id, o.decision
@@ -67,8 +80,9 @@ pub async fn copy_run_records(
                          WHERE rc.run_id = {run_id}
                          LIMIT {members}) m USING (case_id))
              TO STDOUT (FORMAT binary)"
-        ))
-        .await?;
+        )
+    };
+    let stream = tx.copy_out_raw(&query).await?;
     Ok(stream.map(|chunk| chunk.map_err(StoreError::from)))
 }
 

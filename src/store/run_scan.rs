@@ -80,6 +80,19 @@ pub async fn members(conn: &mut PgConnection, run_id: i64) -> Result<i64, StoreE
     .await?)
 }
 
+/// How many members of run `run_id` have an outcome, in the caller's snapshot, from the run's
+/// counters (kept by a trigger on every insert of outcomes, which are deleted only with their
+/// run): a handful of rows, where counting the outcomes reads them all.
+pub async fn decided(conn: &mut PgConnection, run_id: i64) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT coalesce(sum(n), 0)::bigint AS "n!" FROM run_counts
+           WHERE run_id = $1 AND kind = 'decision'"#,
+        run_id
+    )
+    .fetch_one(conn)
+    .await?)
+}
+
 /// Where run `run_id`'s members are: its own partition of `run_cases` when it has one (every run
 /// created by `run create` does), else `run_cases`. Naming the partition gives the planner that
 /// partition's statistics: through the parent, which has none, it takes the members' case ids

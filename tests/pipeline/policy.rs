@@ -37,6 +37,14 @@ async fn simulate_over_a_reviewed_run_equals_the_workers_decisions_and_the_repor
     env.wait_for_outcomes(run_id, n as i64, Duration::from_secs(120))
         .await;
     worker.stop().await;
+    // Every member reviewed: the run's scan takes its outcomes for its members (the scan of a
+    // run with members not reviewed is checked against the paged reads in `scans`).
+    let mut conn = env.pool.acquire().await.unwrap();
+    let decided = docket::store::run_scan::decided(&mut conn, run_id)
+        .await
+        .unwrap();
+    assert_eq!(decided, n as i64);
+    drop(conn);
 
     // Act: the same rules through the simulator, then another policy.
     let same = docket::commands::simulate(
