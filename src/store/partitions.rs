@@ -43,15 +43,29 @@ pub async fn create_outcomes(
 
 /// Gathers statistics on the partitions of completed runs that have none or stale ones (see
 /// [`analyze_outcomes`]); returns how many it analyzed. `serve` calls it in the background
-/// after marking finished runs completed; a run with fresh statistics costs one catalog lookup.
+/// after marking finished runs completed; however many runs there are, finding the stale
+/// partitions is one statement.
 pub async fn analyze_completed(pool: &sqlx::PgPool) -> Result<usize, StoreError> {
-    let mut analyzed = 0;
-    for run in super::run_state::all(pool).await? {
-        if run.state == "completed" && analyze_outcomes(pool, run.id).await? {
-            analyzed += 1;
-        }
+    // One statement for every completed run (it runs every few seconds, whatever the number of
+    // runs); the test of staleness is `analyze_outcomes`'s.
+    let stale = sqlx::query_scalar!(
+        r#"SELECT t.name AS "name!"
+           FROM (SELECT 'outcomes_run_' || id AS name FROM runs WHERE state = 'completed') t
+           JOIN pg_class p ON p.oid = to_regclass(t.name)
+           LEFT JOIN pg_stat_user_tables s ON s.relid = p.oid
+           WHERE coalesce(s.last_analyze IS NULL AND s.last_autoanalyze IS NULL
+                          OR s.n_mod_since_analyze > s.n_live_tup, true)
+           ORDER BY t.name"#
+    )
+    .fetch_all(pool)
+    .await?;
+    for table in &stale {
+        // Runtime: the table's name is a run's, which SQL cannot bind.
+        sqlx::query(&format!("ANALYZE {table}"))
+            .execute(pool)
+            .await?;
     }
-    Ok(analyzed)
+    Ok(stale.len())
 }
 
 /// Gathers statistics on the run's partition of `outcomes`, where it has one and they are
