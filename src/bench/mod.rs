@@ -47,11 +47,10 @@ pub async fn run(base: &Settings, opt: &BenchOptions) -> Result<BenchReport> {
     );
     let mut s = base.clone();
     let url = s.database.url.expose_secret().to_string();
-    let cut = url
-        .rfind('/')
-        .context("database.url has no database name")?;
     let db_name = format!("docket_bench_{id}");
-    s.database.url = SecretString::from(format!("{}/{db_name}", &url[..cut]));
+    let bench_url =
+        crate::store::with_database(&url, &db_name).context("database.url has no database name")?;
+    s.database.url = SecretString::from(bench_url);
     s.amqp.exchange = format!("bench.{id}.jobs");
     s.amqp.queue = format!("bench.{id}.review");
     s.amqp.dead_letter_exchange = format!("bench.{id}.dead");
@@ -65,7 +64,8 @@ pub async fn run(base: &Settings, opt: &BenchOptions) -> Result<BenchReport> {
 
     let scratch = teardown::Scratch {
         settings: s,
-        server: url[..cut].to_string(),
+        admin_url: crate::store::with_database(&url, "postgres")
+            .context("database.url has no database name")?,
         db_name,
         id,
         keep: opt.keep,

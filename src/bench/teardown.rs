@@ -20,8 +20,8 @@ const LIMIT: Duration = Duration::from_secs(30);
 pub struct Scratch {
     /// The bench's settings, pointing at its database and queues.
     pub settings: Settings,
-    /// The server URL without a database name.
-    pub server: String,
+    /// The server's URL naming its `postgres` database (the bench's own is dropped from there).
+    pub admin_url: String,
     /// The database's name.
     pub db_name: String,
     /// The id in every name.
@@ -77,7 +77,7 @@ impl Scratch {
         }
         // One plain connection to `postgres`; a drop that takes a second or two (it ends the
         // workers' sessions first) is expected, not a "slow statement" to warn about.
-        let Ok(opts) = PgConnectOptions::from_str(&format!("{}/postgres", self.server)) else {
+        let Ok(opts) = PgConnectOptions::from_str(&self.admin_url) else {
             return false;
         };
         let opts = opts.log_slow_statements(LevelFilter::Off, Duration::ZERO);

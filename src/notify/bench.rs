@@ -79,11 +79,10 @@ pub async fn run(base: &Settings, opt: &NotifyBenchOptions) -> Result<NotifyBenc
     );
     let mut s = base.clone();
     let url = s.database.url.expose_secret().to_string();
-    let cut = url
-        .rfind('/')
-        .context("database.url has no database name")?;
     let db_name = format!("docket_notify_bench_{id}");
-    s.database.url = SecretString::from(format!("{}/{db_name}", &url[..cut]));
+    let bench_url =
+        store::with_database(&url, &db_name).context("database.url has no database name")?;
+    s.database.url = SecretString::from(bench_url);
     let out = std::env::temp_dir().join(format!("docket-notify-bench-{id}"));
     let result = measure(&s, opt, &out, &db_name).await;
     std::fs::remove_dir_all(&out).ok();
@@ -219,10 +218,9 @@ fn dir_bytes(dir: &std::path::Path) -> u64 {
 async fn drop_database(base: &crate::config::DatabaseSettings, name: &str) -> Result<()> {
     let mut admin_settings = base.clone();
     let url = base.url.expose_secret().to_string();
-    let cut = url
-        .rfind('/')
-        .context("database.url has no database name")?;
-    admin_settings.url = SecretString::from(format!("{}/postgres", &url[..cut]));
+    let admin_url =
+        store::with_database(&url, "postgres").context("database.url has no database name")?;
+    admin_settings.url = SecretString::from(admin_url);
     let admin = store::connect(&admin_settings).await?;
     if !store::valid_database_name(name) {
         anyhow::bail!("bad database name");

@@ -258,6 +258,23 @@ pub fn valid_database_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
+/// `url` naming database `name` instead of its own, its options (`?sslmode=…`) kept; `None` when
+/// the URL names no database to replace. The benchmarks make and drop databases of their own
+/// beside the configured one this way.
+pub fn with_database(url: &str, name: &str) -> Option<String> {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let host_from = base.find("://")? + 3;
+    let cut = base[host_from..].find('/')? + host_from;
+    let mut out = format!("{}/{name}", &base[..cut]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    Some(out)
+}
+
 /// One trivial statement: whether the database answers (readiness probes).
 pub async fn ping(pool: &PgPool) -> Result<(), StoreError> {
     sqlx::query_scalar!("SELECT 1 AS one")
@@ -339,5 +356,25 @@ mod tests {
         assert!(names_ssl_mode("postgres://h/d?ssl-mode=prefer"));
         assert!(!names_ssl_mode("postgres://h/d?application_name=sslmode"));
         assert!(!names_ssl_mode("postgres://h/sslmode"));
+    }
+
+    #[test]
+    fn another_database_keeps_the_servers_address_and_options() {
+        let other = |url| with_database(url, "docket_bench_1");
+        assert_eq!(
+            other("postgres://postgres@127.0.0.1:5432/docket").as_deref(),
+            Some("postgres://postgres@127.0.0.1:5432/docket_bench_1")
+        );
+        assert_eq!(
+            other("postgres://u:p@db:5432/docket?sslmode=require&application_name=a/b").as_deref(),
+            Some("postgres://u:p@db:5432/docket_bench_1?sslmode=require&application_name=a/b")
+        );
+        assert_eq!(
+            other("postgres://db/?sslmode=disable").as_deref(),
+            Some("postgres://db/docket_bench_1?sslmode=disable")
+        );
+        assert_eq!(other("postgres://db:5432"), None, "no database to replace");
+        assert_eq!(other("postgres://db?sslmode=disable"), None);
+        assert_eq!(other("not a url"), None);
     }
 }
