@@ -13,16 +13,25 @@ fn name(run_id: i64) -> String {
 /// created by `run create` does), else `outcomes`. Naming the partition gives the planner its
 /// statistics (the parent has none).
 pub async fn table_of(conn: &mut sqlx::PgConnection, run_id: i64) -> Result<String, StoreError> {
-    let table = name(run_id);
+    own_or_parent(conn, "outcomes", name(run_id)).await
+}
+
+/// `table` when it is attached as a partition of `parent`, else `parent`.
+pub(super) async fn own_or_parent(
+    conn: &mut sqlx::PgConnection,
+    parent: &str,
+    table: String,
+) -> Result<String, StoreError> {
     let attached = sqlx::query_scalar!(
         r#"SELECT EXISTS (SELECT 1 FROM pg_inherits
-                          WHERE inhrelid = to_regclass($1) AND inhparent = 'outcomes'::regclass)
+                          WHERE inhrelid = to_regclass($1) AND inhparent = to_regclass($2))
                   AS "attached!""#,
-        &table
+        &table,
+        parent
     )
     .fetch_one(conn)
     .await?;
-    Ok(if attached { table } else { "outcomes".into() })
+    Ok(if attached { table } else { parent.into() })
 }
 
 /// Gives the run a partition of `outcomes` of its own. Call it last in the transaction that

@@ -99,16 +99,7 @@ pub async fn decided(conn: &mut PgConnection, run_id: i64) -> Result<i64, StoreE
 /// for a few hundred distinct values, judges a hash of them too slow to probe and hashes `cases`
 /// instead (3.9 GB in 8 batches spilled to disk: 43 s at 3,000,000 members, against 26-30 s).
 pub async fn members_table(conn: &mut PgConnection, run_id: i64) -> Result<String, StoreError> {
-    let table = format!("run_cases_run_{run_id}");
-    let attached = sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM pg_inherits
-                          WHERE inhrelid = to_regclass($1) AND inhparent = 'run_cases'::regclass)
-                  AS "attached!""#,
-        &table
-    )
-    .fetch_one(conn)
-    .await?;
-    Ok(if attached { table } else { "run_cases".into() })
+    super::partitions::own_or_parent(conn, "run_cases", format!("run_cases_run_{run_id}")).await
 }
 
 /// A read-only transaction in which every statement sees one snapshot, so the member count
