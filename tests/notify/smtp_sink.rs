@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::task::JoinHandle;
 
 /// One accepted message.
@@ -40,6 +40,8 @@ pub struct Sink {
     port: u16,
     shared: Arc<Shared>,
     accept: Mutex<Option<JoinHandle<()>>>,
+    /// The port while the sink is down from its start (see [`Sink::start_down`]).
+    reserved: Mutex<Option<TcpSocket>>,
 }
 
 impl Sink {
@@ -52,20 +54,23 @@ impl Sink {
             port: listener.local_addr().unwrap().port(),
             shared: Arc::default(),
             accept: Mutex::new(None),
+            reserved: Mutex::new(None),
         };
         sink.listen(listener);
         sink
     }
 
-    /// A sink with a port reserved but not listening (connections are refused).
+    /// A sink with a port reserved but not listening (connections are refused). The port is held
+    /// by a socket bound to it that does not listen, until [`Sink::come_up`]: a probed port freed
+    /// at once could be taken in between by another test's sink or connection.
     pub async fn start_down() -> Sink {
-        let probe = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = probe.local_addr().unwrap().port();
-        drop(probe);
+        let socket = TcpSocket::new_v4().unwrap();
+        socket.bind(([127, 0, 0, 1], 0).into()).unwrap();
         Sink {
-            port,
+            port: socket.local_addr().unwrap().port(),
             shared: Arc::default(),
             accept: Mutex::new(None),
+            reserved: Mutex::new(Some(socket)),
         }
     }
 
@@ -75,6 +80,7 @@ impl Sink {
 
     /// Starts listening on the sink's port.
     pub async fn come_up(&self) {
+        drop(self.reserved.lock().unwrap().take());
         self.listen(TcpListener::bind(("127.0.0.1", self.port)).await.unwrap());
     }
 
