@@ -55,26 +55,7 @@ pub async fn create_outcomes(
 /// after marking finished runs completed; however many runs there are, finding the stale
 /// partitions is one statement.
 pub async fn analyze_completed(pool: &sqlx::PgPool) -> Result<usize, StoreError> {
-    // One statement for every completed run (it runs every few seconds, whatever the number of
-    // runs); the test of staleness is `analyze_outcomes`'s.
-    let stale = sqlx::query_scalar!(
-        r#"SELECT t.name AS "name!"
-           FROM (SELECT 'outcomes_run_' || id AS name FROM runs WHERE state = 'completed') t
-           JOIN pg_class p ON p.oid = to_regclass(t.name)
-           LEFT JOIN pg_stat_user_tables s ON s.relid = p.oid
-           WHERE coalesce(s.last_analyze IS NULL AND s.last_autoanalyze IS NULL
-                          OR s.n_mod_since_analyze > s.n_live_tup, true)
-           ORDER BY t.name"#
-    )
-    .fetch_all(pool)
-    .await?;
-    for table in &stale {
-        // Runtime: the table's name is a run's, which SQL cannot bind.
-        sqlx::query(&format!("ANALYZE {table}"))
-            .execute(pool)
-            .await?;
-    }
-    Ok(stale.len())
+    analyze_stale(pool, None).await
 }
 
 /// Gathers statistics on the run's partition of `outcomes`, where it has one and they are
@@ -85,24 +66,33 @@ pub async fn analyze_completed(pool: &sqlx::PgPool) -> Result<usize, StoreError>
 /// (1–2 s on a loaded machine), so it runs in `serve`'s background, not in a `status`. Returns
 /// whether it analyzed.
 pub async fn analyze_outcomes(pool: &sqlx::PgPool, run_id: i64) -> Result<bool, StoreError> {
-    let table = name(run_id);
+    Ok(analyze_stale(pool, Some(run_id)).await? > 0)
+}
+
+/// Analyzes the outcome partitions with missing or stale statistics (none yet, or more rows
+/// changed since the last `ANALYZE` than it counted) of run `run_id`, or, without one, of every
+/// completed run, found in one statement; returns how many it analyzed.
+async fn analyze_stale(pool: &sqlx::PgPool, run_id: Option<i64>) -> Result<usize, StoreError> {
     let stale = sqlx::query_scalar!(
-        r#"SELECT coalesce(s.last_analyze IS NULL AND s.last_autoanalyze IS NULL
-                           OR s.n_mod_since_analyze > s.n_live_tup, true) AS "stale!"
-           FROM (SELECT to_regclass($1) AS oid) t
-           LEFT JOIN pg_stat_user_tables s ON s.relid = t.oid
-           WHERE t.oid IS NOT NULL"#,
-        &table
+        r#"SELECT t.name AS "name!"
+           FROM (SELECT 'outcomes_run_' || id AS name FROM runs
+                 WHERE CASE WHEN $1::bigint IS NULL THEN state = 'completed' ELSE id = $1 END) t
+           JOIN pg_class p ON p.oid = to_regclass(t.name)
+           LEFT JOIN pg_stat_user_tables s ON s.relid = p.oid
+           WHERE coalesce(s.last_analyze IS NULL AND s.last_autoanalyze IS NULL
+                          OR s.n_mod_since_analyze > s.n_live_tup, true)
+           ORDER BY t.name"#,
+        run_id
     )
-    .fetch_optional(pool)
+    .fetch_all(pool)
     .await?;
-    if stale == Some(true) {
-        // Runtime: the table's name is the run's, which SQL cannot bind.
+    for table in &stale {
+        // Runtime: the table's name is a run's, which SQL cannot bind.
         sqlx::query(&format!("ANALYZE {table}"))
             .execute(pool)
             .await?;
     }
-    Ok(stale == Some(true))
+    Ok(stale.len())
 }
 
 /// Detaches and drops the run's partitions of `outcomes` and `run_cases`, where it has them (rows

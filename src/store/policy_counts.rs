@@ -53,7 +53,6 @@ pub async fn copy_run_records(
     super::run_scan::hash_joins_only(&mut *tx).await?;
     let members = super::run_scan::members(&mut *tx, run_id).await?;
     let decided = super::run_scan::decided(&mut *tx, run_id).await?;
-    let outcomes = super::partitions::table_of(&mut *tx, run_id).await?;
     // Runtime: COPY streams rows and takes no bound parameter; the numbers are integers and the
     // tables are the run's partitions (or their parents), named from its id.
     // `c.record` without a cast: in the binary format a `json` (or `text`) value is its text as
@@ -62,6 +61,7 @@ pub async fn copy_run_records(
         // Every member reviewed: its outcomes are its members, so `cases` is probed against the
         // outcomes alone. Hashing the members joined to their outcomes took 4.8 of 8 seconds of
         // PostgreSQL's time at 3,000,000 members; hashing the outcomes alone, 1.7.
+        let outcomes = super::partitions::table_of(&mut *tx, run_id).await?;
         format!(
             "COPY (SELECT o.decision, c.record
                    FROM cases c
