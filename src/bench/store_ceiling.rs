@@ -159,7 +159,8 @@ async fn write(
     qualifying: &[String],
 ) -> Result<(), store::StoreError> {
     let mut tx = pool.begin().await?;
-    let inserted = outcomes::insert_batch(&mut tx, chunk, "bench").await?;
+    let inserted =
+        outcomes::insert_batch(&mut tx, chunk, "bench", outcomes::Existing::Fail).await?;
     let ids: Vec<&str> = inserted
         .recommended
         .iter()

@@ -187,11 +187,28 @@ impl BatchStep<'_> {
     }
 
     /// One transaction: the runs still reviewable (`None` when one was paused or cancelled
-    /// meanwhile), new cases of open runs, the outcomes, the offers they open.
+    /// meanwhile), new cases of open runs, the outcomes, the offers they open. The outcomes
+    /// are inserted as if none were recorded yet, the usual case and the cheaper statement;
+    /// should one be (a redelivery), the transaction is rolled back and made again, leaving
+    /// the recorded outcomes as they are.
     async fn commit(&self, plan: &Plan) -> Result<Option<outcomes::Inserted>, WorkerError> {
         if plan.outcomes.is_empty() {
             return Ok(Some(outcomes::Inserted::default()));
         }
+        match self.commit_as(plan, outcomes::Existing::Fail).await {
+            Err(WorkerError::Store(e)) if outcomes::already_recorded(&e) => {
+                self.commit_as(plan, outcomes::Existing::Skip).await
+            }
+            attempt => attempt,
+        }
+    }
+
+    /// [`Self::commit`]'s transaction, with `existing` for the outcomes already recorded.
+    async fn commit_as(
+        &self,
+        plan: &Plan,
+        existing: outcomes::Existing,
+    ) -> Result<Option<outcomes::Inserted>, WorkerError> {
         let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
         if !control::still_reviewable(&mut tx, plan).await? {
             tx.rollback().await.ok();
@@ -200,7 +217,7 @@ impl BatchStep<'_> {
         for (run_id, cases) in &plan.joining {
             outcomes::join_open_run(&mut tx, *run_id, cases).await?;
         }
-        let inserted = outcomes::insert_batch(&mut tx, &plan.outcomes, self.name).await?;
+        let inserted = outcomes::insert_batch(&mut tx, &plan.outcomes, self.name, existing).await?;
         super::offers::open(&mut tx, plan, &inserted, self.name).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(Some(inserted))

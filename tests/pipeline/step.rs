@@ -117,6 +117,61 @@ async fn a_batch_is_recorded_once_and_its_redelivery_only_counts_duplicates() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_overlapping_recorded_outcomes_records_the_new_ones_and_counts_each_once() {
+    // Arrange: the first 20 cases recorded; then a batch of cases 10..40 (a redelivery that
+    // overlaps them), whose plain insert fails and is made again skipping the 10 recorded.
+    let (env, run_id, bodies) = setup("step-overlap", 40).await;
+    let metrics = WorkerMetrics::new();
+    let mut runs = RunCache::default();
+    let first = step(
+        &env.pool,
+        &env.settings,
+        &metrics,
+        &mut runs,
+        &batch(&bodies[..20]),
+    )
+    .await;
+    assert!(matches!(first.disposition, Disposition::Acknowledge));
+
+    // Act
+    let overlapping = step(
+        &env.pool,
+        &env.settings,
+        &metrics,
+        &mut runs,
+        &batch(&bodies[10..]),
+    )
+    .await;
+
+    // Assert
+    assert!(
+        matches!(overlapping.disposition, Disposition::Acknowledge),
+        "{:?}",
+        overlapping.disposition
+    );
+    let recorded: u64 = overlapping
+        .after
+        .recorded
+        .completed
+        .iter()
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!((recorded, overlapping.after.recorded.duplicates), (20, 10));
+    assert!(overlapping.after.dead_letters.is_empty());
+    assert_eq!(outcomes(&env.pool, run_id).await, 40);
+    // The failed first attempt was rolled back whole: the counters hold each outcome once.
+    let counted: i64 = sqlx::query_scalar(
+        "SELECT sum(n)::bigint FROM run_counts WHERE run_id = $1 AND kind = 'decision'",
+    )
+    .bind(run_id)
+    .fetch_one(&env.pool)
+    .await
+    .unwrap();
+    assert_eq!(counted, 40);
+    env.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn poison_unknown_runs_and_paused_runs_come_back_as_publishes_after_the_commit() {
     // Arrange: two good jobs, a body that is not JSON, a job for a run that does not exist, and
     // the jobs of a paused run.
