@@ -15,8 +15,71 @@ use lapin::options::{
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Connection};
 
+use crate::config::AmqpSettings;
 use crate::queue::QueueError;
 use crate::queue::publish::confirmed;
+
+/// Attempts at one ceiling before the bench gives up.
+const ATTEMPTS: u32 = 3;
+
+/// Which ceiling to measure.
+#[derive(Debug, Clone, Copy)]
+pub enum Ceiling {
+    /// Published and consumed at once ([`measure`]), with this prefetch.
+    Both {
+        /// The consumer's prefetch.
+        prefetch: u16,
+    },
+    /// Published alone ([`measure_publish`]).
+    Publish,
+}
+
+/// Measures `ceiling` on a connection of its own, closed afterwards, so nothing it leaves behind
+/// (deleted queues, cancelled consumers) can affect what is measured next. A failed attempt is
+/// made again (at most [`ATTEMPTS`] in all) on a new connection and an emptied queue: a broker
+/// under the import's load has been seen refusing a quorum queue's declare once
+/// (`cluster_not_formed`, an error that closes the connection) and accepting it a second later.
+pub async fn measure_on_own_connection(
+    amqp: &AmqpSettings,
+    ceiling: Ceiling,
+    queue: &str,
+    sample: &[Vec<u8>],
+    total: usize,
+    in_flight: usize,
+) -> Result<f64, QueueError> {
+    let mut attempt = 1;
+    loop {
+        let conn = crate::queue::connect(amqp, "bench-ceiling").await?;
+        let measured = match ceiling {
+            Ceiling::Both { prefetch } => {
+                measure(&conn, queue, sample, total, in_flight, prefetch).await
+            }
+            Ceiling::Publish => measure_publish(&conn, queue, sample, total, in_flight).await,
+        };
+        conn.close(200, "bench".into()).await.ok();
+        match measured {
+            Err(e) if attempt < ATTEMPTS => {
+                eprintln!("bench: {ceiling:?} ceiling failed ({e}); trying again in 2 s");
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                delete_queue(amqp, queue).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Deletes `queue` if it is there (what a failed attempt left), on a connection of its own.
+async fn delete_queue(amqp: &AmqpSettings, queue: &str) {
+    if let Ok(conn) = crate::queue::connect(amqp, "bench-ceiling").await {
+        if let Ok(ch) = conn.create_channel().await {
+            ch.queue_delete(queue.into(), QueueDeleteOptions::default())
+                .await
+                .ok();
+        }
+        conn.close(200, "bench".into()).await.ok();
+    }
+}
 
 /// Publishes `total` messages (`sample`, round and round) to a fresh quorum queue with up to
 /// `in_flight` confirms outstanding while a consumer with `prefetch` acks them; returns the seconds

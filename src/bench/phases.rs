@@ -9,7 +9,8 @@ use anyhow::{Result, bail};
 use secrecy::ExposeSecret;
 use tokio_util::sync::CancellationToken;
 
-use super::{BenchOptions, ceiling, procs, teardown};
+use super::ceiling::{self, Ceiling};
+use super::{BenchOptions, procs, teardown};
 use crate::config::Settings;
 use crate::store::{self, runs::Run};
 
@@ -117,16 +118,16 @@ pub async fn broker_ceilings(
     let messages = opt.cases.div_ceil(per);
     let message_bytes = sample.iter().map(Vec::len).sum::<usize>() / sample.len().max(1);
     eprintln!("bench: broker ceiling with {messages} messages of {message_bytes} bytes");
-    // The ceilings get a connection of their own, closed before the pipeline runs, so nothing
-    // they leave behind (deleted queues, cancelled consumers) can affect the measured run.
-    let conn = crate::queue::connect(&s.amqp, "bench-ceiling").await?;
     let in_flight = s.enqueue.in_flight_messages();
+    let prefetch = opt.prefetch;
+    let (both, publish) = (Ceiling::Both { prefetch }, Ceiling::Publish);
     let q = teardown::ceiling_queue(id);
     let both_seconds =
-        ceiling::measure(&conn, &q, &sample, messages, in_flight, opt.prefetch).await?;
+        ceiling::measure_on_own_connection(&s.amqp, both, &q, &sample, messages, in_flight).await?;
     let q = teardown::publish_queue(id);
-    let publish_seconds = ceiling::measure_publish(&conn, &q, &sample, messages, in_flight).await?;
-    conn.close(200, "bench".into()).await.ok();
+    let publish_seconds =
+        ceiling::measure_on_own_connection(&s.amqp, publish, &q, &sample, messages, in_flight)
+            .await?;
     Ok(Ceilings {
         messages,
         message_bytes,
