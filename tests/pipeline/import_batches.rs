@@ -42,3 +42,25 @@ async fn rejects_and_duplicates_past_the_first_batch_keep_their_line_numbers() {
     assert_eq!(stored, 3000);
     env.cleanup().await;
 }
+
+/// A first import leaves `cases` with statistics (the planner otherwise takes a case id for
+/// one of 200 values), and docket's own sessions never JIT-compile a statement.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_import_analyzes_cases_and_sessions_run_without_jit() {
+    let env = TestEnv::new().await;
+    let (s, _) = import(&env, &backlog(200, 5)).await;
+    assert_eq!(s.counts.inserted, 200);
+    let distinct: Option<f32> = sqlx::query_scalar(
+        "SELECT n_distinct FROM pg_stats WHERE tablename = 'cases' AND attname = 'case_id'",
+    )
+    .fetch_optional(&env.pool)
+    .await
+    .unwrap();
+    assert_eq!(distinct, Some(-1.0), "case ids are unique, and known to be");
+    let jit: String = sqlx::query_scalar("SHOW jit")
+        .fetch_one(&env.pool)
+        .await
+        .unwrap();
+    assert_eq!(jit, "off");
+    env.cleanup().await;
+}
