@@ -10,7 +10,8 @@ use secrecy::ExposeSecret;
 use tokio_util::sync::CancellationToken;
 
 use super::ceiling::{self, Ceiling};
-use super::{BenchOptions, procs, teardown};
+use super::procs::{self, CpuReading};
+use super::{BenchOptions, teardown};
 use crate::config::Settings;
 use crate::store::{self, runs::Run};
 
@@ -47,20 +48,20 @@ pub async fn load(s: &Settings, pool: &sqlx::PgPool, opt: &BenchOptions) -> Resu
     let generate_seconds = t.elapsed().as_secs_f64();
     eprintln!("bench: importing {} cases", opt.cases);
     let db = database_name(s);
-    let (cpu, pg_cpu) = (procs::own_cpu_seconds(), procs::cpu_seconds_matching(&db));
+    let (cpu, pg_cpu) = (procs::own_cpu_seconds(), CpuReading::take(&db));
     let t = Instant::now();
     let input = std::io::BufReader::with_capacity(1 << 20, file);
     let imported = crate::import::import(pool, input, std::io::sink()).await?;
     let import_seconds = t.elapsed().as_secs_f64();
     let import_cpu_seconds = procs::own_cpu_seconds() - cpu;
-    let import_postgres_cpu_seconds = procs::cpu_seconds_matching(&db) - pg_cpu;
+    let import_postgres_cpu_seconds = pg_cpu.since();
     if imported.rejected > 0 {
         bail!("{} generated cases were rejected", imported.rejected);
     }
     eprintln!("bench: creating the run");
     let text = crate::commands::DEFAULT_RULES;
     let rules = crate::rules::RuleSet::from_toml(text)?;
-    let pg_cpu = procs::cpu_seconds_matching(&db);
+    let pg_cpu = CpuReading::take(&db);
     let t = Instant::now();
     let (run, _) = store::runs::create(
         pool,
@@ -84,7 +85,7 @@ pub async fn load(s: &Settings, pool: &sqlx::PgPool, opt: &BenchOptions) -> Resu
         run_create_seconds: t.elapsed().as_secs_f64(),
         import_cpu_seconds,
         import_postgres_cpu_seconds,
-        run_create_postgres_cpu_seconds: procs::cpu_seconds_matching(&db) - pg_cpu,
+        run_create_postgres_cpu_seconds: pg_cpu.since(),
     })
 }
 
@@ -175,11 +176,8 @@ pub async fn pipeline(
     let want = (opt.processes * opt.consumers) as u32;
     wait_for_consumers(&channel, &s.amqp.queue, want).await?;
     let db = database_name(s);
-    let cpu_before = [
-        procs::cpu_seconds_matching(&db),
-        procs::cpu_seconds_matching("beam.smp"),
-        procs::own_cpu_seconds(),
-    ];
+    let (pg_cpu, broker_cpu) = (CpuReading::take(&db), CpuReading::take("beam.smp"));
+    let own_cpu = procs::own_cpu_seconds();
     let started = Instant::now();
     let summary =
         crate::enqueue::enqueue(s, pool, "bench", false, &CancellationToken::new()).await?;
@@ -196,9 +194,9 @@ pub async fn pipeline(
     .await?;
     let end_to_end_seconds = started.elapsed().as_secs_f64();
     let piped = Piped {
-        postgres_cpu_seconds: procs::cpu_seconds_matching(&db) - cpu_before[0],
-        broker_cpu_seconds: procs::cpu_seconds_matching("beam.smp") - cpu_before[1],
-        enqueue_cpu_seconds: procs::own_cpu_seconds() - cpu_before[2],
+        postgres_cpu_seconds: pg_cpu.since(),
+        broker_cpu_seconds: broker_cpu.since(),
+        enqueue_cpu_seconds: procs::own_cpu_seconds() - own_cpu,
         messages: summary.messages,
         enqueue_seconds,
         end_to_end_seconds,

@@ -1,5 +1,6 @@
 //! Worker processes for the benchmark, and what /proc says about them.
 
+use std::collections::HashMap;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -134,12 +135,39 @@ pub fn own_peak_rss_mib() -> f64 {
     peak_rss_mib(std::process::id()).unwrap_or(0.0)
 }
 
-/// CPU seconds used so far by the processes whose command line contains `needle` (PostgreSQL
-/// backends show their database's name there; RabbitMQ's VM is `beam.smp`). Processes that have
-/// exited are not counted.
-pub fn cpu_seconds_matching(needle: &str) -> f64 {
+/// The CPU seconds of the processes whose command line contains a needle (PostgreSQL backends
+/// show their database's name there; RabbitMQ's VM is `beam.smp`), process by process, at one
+/// moment: [`CpuReading::since`] gives what they used after it.
+pub struct CpuReading {
+    needle: String,
+    by_pid: HashMap<u32, f64>,
+}
+
+impl CpuReading {
+    /// Reads the processes matching `needle` now.
+    pub fn take(needle: &str) -> CpuReading {
+        CpuReading {
+            needle: needle.to_string(),
+            by_pid: matching(needle),
+        }
+    }
+
+    /// CPU seconds used since this reading by the processes matching now, each counted from
+    /// this reading or, when it started later, from its start. A process that exited in between
+    /// is not counted at all: its share is lost rather than subtracted, so the figure may be low
+    /// but is never negative (a backend ending between two readings of sums once made it so).
+    pub fn since(&self) -> f64 {
+        matching(&self.needle)
+            .into_iter()
+            .map(|(pid, now)| (now - self.by_pid.get(&pid).copied().unwrap_or(0.0)).max(0.0))
+            .sum()
+    }
+}
+
+/// CPU seconds so far of each process whose command line contains `needle`, by pid.
+fn matching(needle: &str) -> HashMap<u32, f64> {
     let Ok(dir) = std::fs::read_dir("/proc") else {
-        return 0.0;
+        return HashMap::new();
     };
     dir.filter_map(Result::ok)
         .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
@@ -147,6 +175,42 @@ pub fn cpu_seconds_matching(needle: &str) -> f64 {
             std::fs::read(format!("/proc/{pid}/cmdline"))
                 .is_ok_and(|c| String::from_utf8_lossy(&c).contains(needle))
         })
-        .filter_map(cpu_seconds)
-        .sum()
+        .filter_map(|pid| Some((pid, cpu_seconds(pid)?)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// This test's own process, found by a needle from its command line.
+    fn own_needle() -> String {
+        let cmdline = std::fs::read(format!("/proc/{}/cmdline", std::process::id())).unwrap();
+        let first = cmdline.split(|&b| b == 0).next().unwrap();
+        String::from_utf8_lossy(first).into_owned()
+    }
+
+    #[test]
+    fn a_reading_counts_what_matching_processes_used_after_it() {
+        let reading = CpuReading::take(&own_needle());
+        let started = Instant::now();
+        let mut x = 0u64;
+        while started.elapsed() < Duration::from_millis(300) {
+            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+        }
+        let used = reading.since();
+        assert!(used >= 0.1, "300 ms of spinning read as {used} s");
+        assert!(used < 60.0, "{used} s");
+    }
+
+    #[test]
+    fn a_process_missing_from_a_reading_counts_from_zero_and_none_goes_negative() {
+        let mut reading = CpuReading::take(&own_needle());
+        // As if the process had started after the reading, and another had ended since.
+        reading.by_pid.clear();
+        reading.by_pid.insert(u32::MAX, 1.0e9);
+        assert!(reading.since() >= own_cpu_seconds() * 0.5);
+        let nothing = CpuReading::take("no process has this in its command line 7f3a");
+        assert_eq!(nothing.since(), 0.0);
+    }
 }

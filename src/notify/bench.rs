@@ -17,7 +17,7 @@ use sqlx::PgPool;
 use super::Channels;
 use super::metrics::NotifyMetrics;
 use super::relay::{DrainOutcome, Relay};
-use crate::bench::procs::{cpu_seconds_matching, own_cpu_seconds, own_system_cpu_seconds};
+use crate::bench::procs::{CpuReading, own_cpu_seconds, own_system_cpu_seconds};
 use crate::config::Settings;
 use crate::domain::{Channel, NoticeContext, NoticeKind, plan_notices};
 use crate::store::{self, outbox};
@@ -114,7 +114,7 @@ async fn measure(
     let started = Instant::now();
     let cpu_before = (
         own_cpu_seconds(),
-        cpu_seconds_matching(db_name),
+        CpuReading::take(db_name),
         own_system_cpu_seconds(),
     );
     let relays: Vec<_> = (0..opt.relays.max(1))
@@ -136,7 +136,7 @@ async fn measure(
     }
     let seconds = started.elapsed().as_secs_f64();
     let cpu_seconds = own_cpu_seconds() - cpu_before.0;
-    let postgres_cpu_seconds = cpu_seconds_matching(db_name) - cpu_before.1;
+    let postgres_cpu_seconds = cpu_before.1.since();
     let system_cpu_seconds = own_system_cpu_seconds() - cpu_before.2;
     pool.close().await;
     Ok(NotifyBenchReport {
