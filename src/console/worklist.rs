@@ -225,8 +225,11 @@ pub async fn page(
     let total = worklist::count(&state.pool, r.id, &filter).await?;
     let pages = (total as u64).div_ceil(u64::from(PAGE_SIZE)).max(1);
     let page = params.page()?.min(pages);
-    let start = params.start(sort, page, pages)?;
-    let rows = worklist::page(&state.pool, r.id, &filter, sort, PAGE_SIZE, &start).await?;
+    let (start, limit) = match params.start(sort, page, pages)? {
+        Start::Offset(skip) => Start::page_at(skip, total as u64, PAGE_SIZE),
+        other => (other, PAGE_SIZE),
+    };
+    let rows = worklist::page(&state.pool, r.id, &filter, sort, limit, &start).await?;
     let prev = (page > 1).then(|| match rows.first() {
         Some(first) if page > 2 => {
             params.link_at(page - 1, Some(("before", Cursor::of(first, sort).text())))

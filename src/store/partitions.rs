@@ -51,9 +51,12 @@ pub async fn create_outcomes(
 }
 
 /// Gathers statistics on the partitions of completed runs that have none or stale ones (see
-/// [`analyze_outcomes`]); returns how many it analyzed. `serve` calls it in the background
-/// after marking finished runs completed; however many runs there are, finding the stale
-/// partitions is one statement.
+/// [`analyze_outcomes`]), and on `offers` likewise; returns how many tables it analyzed. `serve`
+/// calls it in the background after marking finished runs completed; however many runs there
+/// are, finding the stale tables is one statement. A review makes its offers faster than
+/// autovacuum's analyze follows (where autovacuum runs at all), and without statistics the
+/// planner takes a queue of 230,000 offers for a dozen rows and sorts them all for the worklist's
+/// first page in score order (60 ms at 3,000,000 cases, 0.3 ms with statistics).
 pub async fn analyze_completed(pool: &sqlx::PgPool) -> Result<usize, StoreError> {
     analyze_stale(pool, None).await
 }
@@ -71,12 +74,13 @@ pub async fn analyze_outcomes(pool: &sqlx::PgPool, run_id: i64) -> Result<bool, 
 
 /// Analyzes the outcome partitions with missing or stale statistics (none yet, or more rows
 /// changed since the last `ANALYZE` than it counted) of run `run_id`, or, without one, of every
-/// completed run, found in one statement; returns how many it analyzed.
+/// completed run and `offers`, found in one statement; returns how many it analyzed.
 async fn analyze_stale(pool: &sqlx::PgPool, run_id: Option<i64>) -> Result<usize, StoreError> {
     let stale = sqlx::query_scalar!(
         r#"SELECT t.name AS "name!"
            FROM (SELECT 'outcomes_run_' || id AS name FROM runs
-                 WHERE CASE WHEN $1::bigint IS NULL THEN state = 'completed' ELSE id = $1 END) t
+                 WHERE CASE WHEN $1::bigint IS NULL THEN state = 'completed' ELSE id = $1 END
+                 UNION ALL SELECT 'offers' WHERE $1::bigint IS NULL) t
            JOIN pg_class p ON p.oid = to_regclass(t.name)
            LEFT JOIN pg_stat_user_tables s ON s.relid = p.oid
            WHERE coalesce(s.last_analyze IS NULL AND s.last_autoanalyze IS NULL
@@ -87,7 +91,7 @@ async fn analyze_stale(pool: &sqlx::PgPool, run_id: Option<i64>) -> Result<usize
     .fetch_all(pool)
     .await?;
     for table in &stale {
-        // Runtime: the table's name is a run's, which SQL cannot bind.
+        // Runtime: the table's name is a run's partition's (or `offers`), which SQL cannot bind.
         sqlx::query(&format!("ANALYZE {table}"))
             .execute(pool)
             .await?;

@@ -135,15 +135,25 @@ async fn progress_comes_from_counters_that_fold_without_changing_sums() {
 async fn completing_a_run_gathers_no_statistics_and_serve_gathers_them_once() {
     let env = TestEnv::new().await;
     let run_id = reviewed_run(&env, 25, "stats", RULES).await;
-    let analyzed = || async {
-        sqlx::query_scalar::<_, bool>(
-            "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = $1",
-        )
-        .bind(format!("outcomes_run_{run_id}"))
+    let analyzed_table = |table: String| {
+        let pool = env.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, bool>(
+                "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = $1",
+            )
+            .bind(table)
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let analyzed = || analyzed_table(format!("outcomes_run_{run_id}"));
+    let offers: i64 = sqlx::query_scalar("SELECT count(*) FROM offers")
         .fetch_one(&env.pool)
         .await
-        .unwrap()
-    };
+        .unwrap();
+    assert!(offers > 0, "the run made offers");
+    assert!(!analyzed_table("offers".into()).await);
     let done = store::run_state::complete_finished(&env.pool)
         .await
         .unwrap();
@@ -155,8 +165,9 @@ async fn completing_a_run_gathers_no_statistics_and_serve_gathers_them_once() {
     let n = store::partitions::analyze_completed(&env.pool)
         .await
         .unwrap();
-    assert_eq!(n, 1);
+    assert_eq!(n, 2, "the run's outcome partition and the offers");
     assert!(analyzed().await);
+    assert!(analyzed_table("offers".into()).await);
     let again = store::partitions::analyze_completed(&env.pool)
         .await
         .unwrap();
