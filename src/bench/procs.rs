@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Longest a worker may take to stop after SIGTERM (its shutdown grace is 25 s by default) before
@@ -135,48 +137,92 @@ pub fn own_peak_rss_mib() -> f64 {
     peak_rss_mib(std::process::id()).unwrap_or(0.0)
 }
 
+/// How often a [`CpuReading`] looks at the matching processes again.
+const POLL: Duration = Duration::from_millis(200);
+
 /// The CPU seconds of the processes whose command line contains a needle (PostgreSQL backends
-/// show their database's name there; RabbitMQ's VM is `beam.smp`), process by process, at one
-/// moment: [`CpuReading::since`] gives what they used after it.
+/// show their database's name there; RabbitMQ's VM is `beam.smp`), from one moment on:
+/// [`CpuReading::since`] gives what they used after it. A thread looks at them every [`POLL`],
+/// so a process that exits in between (enqueue's reading connection, a pool's idle connection)
+/// is counted up to its last look instead of vanishing from the sum: read only at the start and
+/// the end, such a backend once made PostgreSQL's CPU print negative, and its work was never
+/// counted.
 pub struct CpuReading {
+    /// CPU seconds of each matching process at the start.
+    start: HashMap<u32, f64>,
+    seen: Arc<Mutex<Seen>>,
+    stop: Arc<AtomicBool>,
+}
+
+/// What the polling thread has seen: the last CPU seconds of every matching process, and which
+/// processes (matching or not) it has looked at, so each command line is read once.
+struct Seen {
     needle: String,
-    by_pid: HashMap<u32, f64>,
+    last: HashMap<u32, f64>,
+    checked: HashMap<u32, bool>,
+}
+
+impl Seen {
+    /// Looks at every process again: reads the command line of those not looked at before and
+    /// the CPU seconds of the matching ones.
+    fn poll(&mut self) {
+        let Ok(dir) = std::fs::read_dir("/proc") else {
+            return;
+        };
+        for pid in dir
+            .filter_map(Result::ok)
+            .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        {
+            let needle = &self.needle;
+            let matches = *self.checked.entry(pid).or_insert_with(|| {
+                std::fs::read(format!("/proc/{pid}/cmdline"))
+                    .is_ok_and(|c| String::from_utf8_lossy(&c).contains(needle.as_str()))
+            });
+            if let Some(cpu) = matches.then(|| cpu_seconds(pid)).flatten() {
+                self.last.insert(pid, cpu);
+            }
+        }
+    }
 }
 
 impl CpuReading {
-    /// Reads the processes matching `needle` now.
+    /// Reads the processes matching `needle` now, and keeps watching them.
     pub fn take(needle: &str) -> CpuReading {
-        CpuReading {
+        let mut seen = Seen {
             needle: needle.to_string(),
-            by_pid: matching(needle),
-        }
+            last: HashMap::new(),
+            checked: HashMap::new(),
+        };
+        seen.poll();
+        let start = seen.last.clone();
+        let seen = Arc::new(Mutex::new(seen));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (watched, stopped) = (Arc::clone(&seen), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            while !stopped.load(Ordering::Relaxed) {
+                std::thread::sleep(POLL);
+                watched.lock().unwrap_or_else(|e| e.into_inner()).poll();
+            }
+        });
+        CpuReading { start, seen, stop }
     }
 
-    /// CPU seconds used since this reading by the processes matching now, each counted from
-    /// this reading or, when it started later, from its start. A process that exited in between
-    /// is not counted at all: its share is lost rather than subtracted, so the figure may be low
-    /// but is never negative (a backend ending between two readings of sums once made it so).
+    /// CPU seconds used since this reading by the processes matching it, each counted from this
+    /// reading (or its start, when it started later) to now (or its last look, when it exited).
     pub fn since(&self) -> f64 {
-        matching(&self.needle)
-            .into_iter()
-            .map(|(pid, now)| (now - self.by_pid.get(&pid).copied().unwrap_or(0.0)).max(0.0))
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        seen.poll();
+        seen.last
+            .iter()
+            .map(|(pid, now)| (now - self.start.get(pid).copied().unwrap_or(0.0)).max(0.0))
             .sum()
     }
 }
 
-/// CPU seconds so far of each process whose command line contains `needle`, by pid.
-fn matching(needle: &str) -> HashMap<u32, f64> {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return HashMap::new();
-    };
-    dir.filter_map(Result::ok)
-        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/cmdline"))
-                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(needle))
-        })
-        .filter_map(|pid| Some((pid, cpu_seconds(pid)?)))
-        .collect()
+impl Drop for CpuReading {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
 }
 
 #[cfg(test)]
@@ -207,10 +253,28 @@ mod tests {
     fn a_process_missing_from_a_reading_counts_from_zero_and_none_goes_negative() {
         let mut reading = CpuReading::take(&own_needle());
         // As if the process had started after the reading, and another had ended since.
-        reading.by_pid.clear();
-        reading.by_pid.insert(u32::MAX, 1.0e9);
+        reading.start.clear();
+        reading.start.insert(u32::MAX, 1.0e9);
         assert!(reading.since() >= own_cpu_seconds() * 0.5);
         let nothing = CpuReading::take("no process has this in its command line 7f3a");
         assert_eq!(nothing.since(), 0.0);
+    }
+
+    #[test]
+    fn a_process_that_exits_before_the_end_is_counted_to_its_last_look() {
+        let marker = format!("docket-cpu-reading-{}", std::process::id());
+        let reading = CpuReading::take(&marker);
+        let mut child = Command::new("sh")
+            .args(["-c", "while :; do :; done", &marker])
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(900));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let used = reading.since();
+        assert!(
+            used > 0.3,
+            "a process spinning for 0.9 s then gone read as {used} s"
+        );
     }
 }
